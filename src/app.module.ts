@@ -1,0 +1,25 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { CommonModule } from './common/common.module.js';
+import { ErrorResponseFilter } from './common/http/error-response.filter.js';
+import { createValidationPipe } from './common/http/validation.js';
+import { MetricsModule } from './common/metrics/metrics.module.js';
+import { AppConfigModule, type AppConfigOptions } from './config/app-config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { ImagesModule } from './images/images.module.js';
+
+@Module({})
+export class AppModule {
+  /** `options.env` replaces .env and process.env (tests); without it the real environment is read. */
+  static forRoot(options: AppConfigOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [AppConfigModule.forRoot(options), CommonModule, DatabaseModule, MetricsModule, ImagesModule, HealthModule],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: ErrorResponseFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import { RequestMethod } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+
+export const API_PREFIX = 'api/v1';
+/** JSON bodies are prompts and flags; anything larger is a mistake or an attack. */
+export const JSON_BODY_LIMIT = '1mb';
+
+/**
+ * Everything about the HTTP surface that is not a module: shared by main.ts and the e2e
+ * tests, so tests exercise exactly what users get.
+ */
+export function configureApp(app: NestExpressApplication): NestExpressApplication {
+  // File routes send their own strong ETags; Express's weak ones on JSON only cost a hash.
+  app.set('etag', false);
+  app.use(
+    helmet({
+      // Game tables embed these pictures from other origins.
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+      // Served over plain HTTP on laptops and LANs: forcing HTTPS would break the web app.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+      strictTransportSecurity: false,
+    }),
+  );
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('D&D Image Service')
+      .setDescription('Generates, stores and serves D&D artwork; see README.md for the full guide.')
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

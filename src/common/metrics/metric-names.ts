@@ -1,0 +1,8 @@
+/** Metric names in one place, so providers, the middleware and tests agree. */
+export const METRICS = {
+  httpRequestDuration: 'http_request_duration_seconds',
+  generations: 'image_generations_total',
+  generationDuration: 'image_generation_duration_seconds',
+  imagesStored: 'images_stored',
+  storageBytes: 'image_storage_bytes',
+} as const;

@@ -1,0 +1,37 @@
+import { Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { makeCounterProvider, makeHistogramProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { HttpMetricsMiddleware } from './http-metrics.middleware.js';
+import { METRICS } from './metric-names.js';
+
+const providers = [
+  makeHistogramProvider({
+    name: METRICS.httpRequestDuration,
+    help: 'HTTP request duration by method, route template and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  }),
+  makeCounterProvider({
+    name: METRICS.generations,
+    help: 'Image generations by provider source and outcome',
+    labelNames: ['source', 'outcome'],
+  }),
+  makeHistogramProvider({
+    name: METRICS.generationDuration,
+    help: 'Time spent waiting for the image provider, by source and outcome',
+    labelNames: ['source', 'outcome'],
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+  }),
+];
+
+/** Prometheus at /metrics: default process metrics plus the service's own. */
+@Global()
+@Module({
+  imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } })],
+  providers: [...providers, HttpMetricsMiddleware],
+  exports: providers,
+})
+export class MetricsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
+  }
+}

@@ -1,0 +1,98 @@
+import { ConfigValidationError, parseAppConfig } from './app-config.js';
+
+const CWD = '/srv/dnd';
+
+describe('parseAppConfig', () => {
+  it('has the original defaults when nothing is set', () => {
+    const config = parseAppConfig({}, CWD);
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 8000 });
+    expect(config.database).toEqual({ driver: 'sqlite', path: '/srv/dnd/dnd_game.db' });
+    expect(config.storage).toEqual({
+      dir: '/srv/dnd/images',
+      maxImageBytes: 5 * 1024 * 1024,
+      webpQuality: 85,
+      thumbnail: { width: 200, height: 200 },
+    });
+    expect(config.images.maxPerItem).toBe(20);
+    expect(config.cache.expiryDays).toBe(7);
+    expect(config.rateLimit.requestsPerMinute).toBe(10);
+    expect(config.backup.retentionDays).toBe(30);
+    expect(config.generation).toMatchObject({ requested: 'auto', provider: 'local', gemini: { model: 'gemini-2.5-flash-image', timeoutMs: 60000, maxRetries: 3 } });
+    expect(config.logLevels).toEqual(['fatal', 'error', 'warn', 'log']);
+  });
+
+  it.each([
+    ['sqlite:///./dnd_game.db', '/srv/dnd/dnd_game.db'],
+    ['sqlite:///data/game.db', '/srv/dnd/data/game.db'],
+    ['sqlite:////var/lib/dnd/game.db', '/var/lib/dnd/game.db'],
+  ])('reads the SQLAlchemy URL %s', (url, path) => {
+    expect(parseAppConfig({ DATABASE_URL: url }, CWD).database.path).toBe(path);
+  });
+
+  it.each([
+    ['(200, 200)', { width: 200, height: 200 }],
+    ['(320,180)', { width: 320, height: 180 }],
+    ['256x128', { width: 256, height: 128 }],
+  ])('reads THUMBNAIL_SIZE %s', (raw, size) => {
+    expect(parseAppConfig({ THUMBNAIL_SIZE: raw }, CWD).storage.thumbnail).toEqual(size);
+  });
+
+  it('picks Gemini under auto when a key is set, and honours an explicit local', () => {
+    expect(parseAppConfig({ GEMINI_API_KEY: 'k' }, CWD).generation.provider).toBe('gemini');
+    expect(parseAppConfig({ GEMINI_API_KEY: 'k', IMAGE_PROVIDER: 'local' }, CWD).generation.provider).toBe('local');
+    expect(parseAppConfig({ GEMINI_API_KEY: '' }, CWD).generation.provider).toBe('local');
+  });
+
+  it('switches the model and trims a trailing slash from GEMINI_BASE_URL', () => {
+    const config = parseAppConfig({ GEMINI_MODEL: 'gemini-3.1-flash-image', GEMINI_BASE_URL: 'http://127.0.0.1:9000/' }, CWD);
+    expect(config.generation.gemini).toMatchObject({ model: 'gemini-3.1-flash-image', baseUrl: 'http://127.0.0.1:9000' });
+  });
+
+  it('maps LOG_LEVEL to the enabled levels', () => {
+    expect(parseAppConfig({ LOG_LEVEL: 'error' }, CWD).logLevels).toEqual(['fatal', 'error']);
+    expect(parseAppConfig({ LOG_LEVEL: 'info' }, CWD).logLevels).toEqual(['fatal', 'error', 'warn', 'log']);
+    expect(parseAppConfig({ LOG_LEVEL: 'verbose' }, CWD).logLevels).toHaveLength(6);
+  });
+
+  it('names every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      parseAppConfig(
+        {
+          PORT: 'eighty',
+          MAX_IMAGE_SIZE_MB: '-1',
+          WEBP_QUALITY: '101',
+          THUMBNAIL_SIZE: '200',
+          DATABASE_URL: 'mysql://x',
+          IMAGE_PROVIDER: 'dalle',
+          LOG_LEVEL: 'loud',
+          GEMINI_BASE_URL: 'ftp://x',
+          MAX_IMAGES_PER_ITEM: '2.5',
+        },
+        CWD,
+      );
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    const { problems, message } = error as ConfigValidationError;
+    expect(problems).toEqual([
+      'IMAGE_PROVIDER must be one of auto, gemini, local (got "dalle")',
+      'PORT must be an integer from 0 to 65535 (got "eighty")',
+      'DATABASE_URL must be sqlite:///relative/path.db or sqlite:////absolute/path.db (got "mysql://x")',
+      'MAX_IMAGE_SIZE_MB must be a number ≥ 0.01 (got "-1")',
+      'WEBP_QUALITY must be an integer from 1 to 100 (got "101")',
+      'THUMBNAIL_SIZE must be a size like "(200, 200)" or "200x200", each side from 16 to 2048 (got "200")',
+      'MAX_IMAGES_PER_ITEM must be an integer ≥ 1 (got "2.5")',
+      'GEMINI_BASE_URL must be an http(s) URL (got "ftp://x")',
+      'LOG_LEVEL must be one of fatal, error, warn, log, debug, verbose, info (got "loud")',
+    ]);
+    expect(message).toMatch(/^Invalid configuration:\n {2}- IMAGE_PROVIDER/);
+  });
+
+  it('says PostgreSQL is not supported yet, and that gemini needs a key', () => {
+    expect(() => parseAppConfig({ DATABASE_URL: 'postgres://u@h/db', IMAGE_PROVIDER: 'gemini' }, CWD)).toThrow(
+      /IMAGE_PROVIDER=gemini needs GEMINI_API_KEY[\s\S]*PostgreSQL is not supported yet/,
+    );
+  });
+});

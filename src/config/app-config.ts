@@ -1,0 +1,136 @@
+import type { LogLevel } from '@nestjs/common';
+import { isAbsolute, resolve } from 'node:path';
+import { EnvReader } from './env-reader.js';
+
+export type ProviderChoice = 'auto' | 'gemini' | 'local';
+
+/**
+ * The service's typed configuration, parsed and validated once at boot. Injected by this
+ * class as a token (services ask for `AppConfig`, never for raw environment variables).
+ */
+export abstract class AppConfig {
+  declare readonly http: { host: string; port: number };
+  declare readonly database: { driver: 'sqlite'; path: string };
+  declare readonly storage: {
+    /** Absolute path of IMAGE_STORAGE_DIR. */
+    dir: string;
+    maxImageBytes: number;
+    webpQuality: number;
+    thumbnail: { width: number; height: number };
+  };
+  declare readonly images: { maxPerItem: number };
+  declare readonly generation: {
+    /** What IMAGE_PROVIDER asked for, and what `auto` resolved to. */
+    requested: ProviderChoice;
+    provider: 'gemini' | 'local';
+    gemini: { apiKey?: string; model: string; baseUrl?: string; timeoutMs: number; maxRetries: number };
+  };
+  declare readonly cache: { expiryDays: number };
+  declare readonly rateLimit: { requestsPerMinute: number };
+  declare readonly backup: { retentionDays: number };
+  declare readonly logLevels: LogLevel[];
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:///./dnd_game.db';
+export const DEFAULT_GEMINI_MODEL = 'gemini-2.5-flash-image';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Parses the environment (plus .env) into an AppConfig, or throws one ConfigValidationError. */
+export function parseAppConfig(env: Readonly<Record<string, string | undefined>>, cwd = process.cwd()): AppConfig {
+  const read = new EnvReader(env);
+  const geminiApiKey = read.optionalString('GEMINI_API_KEY');
+  const requested = read.oneOf<ProviderChoice>('IMAGE_PROVIDER', ['auto', 'gemini', 'local'], 'auto');
+  if (requested === 'gemini' && !geminiApiKey) {
+    read.fail('IMAGE_PROVIDER=gemini needs GEMINI_API_KEY (or use IMAGE_PROVIDER=auto to fall back to the local provider)');
+  }
+
+  const config: AppConfig = {
+    http: {
+      host: read.string('HOST', '0.0.0.0'),
+      port: read.integer('PORT', 8000, { min: 0, max: 65535 }),
+    },
+    database: {
+      driver: 'sqlite',
+      path: read.parse(
+        'DATABASE_URL',
+        resolve(cwd, 'dnd_game.db'),
+        'sqlite:///relative/path.db or sqlite:////absolute/path.db',
+        (raw) => parseDatabaseUrl(raw, cwd, read),
+      ),
+    },
+    storage: {
+      dir: resolve(cwd, read.string('IMAGE_STORAGE_DIR', 'images')),
+      maxImageBytes: Math.round(read.number('MAX_IMAGE_SIZE_MB', 5, { min: 0.01 }) * 1024 * 1024),
+      webpQuality: read.integer('WEBP_QUALITY', 85, { min: 1, max: 100 }),
+      thumbnail: read.parse(
+        'THUMBNAIL_SIZE',
+        { width: 200, height: 200 },
+        'a size like "(200, 200)" or "200x200", each side from 16 to 2048',
+        parseThumbnailSize,
+      ),
+    },
+    images: { maxPerItem: read.integer('MAX_IMAGES_PER_ITEM', 20, { min: 1 }) },
+    generation: {
+      requested,
+      provider: requested === 'local' || (requested === 'auto' && !geminiApiKey) ? 'local' : 'gemini',
+      gemini: {
+        apiKey: geminiApiKey,
+        model: read.string('GEMINI_MODEL', DEFAULT_GEMINI_MODEL),
+        baseUrl: read.parse('GEMINI_BASE_URL', undefined, 'an http(s) URL', parseHttpUrl),
+        timeoutMs: read.integer('GEMINI_TIMEOUT_MS', 60_000, { min: 100 }),
+        maxRetries: read.integer('GEMINI_MAX_RETRIES', 3, { min: 0, max: 10 }),
+      },
+    },
+    cache: { expiryDays: read.number('CACHE_EXPIRY_DAYS', 7, { min: 0.001 }) },
+    rateLimit: { requestsPerMinute: read.integer('MAX_REQUESTS_PER_MINUTE', 10, { min: 1 }) },
+    backup: { retentionDays: read.integer('BACKUP_RETENTION_DAYS', 30, { min: 1 }) },
+    logLevels: logLevelsFrom(read.oneOf('LOG_LEVEL', [...LOG_LEVELS, 'info'] as const, 'log')),
+  };
+
+  if (read.problems.length > 0) throw new ConfigValidationError(read.problems);
+  return config;
+}
+
+/**
+ * The original service used SQLAlchemy URLs: three slashes then a relative path, four
+ * for an absolute one. PostgreSQL is recognised so its users get a clear answer.
+ */
+function parseDatabaseUrl(raw: string, cwd: string, read: EnvReader): string | undefined {
+  if (/^postgres(ql)?:\/\//i.test(raw)) {
+    read.fail('DATABASE_URL: PostgreSQL is not supported yet; use sqlite:///./dnd_game.db for now');
+    return resolve(cwd, 'dnd_game.db');
+  }
+  const match = /^sqlite:\/\/\/(.+)$/i.exec(raw);
+  if (!match) return undefined;
+  const path = match[1];
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}
+
+function parseThumbnailSize(raw: string): { width: number; height: number } | undefined {
+  const match = /^\(?\s*(\d+)\s*[,x×]\s*(\d+)\s*\)?$/i.exec(raw);
+  if (!match) return undefined;
+  const [width, height] = [Number(match[1]), Number(match[2])];
+  const valid = (side: number) => side >= 16 && side <= 2048;
+  return valid(width) && valid(height) ? { width, height } : undefined;
+}
+
+function parseHttpUrl(raw: string): string | undefined {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? raw.replace(/\/+$/, '') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Nest takes the list of enabled levels; LOG_LEVEL names the most verbose one wanted. */
+function logLevelsFrom(level: LogLevel | 'info'): LogLevel[] {
+  const wanted = level === 'info' ? 'log' : level;
+  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(wanted) + 1);
+}

@@ -1,0 +1,48 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  DiskHealthIndicator,
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  type HealthCheckResult,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import { AppConfig } from '../config/app-config.js';
+import { ImagesService } from '../images/images.service.js';
+
+/** Disk usage above this share of the volume marks the service down: writes would start failing. */
+const DISK_THRESHOLD_PERCENT = 0.95;
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly disk: DiskHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly images: ImagesService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  @ApiOperation({ summary: 'Database, disk and image store status; 503 when a check is down' })
+  check(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () => this.database.pingCheck('database'),
+      () => this.disk.checkStorage('disk', { path: this.config.storage.dir, thresholdPercent: DISK_THRESHOLD_PERCENT }),
+      () => this.imageCount(),
+    ]);
+  }
+
+  private async imageCount() {
+    const check = this.indicators.check('images');
+    try {
+      return check.up({ count: await this.images.count() });
+    } catch (error) {
+      return check.down({ message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}

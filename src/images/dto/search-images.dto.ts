@@ -1,0 +1,77 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { QueryBoolean, Trim } from '../../common/http/validation.js';
+import { ImageDto } from './image.dto.js';
+
+const SOURCES = ['gemini', 'local', 'import'] as const;
+const SORTS = ['newest', 'oldest'] as const;
+
+export class SearchImagesQueryDto {
+  @ApiPropertyOptional({ description: 'Words that must all appear (as word prefixes) in the prompt or style', example: 'dwarf crypt' })
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @MaxLength(500)
+  q?: string;
+
+  @ApiPropertyOptional({ example: 'char-42' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  itemId?: string;
+
+  @ApiPropertyOptional({ example: 'character' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(50)
+  itemType?: string;
+
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional()
+  @QueryBoolean()
+  @IsBoolean({ message: 'featured must be true or false' })
+  featured?: boolean;
+
+  @ApiPropertyOptional({ enum: SOURCES })
+  @IsOptional()
+  @IsIn(SOURCES, { message: `source must be one of: ${SOURCES.join(', ')}` })
+  source?: (typeof SOURCES)[number];
+
+  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'page must be an integer ≥ 1' })
+  @Min(1, { message: 'page must be an integer ≥ 1' })
+  page: number = 1;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'pageSize must be an integer from 1 to 100' })
+  @Min(1, { message: 'pageSize must be an integer from 1 to 100' })
+  @Max(100, { message: 'pageSize must be an integer from 1 to 100' })
+  pageSize: number = 20;
+
+  @ApiPropertyOptional({ enum: SORTS, default: 'newest' })
+  @IsOptional()
+  @IsIn(SORTS, { message: `sort must be one of: ${SORTS.join(', ')}` })
+  sort: (typeof SORTS)[number] = 'newest';
+}
+
+export class ImagePageDto {
+  @ApiProperty({ type: [ImageDto] })
+  items!: ImageDto[];
+
+  @ApiProperty({ example: 42 })
+  total!: number;
+
+  @ApiProperty({ example: 1 })
+  page!: number;
+
+  @ApiProperty({ example: 20 })
+  pageSize!: number;
+
+  @ApiProperty({ example: 3 })
+  totalPages!: number;
+}

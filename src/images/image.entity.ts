@@ -1,0 +1,69 @@
+import { Column, DeleteDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { AspectRatio, ImageSource } from '../generation/image-provider.js';
+
+/** A stored picture: one full WebP and one thumbnail on disk, addressed by `id`. */
+@Entity('images')
+@Index('idx_images_created_at', ['createdAt', 'id'])
+@Index('idx_images_item', ['itemId', 'createdAt'])
+@Index('idx_images_item_type', ['itemType', 'createdAt'])
+@Index('idx_images_featured', ['featured', 'createdAt'])
+@Index('idx_images_source', ['source', 'createdAt'])
+@Index('idx_images_content_hash', ['contentHash'])
+@Index('idx_images_deleted_at', ['deletedAt'])
+export class ImageEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ type: 'text' })
+  prompt!: string;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  style!: string | null;
+
+  @Column({ name: 'item_id', type: 'varchar', length: 200, nullable: true })
+  itemId!: string | null;
+
+  @Column({ name: 'item_type', type: 'varchar', length: 50, nullable: true })
+  itemType!: string | null;
+
+  @Column({ type: 'boolean', default: false })
+  featured!: boolean;
+
+  @Column({ type: 'varchar', length: 16 })
+  source!: ImageSource;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  model!: string | null;
+
+  @Column({ name: 'aspect_ratio', type: 'varchar', length: 8, nullable: true })
+  aspectRatio!: AspectRatio | null;
+
+  @Column({ type: 'integer' })
+  width!: number;
+
+  @Column({ type: 'integer' })
+  height!: number;
+
+  @Column({ name: 'size_bytes', type: 'integer' })
+  sizeBytes!: number;
+
+  @Column({ name: 'thumbnail_width', type: 'integer' })
+  thumbnailWidth!: number;
+
+  @Column({ name: 'thumbnail_height', type: 'integer' })
+  thumbnailHeight!: number;
+
+  @Column({ name: 'thumbnail_size_bytes', type: 'integer' })
+  thumbnailSizeBytes!: number;
+
+  /** sha256 hex of the stored full WebP; also the strong ETag of the file routes. */
+  @Column({ name: 'content_hash', type: 'varchar', length: 64 })
+  contentHash!: string;
+
+  @Column({ name: 'created_at', type: 'datetime' })
+  createdAt!: Date;
+
+  /** Set by a soft delete; the files stay until orphan cleanup purges them. */
+  @DeleteDateColumn({ name: 'deleted_at', type: 'datetime', nullable: true })
+  deletedAt!: Date | null;
+}

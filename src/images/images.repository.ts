@@ -1,0 +1,134 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type EntityManager, IsNull, Repository } from 'typeorm';
+import { WriteLock } from '../database/write-lock.js';
+import type { ImageSource } from '../generation/image-provider.js';
+import { ImageEntity } from './image.entity.js';
+
+export interface ImageSearchFilter {
+  words: string[];
+  itemId?: string;
+  itemType?: string;
+  featured?: boolean;
+  source?: ImageSource;
+  sort: 'newest' | 'oldest';
+  offset: number;
+  limit: number;
+}
+
+/** Reads the item-limit rule needs; available inside and outside a write transaction. */
+export interface ItemImagesReader {
+  countActiveForItem(itemId: string): Promise<number>;
+  oldestNonFeatured(itemId: string, limit: number): Promise<ImageEntity[]>;
+}
+
+/** What a write transaction may do. */
+export interface ImagesWriter extends ItemImagesReader {
+  insert(image: ImageEntity): Promise<void>;
+  softDelete(ids: string[], at: Date): Promise<void>;
+}
+
+/** Thin adapter around the images table. Every write runs under the in-process WriteLock. */
+@Injectable()
+export class ImagesRepository implements ItemImagesReader {
+  constructor(
+    @InjectRepository(ImageEntity) private readonly images: Repository<ImageEntity>,
+    private readonly writeLock: WriteLock,
+  ) {}
+
+  /** Active (not soft-deleted) image by id. */
+  findActive(id: string): Promise<ImageEntity | null> {
+    return this.images.findOneBy({ id });
+  }
+
+  countActive(): Promise<number> {
+    return this.images.count();
+  }
+
+  countActiveForItem(itemId: string): Promise<number> {
+    return itemReader(this.images.manager).countActiveForItem(itemId);
+  }
+
+  oldestNonFeatured(itemId: string, limit: number): Promise<ImageEntity[]> {
+    return itemReader(this.images.manager).oldestNonFeatured(itemId, limit);
+  }
+
+  async search(filter: ImageSearchFilter): Promise<[ImageEntity[], number]> {
+    const query = this.images.createQueryBuilder('image');
+    if (filter.words.length > 0) {
+      // Each word matches as a prefix, all words must match (FTS5's implicit AND).
+      const match = filter.words.map((word) => `"${word.replaceAll('"', '""')}"*`).join(' ');
+      query.andWhere('image.rowid IN (SELECT rowid FROM images_fts WHERE images_fts MATCH :match)', { match });
+    }
+    if (filter.itemId !== undefined) query.andWhere('image.itemId = :itemId', { itemId: filter.itemId });
+    if (filter.itemType !== undefined) query.andWhere('image.itemType = :itemType', { itemType: filter.itemType });
+    if (filter.featured !== undefined) query.andWhere('image.featured = :featured', { featured: filter.featured });
+    if (filter.source !== undefined) query.andWhere('image.source = :source', { source: filter.source });
+    const direction = filter.sort === 'oldest' ? 'ASC' : 'DESC';
+    return query
+      .orderBy('image.createdAt', direction)
+      .addOrderBy('image.id', direction)
+      .skip(filter.offset)
+      .take(filter.limit)
+      .getManyAndCount();
+  }
+
+  /** Sets `featured`, or flips it when `featured` is undefined. Null when no active image has the id. */
+  setFeatured(id: string, featured: boolean | undefined): Promise<ImageEntity | null> {
+    return this.writeLock.run(async () => {
+      const image = await this.images.findOneBy({ id });
+      if (!image) return null;
+      image.featured = featured ?? !image.featured;
+      await this.images.update({ id, deletedAt: IsNull() }, { featured: image.featured });
+      return image;
+    });
+  }
+
+  /** Soft-deletes an active image; false when there was none. */
+  softDelete(id: string, at: Date): Promise<boolean> {
+    return this.writeLock.run(async () => {
+      const result = await this.images.update({ id, deletedAt: IsNull() }, { deletedAt: at });
+      return (result.affected ?? 0) > 0;
+    });
+  }
+
+  /** Runs `work` in one short transaction under the write lock. No I/O but the database inside. */
+  writeTransaction<T>(work: (writer: ImagesWriter) => Promise<T>): Promise<T> {
+    return this.writeLock.run(() =>
+      this.images.manager.transaction((manager) =>
+        work({
+          ...itemReader(manager),
+          insert: async (image) => {
+            await manager.insert(ImageEntity, image);
+          },
+          softDelete: async (ids, at) => {
+            if (ids.length > 0) await manager.update(ImageEntity, ids, { deletedAt: at });
+          },
+        }),
+      ),
+    );
+  }
+
+  async storageTotals(): Promise<{ files: number; fullBytes: number; thumbnailBytes: number }> {
+    const row = await this.images
+      .createQueryBuilder('image')
+      .withDeleted()
+      .select('COUNT(*)', 'files')
+      .addSelect('COALESCE(SUM(image.sizeBytes), 0)', 'fullBytes')
+      .addSelect('COALESCE(SUM(image.thumbnailSizeBytes), 0)', 'thumbnailBytes')
+      .getRawOne<{ files: number; fullBytes: number; thumbnailBytes: number }>();
+    return { files: Number(row?.files ?? 0), fullBytes: Number(row?.fullBytes ?? 0), thumbnailBytes: Number(row?.thumbnailBytes ?? 0) };
+  }
+}
+
+function itemReader(manager: EntityManager): ItemImagesReader {
+  return {
+    countActiveForItem: (itemId) => manager.countBy(ImageEntity, { itemId }),
+    oldestNonFeatured: (itemId, limit) =>
+      manager.find(ImageEntity, {
+        where: { itemId, featured: false },
+        order: { createdAt: 'ASC', id: 'ASC' },
+        take: limit,
+      }),
+  };
+}

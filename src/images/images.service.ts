@@ -1,0 +1,223 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Clock } from '../common/clock.js';
+import { ConflictError, InvalidImageError, NotFoundError, UpstreamBadResponseError } from '../common/errors.js';
+import { AppConfig } from '../config/app-config.js';
+import { GenerationService } from '../generation/generation.service.js';
+import { type AspectRatio, DEFAULT_ASPECT_RATIO, type ImageSource } from '../generation/image-provider.js';
+import { FileStore } from '../storage/file-store.js';
+import { ImageProcessor } from '../storage/image-processor.js';
+import { type ImageVariant, StoragePaths } from '../storage/storage-paths.js';
+import { ImageEntity } from './image.entity.js';
+import { type ImageSearchFilter, ImagesRepository, type ItemImagesReader } from './images.repository.js';
+
+export interface GenerateImageCommand {
+  prompt: string;
+  style?: string;
+  itemId?: string;
+  itemType?: string;
+  aspectRatio?: AspectRatio;
+}
+
+/** What describes an image besides its pixels. */
+export interface ImageMetadata {
+  prompt: string;
+  style: string | null;
+  itemId: string | null;
+  itemType: string | null;
+  featured?: boolean;
+  source: ImageSource;
+  model: string | null;
+  aspectRatio: AspectRatio | null;
+  createdAt?: Date;
+}
+
+export interface StoreOptions {
+  /** Apply MAX_IMAGES_PER_ITEM by evicting the item's oldest non-featured images. */
+  enforceItemLimit: boolean;
+}
+
+export interface ImageFile {
+  data: Buffer;
+  /** Strong ETag, quoted. */
+  etag: string;
+}
+
+export interface ImagePage {
+  items: ImageEntity[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+/** The images pipeline and rules: generation, storage, the per-item limit, lookup. */
+@Injectable()
+export class ImagesService {
+  private readonly logger = new Logger(ImagesService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly repository: ImagesRepository,
+    private readonly generation: GenerationService,
+    private readonly processor: ImageProcessor,
+    private readonly files: FileStore,
+    private readonly paths: StoragePaths,
+  ) {}
+
+  async generate(command: GenerateImageCommand): Promise<ImageEntity> {
+    const aspectRatio = command.aspectRatio ?? DEFAULT_ASPECT_RATIO;
+    // Refuse before paying for a picture that could not be kept.
+    if (command.itemId) await this.planEviction(this.repository, command.itemId);
+
+    const provided = await this.generation.generate({ prompt: composePrompt(command.prompt, command.style), aspectRatio });
+    const metadata: ImageMetadata = {
+      prompt: command.prompt,
+      style: command.style ?? null,
+      itemId: command.itemId ?? null,
+      itemType: command.itemType ?? null,
+      source: provided.source,
+      model: provided.model,
+      aspectRatio,
+    };
+    try {
+      return await this.store(provided.data, metadata, { enforceItemLimit: true });
+    } catch (error) {
+      if (error instanceof InvalidImageError) {
+        throw new UpstreamBadResponseError(`The image provider answered with an unusable image: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Processes encoded image bytes into the stored WebP pair and records the row. Files are
+   * written first and removed again if the row cannot be written, so a row never points at
+   * a missing file and a failure leaves nothing behind.
+   */
+  async store(input: Buffer, metadata: ImageMetadata, options: StoreOptions): Promise<ImageEntity> {
+    const { storage } = this.config;
+    const processed = await this.processor.process(input, { webpQuality: storage.webpQuality, thumbnail: storage.thumbnail });
+    if (processed.full.data.length > storage.maxImageBytes) {
+      throw new InvalidImageError(
+        `The stored image would be ${formatMegabytes(processed.full.data.length)}, over MAX_IMAGE_SIZE_MB (${formatMegabytes(storage.maxImageBytes)})`,
+      );
+    }
+
+    const image = Object.assign(new ImageEntity(), {
+      id: randomUUID(),
+      prompt: metadata.prompt,
+      style: metadata.style,
+      itemId: metadata.itemId,
+      itemType: metadata.itemType,
+      featured: metadata.featured ?? false,
+      source: metadata.source,
+      model: metadata.model,
+      aspectRatio: metadata.aspectRatio,
+      width: processed.full.width,
+      height: processed.full.height,
+      sizeBytes: processed.full.data.length,
+      thumbnailWidth: processed.thumbnail.width,
+      thumbnailHeight: processed.thumbnail.height,
+      thumbnailSizeBytes: processed.thumbnail.data.length,
+      contentHash: processed.contentHash,
+      createdAt: metadata.createdAt ?? this.clock.now(),
+      deletedAt: null,
+    } satisfies ImageEntity);
+
+    const fullPath = this.paths.variantPath(image.id, 'full');
+    const thumbnailPath = this.paths.variantPath(image.id, 'thumbnail');
+    try {
+      await Promise.all([
+        this.files.writeAtomic(fullPath, processed.full.data),
+        this.files.writeAtomic(thumbnailPath, processed.thumbnail.data),
+      ]);
+      await this.repository.writeTransaction(async (writer) => {
+        if (options.enforceItemLimit && image.itemId) {
+          await writer.softDelete(await this.planEviction(writer, image.itemId), image.createdAt);
+        }
+        await writer.insert(image);
+      });
+    } catch (error) {
+      await Promise.all([this.files.remove(fullPath), this.files.remove(thumbnailPath)]).catch((cleanupError) =>
+        this.logger.error(`Could not remove files of failed image ${image.id}: ${String(cleanupError)}`),
+      );
+      throw error;
+    }
+    return image;
+  }
+
+  count(): Promise<number> {
+    return this.repository.countActive();
+  }
+
+  async findOne(id: string): Promise<ImageEntity> {
+    const image = await this.repository.findActive(id);
+    if (!image) throw new NotFoundError(`Image ${id} was not found`);
+    return image;
+  }
+
+  async search(query: Omit<ImageSearchFilter, 'words' | 'offset' | 'limit'> & { q?: string; page: number; pageSize: number }): Promise<ImagePage> {
+    const { q, page, pageSize, ...filters } = query;
+    const [items, total] = await this.repository.search({
+      ...filters,
+      words: searchWords(q),
+      offset: (page - 1) * pageSize,
+      limit: pageSize,
+    });
+    return { items, total, page, pageSize };
+  }
+
+  async setFeatured(id: string, featured: boolean | undefined): Promise<ImageEntity> {
+    const image = await this.repository.setFeatured(id, featured);
+    if (!image) throw new NotFoundError(`Image ${id} was not found`);
+    return image;
+  }
+
+  async remove(id: string): Promise<void> {
+    if (!(await this.repository.softDelete(id, this.clock.now()))) {
+      throw new NotFoundError(`Image ${id} was not found`);
+    }
+  }
+
+  async readFile(id: string, variant: ImageVariant): Promise<ImageFile> {
+    const image = await this.findOne(id);
+    const data = await this.files.read(this.paths.variantPath(image.id, variant)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') throw new NotFoundError(`The ${variant} file of image ${id} is missing`);
+      throw error;
+    });
+    const tag = variant === 'full' ? image.contentHash : `${image.contentHash}-thumbnail`;
+    return { data, etag: `"${tag}"` };
+  }
+
+  /**
+   * Which of an item's images must go so one more fits under MAX_IMAGES_PER_ITEM: the
+   * oldest non-featured ones. Throws ConflictError when featured images fill the item.
+   */
+  private async planEviction(reader: ItemImagesReader, itemId: string): Promise<string[]> {
+    const max = this.config.images.maxPerItem;
+    const excess = (await reader.countActiveForItem(itemId)) - max + 1;
+    if (excess <= 0) return [];
+    const evictable = await reader.oldestNonFeatured(itemId, excess);
+    if (evictable.length < excess) {
+      throw new ConflictError(
+        `Item "${itemId}" already has ${max} images (MAX_IMAGES_PER_ITEM) and all of them are featured; unfeature or delete one first`,
+      );
+    }
+    return evictable.map((image) => image.id);
+  }
+}
+
+/** Style is part of what the model is asked to draw. */
+export function composePrompt(prompt: string, style?: string | null): string {
+  return style ? `${prompt}. Style: ${style}` : prompt;
+}
+
+/** Letters and digits runs; everything else (quotes, operators) is a separator. */
+function searchWords(q: string | undefined): string[] {
+  return q?.toLowerCase().match(/[\p{L}\p{N}]+/gu)?.slice(0, 16) ?? [];
+}
+
+function formatMegabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+}

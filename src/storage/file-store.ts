@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { StoragePaths } from './storage-paths.js';
+
+/** Thin adapter around the filesystem: every file the service writes goes through here. */
+@Injectable()
+export class FileStore {
+  constructor(private readonly paths: StoragePaths) {}
+
+  async ensureDirectories(): Promise<void> {
+    await Promise.all(this.paths.directories.map((dir) => mkdir(dir, { recursive: true })));
+  }
+
+  /** Writes to a temp name, then renames: a reader never sees half a file. */
+  async writeAtomic(path: string, data: Uint8Array): Promise<void> {
+    const temp = this.paths.tempPathFor(path);
+    try {
+      await writeFile(temp, data, { flag: 'wx' });
+      await rename(temp, path);
+    } catch (error) {
+      await this.remove(temp);
+      throw error;
+    }
+  }
+
+  read(path: string): Promise<Buffer> {
+    return readFile(path);
+  }
+
+  /** Removes a file; a file that is already gone is not an error. */
+  async remove(path: string): Promise<void> {
+    await unlink(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+
+  async size(path: string): Promise<number | null> {
+    try {
+      return (await stat(path)).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+}

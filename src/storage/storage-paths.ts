@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+export type ImageVariant = 'full' | 'thumbnail';
+
+const VARIANT_DIRS: Record<ImageVariant, string> = { full: 'full', thumbnail: 'thumbnails' };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Temp files are `<final name>.<random>.tmp`; cleanup recognises them by this pattern. */
+export const TEMP_FILE_PATTERN = /\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * The only place that turns an image id into file paths. Ids are checked here so a
+ * traversal bug has exactly one place to live.
+ */
+export class StoragePaths {
+  constructor(readonly root: string) {}
+
+  get directories(): string[] {
+    return Object.values(VARIANT_DIRS).map((dir) => join(this.root, dir));
+  }
+
+  variantPath(id: string, variant: ImageVariant): string {
+    if (!UUID.test(id)) throw new Error(`Refusing to build a path for a non-uuid image id`);
+    return join(this.root, VARIANT_DIRS[variant], `${id.toLowerCase()}.webp`);
+  }
+
+  tempPathFor(finalPath: string): string {
+    return `${finalPath}.${randomBytes(6).toString('hex')}.tmp`;
+  }
+}

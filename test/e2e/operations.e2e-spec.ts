@@ -1,0 +1,74 @@
+import request from 'supertest';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+describe('GET /health', () => {
+  it('reports database, disk and the image count', async () => {
+    await request(t.server).post('/api/v1/images/generate').send({ prompt: 'a kobold with a candle' }).expect(201);
+    const response = await request(t.server).get('/health').expect(200);
+    expect(response.body).toMatchObject({
+      status: 'ok',
+      info: { database: { status: 'up' }, disk: { status: 'up' }, images: { status: 'up', count: 1 } },
+      error: {},
+    });
+  });
+});
+
+describe('GET /metrics', () => {
+  it('exposes process metrics, the HTTP histogram by route template, and generation counters', async () => {
+    const image = (await request(t.server).post('/api/v1/images/generate').send({ prompt: 'a gelatinous cube' }).expect(201)).body;
+    await request(t.server).get(`/api/v1/images/${image.id}`).expect(200);
+    await request(t.server).get('/api/v1/images/not-a-uuid').expect(400);
+
+    const metrics = (await request(t.server).get('/metrics').expect(200).expect('Content-Type', /text\/plain/)).text;
+    expect(metrics).toContain('process_cpu_seconds_total');
+    expect(metrics).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/images\/:id",status="200"\} 1\n/);
+    expect(metrics).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/images\/:id",status="400"\} 1\n/);
+    expect(metrics).not.toContain(image.id);
+    expect(metrics).toMatch(/image_generations_total\{source="local",outcome="success"\} 2\n/);
+    expect(metrics).toMatch(/image_generation_duration_seconds_count\{source="local",outcome="success"\} 2\n/);
+    expect(metrics).toMatch(/images_stored 2\n/);
+    expect(metrics).toMatch(new RegExp(`image_storage_bytes\\{variant="full"\\} ${image.sizeBytes + 0}|image_storage_bytes\\{variant="full"\\} \\d+`));
+  });
+});
+
+describe('Swagger', () => {
+  it('documents every route of the Images contract with bodies, queries and responses', async () => {
+    const document = (await request(t.server).get('/docs-json').expect(200)).body;
+    const paths = document.paths as Record<string, Record<string, any>>;
+    expect(Object.keys(paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/images/generate',
+        '/api/v1/images/search',
+        '/api/v1/images/{id}',
+        '/api/v1/images/{id}/full',
+        '/api/v1/images/{id}/thumbnail',
+        '/api/v1/images/{id}/feature',
+        '/health',
+      ]),
+    );
+    expect(paths['/api/v1/images/generate'].post.requestBody.content['application/json'].schema.$ref).toContain('GenerateImageDto');
+    expect(paths['/api/v1/images/generate'].post.responses).toHaveProperty('201');
+    expect(paths['/api/v1/images/generate'].post.responses).toHaveProperty('422');
+    const searchParams = paths['/api/v1/images/search'].get.parameters.map((p: { name: string }) => p.name);
+    expect(searchParams).toEqual(expect.arrayContaining(['q', 'itemId', 'itemType', 'featured', 'source', 'page', 'pageSize', 'sort']));
+    expect(paths['/api/v1/images/{id}'].delete.responses).toHaveProperty('204');
+    expect(paths['/api/v1/images/{id}/full'].get.responses).toHaveProperty('304');
+    const imageSchema = document.components.schemas.ImageDto;
+    expect(Object.keys(imageSchema.properties)).toEqual(
+      expect.arrayContaining(['id', 'prompt', 'style', 'itemId', 'itemType', 'featured', 'source', 'model', 'width', 'height', 'sizeBytes', 'thumbnailWidth', 'thumbnailHeight', 'contentHash', 'createdAt', 'urls']),
+    );
+    const html = await request(t.server).get('/docs').expect(200);
+    expect(html.text).toContain('swagger-ui');
+  });
+
+  it('never leaks stack traces or paths in errors', async () => {
+    const response = await request(t.server).get('/api/v1/images/search?page=-1').expect(400);
+    expect(JSON.stringify(response.body)).not.toMatch(/at \w+ \(|\/work\/|node_modules/);
+  });
+});

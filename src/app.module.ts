@@ -12,10 +12,10 @@ import { ImagesModule } from './images/images.module.js';
 @Module({})
 export class AppModule {
   /** `options.env` replaces .env and process.env (tests); without it the real environment is read. */
-  static forRoot(options: AppConfigOptions = {}): DynamicModule {
+  static async forRoot(options: AppConfigOptions = {}): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [AppConfigModule.forRoot(options), CommonModule, DatabaseModule, MetricsModule, ImagesModule, HealthModule],
+      imports: [await AppConfigModule.forRoot(options), CommonModule, DatabaseModule, MetricsModule, ImagesModule, HealthModule],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: ErrorResponseFilter },

@@ -7,7 +7,7 @@ import { configureApp } from './app.setup.js';
 import { AppConfig, ConfigValidationError } from './config/app-config.js';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
+  const app = await NestFactory.create<NestExpressApplication>(await AppModule.forRoot(), {
     bodyParser: false, // configureApp registers it with our limit
     abortOnError: false, // let a bad configuration surface as one readable error
     bufferLogs: true,

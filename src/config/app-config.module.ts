@@ -16,12 +16,13 @@ const APP_CONFIG_KEY = 'app';
 @Global()
 @Module({})
 export class AppConfigModule {
-  static forRoot(options: AppConfigOptions = {}): DynamicModule {
+  /** Async because validation runs here, at boot, before any other module is created. */
+  static async forRoot(options: AppConfigOptions = {}): Promise<DynamicModule> {
     const explicitEnv = options.env;
     return {
       module: AppConfigModule,
       imports: [
-        ConfigModule.forRoot({
+        await ConfigModule.forRoot({
           ignoreEnvFile: explicitEnv !== undefined,
           ignoreEnvVars: explicitEnv !== undefined,
           skipProcessEnv: true,

@@ -22,3 +22,15 @@ it('calls the configured model and records it on the image', async () => {
   expect(response.body).toMatchObject({ source: 'gemini', model: 'gemini-3.1-flash-image', width: 1024, height: 1024 });
   expect(gemini.requests.map((sent) => sent.model)).toEqual(['gemini-3.1-flash-image']);
 });
+
+it('finishes an in-flight generation on shutdown, then closes the database', async () => {
+  const callsBefore = gemini.requests.length;
+  gemini.enqueue({ kind: 'image', mimeType: 'image/jpeg', delayMs: 300 });
+  const inFlight = request(t.server).post('/api/v1/images/generate').send({ prompt: 'the last request' }).then((response) => response);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(gemini.requests).toHaveLength(callsBefore + 1); // the provider call is under way
+
+  await t.app.close();
+  expect((await inFlight).status).toBe(201);
+  expect(t.dataSource.isInitialized).toBe(false);
+});

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import request from 'supertest';
+import type { ImageDto } from '../../src/images/dto/image.dto.js';
 import { getBytes } from '../support/http.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -13,7 +14,7 @@ afterAll(() => t.close());
 
 async function generate(body: Record<string, unknown>) {
   const response = await request(t.server).post(`${API}/generate`).send(body).expect(201);
-  return response.body as Record<string, any>;
+  return response.body as ImageDto;
 }
 
 const fileOf = (url: string) => getBytes(t.server, url);
@@ -94,9 +95,20 @@ describe('POST /images/generate', () => {
   });
 });
 
+describe('concurrent generations', () => {
+  it('all succeed: writes are serialised on the shared SQLite connection', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => request(t.server).post(`${API}/generate`).send({ prompt: `crowd scene ${i}`, itemType: 'crowd' })),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(12).fill(201));
+    const listed = await request(t.server).get(`${API}/search`).query({ itemType: 'crowd', pageSize: 100 }).expect(200);
+    expect(listed.body.total).toBe(12);
+  });
+});
+
 describe('MAX_IMAGES_PER_ITEM (3 here)', () => {
   it('soft-deletes the oldest non-featured image of the item, and answers 409 when all are featured', async () => {
-    const made = [];
+    const made: ImageDto[] = [];
     for (let i = 0; i < 3; i++) {
       made.push(await generate({ prompt: `goblin portrait ${i}`, itemId: 'npc-7' }));
       t.clock.advance(1000);
@@ -122,7 +134,7 @@ describe('MAX_IMAGES_PER_ITEM (3 here)', () => {
 });
 
 describe('GET /images/:id and files', () => {
-  let image: Record<string, any>;
+  let image: ImageDto;
   beforeAll(async () => {
     image = await generate({ prompt: 'a lich on a throne of bone' });
   });
@@ -140,7 +152,7 @@ describe('GET /images/:id and files', () => {
     expect(unknown.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
   });
 
-  it.each(['full', 'thumbnail'])('serves the %s file immutable, with a strong ETag and 304', async (variant) => {
+  it.each(['full', 'thumbnail'] as const)('serves the %s file immutable, with a strong ETag and 304', async (variant) => {
     const response = await fileOf(image.urls[variant]);
     expect(response.headers['content-type']).toBe('image/webp');
     expect(response.headers['cache-control']).toBe('public, max-age=31536000, immutable');

@@ -140,19 +140,19 @@ export class FakeGeminiServer {
   ) {}
 
   static async start(): Promise<FakeGeminiServer> {
-    let fake: FakeGeminiServer | undefined;
-    const server = createServer((req, res) => {
-      fake!.handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) sendJson(res, 500, { error: { code: 500, message: `fake server: ${String(error)}`, status: 'INTERNAL' } });
-        else res.destroy();
-      });
-    });
+    const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    fake = new FakeGeminiServer(server, `http://127.0.0.1:${port}`);
+    const fake = new FakeGeminiServer(server, `http://127.0.0.1:${port}`);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      fake.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) sendJson(res, 500, { error: { code: 500, message: `fake server: ${String(error)}`, status: 'INTERNAL' } });
+        else res.destroy();
+      });
+    });
     return fake;
   }
 

@@ -58,7 +58,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...options.env,
   };
   const clock = new ManualClock();
-  let builder = Test.createTestingModule({ imports: [AppModule.forRoot({ env })] })
+  let builder = Test.createTestingModule({ imports: [await AppModule.forRoot({ env })] })
     .overrideProvider(Clock)
     .useValue(clock);
   if (options.customize) builder = options.customize(builder);

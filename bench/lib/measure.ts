@@ -1,0 +1,114 @@
+/**
+ * One autocannon run against one URL, plus what autocannon does not tell us: sub-millisecond
+ * latency percentiles, per-status counts checked against what the scenario expects, and how
+ * busy the server and the load generator were (to see which side was the bottleneck).
+ */
+import autocannon from 'autocannon';
+import { cpuTimeMs } from './children.js';
+
+export interface Target {
+  url: string;
+  headers?: Record<string, string>;
+  /** The only status a correct response may have (200, or 304 for conditional requests). */
+  expectStatus: number;
+  /** A 200 shorter than this (headers + body) is counted as bad: the body went missing. */
+  minBytes: number;
+  /** The server process, to sample its CPU time. */
+  serverPid: number;
+}
+
+export type Load =
+  /** Closed loop: `connections` clients send the next request as soon as the previous returns. */
+  | { kind: 'throughput'; connections: number; durationS: number; amount?: number }
+  /** autocannon's overallRate: requests per second spread over `connections` clients. */
+  | { kind: 'rate'; rate: number; connections: number; durationS: number };
+
+export interface LatencyStats {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface Measurement {
+  responses: number;
+  wallS: number;
+  reqPerS: number;
+  /** Milliseconds, from the raw per-response times (autocannon's histogram rounds to 1 ms). */
+  latencyMs: LatencyStats;
+  statusCounts: Record<string, number>;
+  /** Wrong status, short body, connection errors or timeouts. Must be 0 for a valid run. */
+  bad: number;
+  errors: number;
+  timeouts: number;
+  /** Share of one core each side used during the run (100 = one core saturated). */
+  serverCpuPct: number;
+  loadgenCpuPct: number;
+}
+
+export async function measure(target: Target, load: Load): Promise<Measurement> {
+  const latencies: number[] = [];
+  const statusCounts: Record<string, number> = {};
+  let bad = 0;
+
+  const options: autocannon.Options = {
+    url: target.url,
+    headers: target.headers,
+    connections: load.connections,
+    pipelining: 1,
+    duration: load.durationS,
+    // Latencies come from our own listener below; this only avoids autocannon adding
+    // synthetic samples to its histogram, which it does with a 1 ms "expected interval"
+    // derived from the per-connection rate and which would distort its numbers.
+    ignoreCoordinatedOmission: true,
+  };
+  if (load.kind === 'rate') options.overallRate = load.rate;
+  if (load.kind === 'throughput' && load.amount !== undefined) options.amount = load.amount;
+
+  const serverCpuBefore = cpuTimeMs(target.serverPid);
+  const loadgenCpuBefore = process.cpuUsage();
+  const started = performance.now();
+
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (error: unknown, finished: autocannon.Result) => (error ? reject(error) : resolve(finished)));
+    instance.on('response', (_client, statusCode, resBytes, responseTime) => {
+      latencies.push(responseTime);
+      statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
+      if (statusCode !== target.expectStatus || (statusCode === 200 && resBytes < target.minBytes)) bad++;
+    });
+  });
+
+  const wallMs = performance.now() - started;
+  const loadgenCpu = process.cpuUsage(loadgenCpuBefore);
+  const serverCpuMs = cpuTimeMs(target.serverPid) - serverCpuBefore;
+
+  return {
+    responses: latencies.length,
+    wallS: wallMs / 1000,
+    reqPerS: latencies.length / (wallMs / 1000),
+    latencyMs: latencyStats(latencies),
+    statusCounts,
+    bad: bad + result.errors,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    serverCpuPct: (serverCpuMs / wallMs) * 100,
+    loadgenCpuPct: ((loadgenCpu.user + loadgenCpu.system) / 1000 / wallMs) * 100,
+  };
+}
+
+/** Nearest-rank percentiles over every sample (no histogram bucketing). */
+export function latencyStats(samples: readonly number[]): LatencyStats {
+  if (samples.length === 0) return { p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN };
+  const sorted = Float64Array.from(samples).sort();
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  let sum = 0;
+  for (const value of sorted) sum += value;
+  return { p50: at(50), p90: at(90), p99: at(99), max: sorted[sorted.length - 1], mean: sum / sorted.length };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}

@@ -1,0 +1,193 @@
+import { Clock } from '../common/clock.js';
+import { ConflictError, InvalidImageError, UpstreamBadResponseError } from '../common/errors.js';
+import { parseAppConfig } from '../config/app-config.js';
+import type { GenerationService } from '../generation/generation.service.js';
+import type { ImageRequest, ProvidedImage } from '../generation/image-provider.js';
+import type { FileStore } from '../storage/file-store.js';
+import type { ImageProcessor, ProcessedImage } from '../storage/image-processor.js';
+import { StoragePaths } from '../storage/storage-paths.js';
+import { ImageEntity } from './image.entity.js';
+import type { ImagesRepository, ImagesWriter } from './images.repository.js';
+import { ImagesService } from './images.service.js';
+
+/** Strict fakes: any method a test did not expect to be called throws. */
+function strict<T extends object>(name: string, implemented: Partial<T>): T {
+  return new Proxy(implemented, {
+    get(target, property) {
+      if (property in target) return target[property as keyof typeof target];
+      if (property === 'then') return undefined;
+      throw new Error(`unexpected call: ${name}.${String(property)}`);
+    },
+  }) as T;
+}
+
+class FixedClock extends Clock {
+  now(): Date {
+    return new Date('2026-03-01T12:00:00Z');
+  }
+}
+
+const PROCESSED: ProcessedImage = {
+  full: { data: Buffer.alloc(1000, 1), width: 1024, height: 1024 },
+  thumbnail: { data: Buffer.alloc(100, 2), width: 200, height: 200 },
+  contentHash: 'a'.repeat(64),
+};
+
+function existing(id: string, featured: boolean): ImageEntity {
+  return Object.assign(new ImageEntity(), { id, featured, itemId: 'item-1' });
+}
+
+function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; insertFails?: boolean; failWriteOf?: 'full' | 'thumbnail'; processed?: ProcessedImage } = {}) {
+  const config = parseAppConfig({ MAX_IMAGES_PER_ITEM: '2', ...options.env }, '/data');
+  const paths = new StoragePaths('/data/images');
+  const written: string[] = [];
+  const removed: string[] = [];
+  const inserted: ImageEntity[] = [];
+  const softDeleted: string[][] = [];
+  const providerCalls: ImageRequest[] = [];
+  const items = options.items ?? [];
+
+  const reader = {
+    countActiveForItem: async () => items.length,
+    oldestNonFeatured: async (_itemId: string, limit: number) => items.filter((image) => !image.featured).slice(0, limit),
+  };
+  const repository = strict<ImagesRepository>('repository', {
+    ...reader,
+    writeTransaction: async <T>(work: (writer: ImagesWriter) => Promise<T>) =>
+      work({
+        ...reader,
+        insert: async (image) => {
+          if (options.insertFails) throw new Error('SQLITE_FULL: database or disk is full');
+          inserted.push(image);
+        },
+        softDelete: async (ids) => {
+          softDeleted.push(ids);
+        },
+      }),
+  });
+  const files = strict<FileStore>('files', {
+    writeAtomic: async (path: string) => {
+      if (options.failWriteOf && path.includes(options.failWriteOf === 'full' ? '/full/' : '/thumbnails/')) {
+        throw new Error('ENOSPC: no space left on device');
+      }
+      written.push(path);
+    },
+    remove: async (path: string) => {
+      removed.push(path);
+    },
+  });
+  const processor = strict<ImageProcessor>('processor', {
+    process: async (input: Buffer) => {
+      if (input.toString() === 'not an image') throw new InvalidImageError('The image could not be decoded: unsupported');
+      return options.processed ?? PROCESSED;
+    },
+  });
+  const generation = strict<GenerationService>('generation', {
+    generate: async (request: ImageRequest): Promise<ProvidedImage> => {
+      providerCalls.push(request);
+      const data = Buffer.from(request.prompt.includes('garbage') ? 'not an image' : 'png bytes');
+      return { data, mimeType: 'image/png', source: 'gemini', model: 'gemini-test' };
+    },
+  });
+
+  const service = new ImagesService(config, new FixedClock(), repository, generation, processor, files, paths);
+  return { service, written, removed, inserted, softDeleted, providerCalls };
+}
+
+describe('ImagesService.generate', () => {
+  it('asks the provider with prompt and style composed, writes both files, then the row', async () => {
+    const { service, written, inserted, providerCalls } = setup();
+    const image = await service.generate({ prompt: 'a bard', style: 'pixel art', aspectRatio: '4:3', itemType: 'character' });
+
+    expect(providerCalls).toEqual([{ prompt: 'a bard. Style: pixel art', aspectRatio: '4:3' }]);
+    expect(written.sort()).toEqual([`/data/images/full/${image.id}.webp`, `/data/images/thumbnails/${image.id}.webp`]);
+    expect(inserted).toEqual([image]);
+    expect(image).toMatchObject({
+      prompt: 'a bard',
+      style: 'pixel art',
+      itemType: 'character',
+      itemId: null,
+      source: 'gemini',
+      model: 'gemini-test',
+      aspectRatio: '4:3',
+      sizeBytes: 1000,
+      thumbnailSizeBytes: 100,
+      contentHash: 'a'.repeat(64),
+      createdAt: new Date('2026-03-01T12:00:00Z'),
+    });
+  });
+
+  it('defaults the aspect ratio to 1:1', async () => {
+    const { service, providerCalls } = setup();
+    await service.generate({ prompt: 'a bard' });
+    expect(providerCalls[0].aspectRatio).toBe('1:1');
+  });
+
+  it('turns an undecodable provider answer into a bad-gateway error and writes nothing', async () => {
+    const { service, written, inserted } = setup();
+    await expect(service.generate({ prompt: 'garbage please' })).rejects.toBeInstanceOf(UpstreamBadResponseError);
+    expect(written).toEqual([]);
+    expect(inserted).toEqual([]);
+  });
+
+  it('refuses before calling the provider when featured images fill the item', async () => {
+    const { service, providerCalls } = setup({ items: [existing('a', true), existing('b', true)] });
+    await expect(service.generate({ prompt: 'a bard', itemId: 'item-1' })).rejects.toBeInstanceOf(ConflictError);
+    expect(providerCalls).toEqual([]);
+  });
+
+  it('evicts the oldest non-featured image when the item is full', async () => {
+    const { service, softDeleted, inserted } = setup({ items: [existing('a', true), existing('b', false)] });
+    await service.generate({ prompt: 'a bard', itemId: 'item-1' });
+    expect(softDeleted).toEqual([['b']]);
+    expect(inserted).toHaveLength(1);
+  });
+
+  it('evicts as many as needed when the item is over a lowered limit', async () => {
+    const items = ['a', 'b', 'c', 'd'].map((id) => existing(id, false));
+    const { service, softDeleted } = setup({ items });
+    await service.generate({ prompt: 'a bard', itemId: 'item-1' });
+    expect(softDeleted).toEqual([['a', 'b', 'c']]);
+  });
+});
+
+describe('ImagesService.store', () => {
+  const metadata = { prompt: 'imported', style: null, itemId: 'item-1', itemType: null, source: 'import' as const, model: null, aspectRatio: null };
+
+  it('removes both files when the row cannot be written, and rethrows', async () => {
+    const { service, written, removed } = setup({ insertFails: true });
+    await expect(service.store(Buffer.from('png'), metadata, { enforceItemLimit: false })).rejects.toThrow('SQLITE_FULL');
+    expect(written).toHaveLength(2);
+    expect(removed.sort()).toEqual(written.sort());
+  });
+
+  it('removes the written file when the other one fails to write', async () => {
+    const { service, written, removed } = setup({ failWriteOf: 'thumbnail' });
+    await expect(service.store(Buffer.from('png'), metadata, { enforceItemLimit: false })).rejects.toThrow('ENOSPC');
+    expect(written).toHaveLength(1);
+    expect(removed).toEqual(expect.arrayContaining(written));
+  });
+
+  it('rejects an image larger than MAX_IMAGE_SIZE_MB after encoding, writing nothing', async () => {
+    const big = { ...PROCESSED, full: { ...PROCESSED.full, data: Buffer.alloc(20_000) } };
+    const { service, written } = setup({ env: { MAX_IMAGE_SIZE_MB: '0.01' }, processed: big });
+    await expect(service.store(Buffer.from('png'), metadata, { enforceItemLimit: false })).rejects.toThrow(
+      /0\.02 MB, over MAX_IMAGE_SIZE_MB \(0\.01 MB\)/,
+    );
+    expect(written).toEqual([]);
+  });
+
+  it('does not evict when the caller opts out of the item limit', async () => {
+    const { service, softDeleted, inserted } = setup({ items: [existing('a', false), existing('b', false)] });
+    await service.store(Buffer.from('png'), metadata, { enforceItemLimit: false });
+    expect(softDeleted).toEqual([]);
+    expect(inserted).toHaveLength(1);
+  });
+
+  it('keeps a given createdAt and featured flag', async () => {
+    const { service } = setup();
+    const createdAt = new Date('2024-05-05T05:05:05Z');
+    const image = await service.store(Buffer.from('png'), { ...metadata, createdAt, featured: true }, { enforceItemLimit: false });
+    expect(image).toMatchObject({ createdAt, featured: true });
+  });
+});

@@ -1,0 +1,23 @@
+import { StoragePaths, TEMP_FILE_PATTERN } from './storage-paths.js';
+
+describe('StoragePaths', () => {
+  const paths = new StoragePaths('/data/images');
+  const id = '3f0c6a4e-9b1d-4c1e-8f00-123456789abc';
+
+  it('builds one path per variant from a uuid', () => {
+    expect(paths.variantPath(id, 'full')).toBe(`/data/images/full/${id}.webp`);
+    expect(paths.variantPath(id.toUpperCase(), 'thumbnail')).toBe(`/data/images/thumbnails/${id}.webp`);
+  });
+
+  it.each(['../../etc/passwd', `${id}/../x`, '', 'abc'])('refuses to build a path from %j', (bad) => {
+    expect(() => paths.variantPath(bad, 'full')).toThrow('non-uuid');
+  });
+
+  it('names temp files so the cleanup pattern recognises them, and only them', () => {
+    const temp = paths.tempPathFor(paths.variantPath(id, 'full'));
+    expect(temp).toMatch(TEMP_FILE_PATTERN);
+    expect(temp.startsWith(`/data/images/full/${id}.webp.`)).toBe(true);
+    expect(paths.tempPathFor('/x')).not.toBe(paths.tempPathFor('/x'));
+    expect(`${id}.webp`).not.toMatch(TEMP_FILE_PATTERN);
+  });
+});

@@ -11,7 +11,7 @@ export async function createGeminiTestApp(env: Record<string, string> = {}): Pro
       IMAGE_PROVIDER: 'auto',
       GEMINI_API_KEY: TEST_GEMINI_KEY,
       GEMINI_BASE_URL: gemini.baseUrl,
-      GEMINI_TIMEOUT_MS: '500',
+      GEMINI_TIMEOUT_MS: '2000',
       GEMINI_MAX_RETRIES: '1',
       ...env,
     },

@@ -12,6 +12,7 @@ describe('parseAppConfig', () => {
       maxImageBytes: 5 * 1024 * 1024,
       webpQuality: 85,
       thumbnail: { width: 200, height: 200 },
+      fileCacheBytes: 64 * 1024 * 1024,
     });
     expect(config.images.maxPerItem).toBe(20);
     expect(config.cache.expiryDays).toBe(7);

@@ -17,6 +17,8 @@ export abstract class AppConfig {
     maxImageBytes: number;
     webpQuality: number;
     thumbnail: { width: number; height: number };
+    /** Memory for recently served image files; 0 turns the cache and its fast path off. */
+    fileCacheBytes: number;
   };
   declare readonly images: { maxPerItem: number };
   declare readonly generation: {
@@ -74,6 +76,7 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
         'a size like "(200, 200)" or "200x200", each side from 16 to 2048',
         parseThumbnailSize,
       ),
+      fileCacheBytes: Math.round(read.number('IMAGE_CACHE_MB', 64, { min: 0 }) * 1024 * 1024),
     },
     images: { maxPerItem: read.integer('MAX_IMAGES_PER_ITEM', 20, { min: 1 }) },
     generation: {

@@ -78,7 +78,7 @@ export class ImagesController {
   }
 
   private async sendVariant(id: string, variant: ImageVariant, request: Request, response: Response): Promise<void> {
-    sendImmutableFile(request, response, await this.images.readFile(id, variant), 'image/webp');
+    sendImmutableFile(request, response, await this.images.readFile(id, variant));
   }
 }
 

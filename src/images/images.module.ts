@@ -2,16 +2,34 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { GenerationModule } from '../generation/generation.module.js';
 import { StorageModule } from '../storage/storage.module.js';
+import { Clock } from '../common/clock.js';
+import { AppConfig } from '../config/app-config.js';
 import { ImageEntity } from './image.entity.js';
+import { ImageFileCache } from './image-file-cache.js';
+import { ImageFilesFastPath } from './image-files.fast-path.js';
 import { ImagesController } from './images.controller.js';
 import { ImagesMetrics } from './images.metrics.js';
 import { ImagesRepository } from './images.repository.js';
 import { ImagesService } from './images.service.js';
 
+/** How long a cached file is served before the database is asked again whether it still exists. */
+const FILE_CACHE_TTL_MS = 60_000;
+
 @Module({
   imports: [TypeOrmModule.forFeature([ImageEntity]), StorageModule, GenerationModule],
   controllers: [ImagesController],
-  providers: [ImagesRepository, ImagesService, ImagesMetrics],
+  providers: [
+    ImagesRepository,
+    ImagesService,
+    ImagesMetrics,
+    {
+      provide: ImageFileCache,
+      inject: [AppConfig, Clock],
+      useFactory: (config: AppConfig, clock: Clock) =>
+        new ImageFileCache({ maxBytes: config.storage.fileCacheBytes, ttlMs: FILE_CACHE_TTL_MS, now: () => clock.now().getTime() }),
+    },
+    ImageFilesFastPath,
+  ],
   exports: [ImagesService],
 })
 export class ImagesModule {}

@@ -102,7 +102,7 @@ export class ImagesRepository implements ItemImagesReader {
             await manager.insert(ImageEntity, image);
           },
           softDelete: async (ids, at) => {
-            if (ids.length > 0) await manager.update(ImageEntity, ids, { deletedAt: at });
+            await manager.update(ImageEntity, ids, { deletedAt: at });
           },
         }),
       ),

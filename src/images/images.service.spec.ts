@@ -7,6 +7,7 @@ import type { FileStore } from '../storage/file-store.js';
 import type { ImageProcessor, ProcessedImage } from '../storage/image-processor.js';
 import { StoragePaths } from '../storage/storage-paths.js';
 import { ImageEntity } from './image.entity.js';
+import { ImageFileCache } from './image-file-cache.js';
 import type { ImagesRepository, ImagesWriter } from './images.repository.js';
 import { ImagesService } from './images.service.js';
 
@@ -53,6 +54,10 @@ function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; i
   };
   const repository = strict<ImagesRepository>('repository', {
     ...reader,
+    softDelete: async (id: string) => {
+      softDeleted.push([id]);
+      return true;
+    },
     writeTransaction: async <T>(work: (writer: ImagesWriter) => Promise<T>) =>
       work({
         ...reader,
@@ -90,8 +95,9 @@ function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; i
     },
   });
 
-  const service = new ImagesService(config, new FixedClock(), repository, generation, processor, files, paths);
-  return { service, written, removed, inserted, softDeleted, providerCalls };
+  const fileCache = new ImageFileCache({ maxBytes: 1_000_000, ttlMs: 60_000, now: () => 0 });
+  const service = new ImagesService(config, new FixedClock(), repository, generation, processor, files, paths, fileCache);
+  return { service, fileCache, written, removed, inserted, softDeleted, providerCalls };
 }
 
 describe('ImagesService.generate', () => {
@@ -143,6 +149,20 @@ describe('ImagesService.generate', () => {
     expect(inserted).toHaveLength(1);
   });
 
+  it('drops evicted images from the file cache, so their bytes are not served again', async () => {
+    const evictedId = '00000000-0000-4000-8000-00000000000a';
+    const keptId = '00000000-0000-4000-8000-00000000000b';
+    const { service, fileCache } = setup({ items: [existing(evictedId, false), existing(keptId, false)] });
+    const cachedFile = { data: Buffer.alloc(1), etag: '"x"', contentType: 'image/webp' };
+    fileCache.set(evictedId, 'full', cachedFile);
+    fileCache.set(keptId, 'full', cachedFile);
+
+    await service.generate({ prompt: 'a bard', itemId: 'item-1' });
+
+    expect(fileCache.get(evictedId, 'full')).toBeUndefined();
+    expect(fileCache.get(keptId, 'full')).toBe(cachedFile);
+  });
+
   it('evicts as many as needed when the item is over a lowered limit', async () => {
     const items = ['a', 'b', 'c', 'd'].map((id) => existing(id, false));
     const { service, softDeleted } = setup({ items });
@@ -189,5 +209,16 @@ describe('ImagesService.store', () => {
     const createdAt = new Date('2024-05-05T05:05:05Z');
     const image = await service.store(Buffer.from('png'), { ...metadata, createdAt, featured: true }, { enforceItemLimit: false });
     expect(image).toMatchObject({ createdAt, featured: true });
+  });
+});
+
+describe('ImagesService.remove', () => {
+  it('soft-deletes and drops the cached files at once', async () => {
+    const id = '00000000-0000-4000-8000-0000000000aa';
+    const { service, fileCache, softDeleted } = setup();
+    fileCache.set(id, 'thumbnail', { data: Buffer.alloc(1), etag: '"t"', contentType: 'image/webp' });
+    await service.remove(id);
+    expect(softDeleted).toEqual([[id]]);
+    expect(fileCache.get(id, 'thumbnail')).toBeUndefined();
   });
 });

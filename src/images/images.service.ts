@@ -8,7 +8,9 @@ import { type AspectRatio, DEFAULT_ASPECT_RATIO, type ImageSource } from '../gen
 import { FileStore } from '../storage/file-store.js';
 import { ImageProcessor } from '../storage/image-processor.js';
 import { type ImageVariant, StoragePaths } from '../storage/storage-paths.js';
+import type { ImmutableFile } from '../common/http/send-immutable-file.js';
 import { ImageEntity } from './image.entity.js';
+import { ImageFileCache } from './image-file-cache.js';
 import { type ImageSearchFilter, ImagesRepository, type ItemImagesReader } from './images.repository.js';
 
 export interface GenerateImageCommand {
@@ -37,12 +39,6 @@ export interface StoreOptions {
   enforceItemLimit: boolean;
 }
 
-export interface ImageFile {
-  data: Buffer;
-  /** Strong ETag, quoted. */
-  etag: string;
-}
-
 export interface ImagePage {
   items: ImageEntity[];
   total: number;
@@ -63,6 +59,7 @@ export class ImagesService {
     private readonly processor: ImageProcessor,
     private readonly files: FileStore,
     private readonly paths: StoragePaths,
+    private readonly fileCache: ImageFileCache,
   ) {}
 
   async generate(command: GenerateImageCommand): Promise<ImageEntity> {
@@ -132,12 +129,13 @@ export class ImagesService {
         this.files.writeAtomic(fullPath, processed.full.data),
         this.files.writeAtomic(thumbnailPath, processed.thumbnail.data),
       ]);
-      await this.repository.writeTransaction(async (writer) => {
-        if (options.enforceItemLimit && image.itemId) {
-          await writer.softDelete(await this.planEviction(writer, image.itemId), image.createdAt);
-        }
+      const evicted = await this.repository.writeTransaction(async (writer) => {
+        const ids = options.enforceItemLimit && image.itemId ? await this.planEviction(writer, image.itemId) : [];
+        if (ids.length > 0) await writer.softDelete(ids, image.createdAt);
         await writer.insert(image);
+        return ids;
       });
+      this.fileCache.evict(evicted);
     } catch (error) {
       await Promise.all([this.files.remove(fullPath), this.files.remove(thumbnailPath)]).catch((cleanupError) =>
         this.logger.error(`Could not remove files of failed image ${image.id}: ${String(cleanupError)}`),
@@ -175,19 +173,24 @@ export class ImagesService {
   }
 
   async remove(id: string): Promise<void> {
-    if (!(await this.repository.softDelete(id, this.clock.now()))) {
-      throw new NotFoundError(`Image ${id} was not found`);
-    }
+    const deleted = await this.repository.softDelete(id, this.clock.now());
+    this.fileCache.evict([id]);
+    if (!deleted) throw new NotFoundError(`Image ${id} was not found`);
   }
 
-  async readFile(id: string, variant: ImageVariant): Promise<ImageFile> {
+  /** The bytes of an active image's file, from the cache when fresh, else checked against the database. */
+  async readFile(id: string, variant: ImageVariant): Promise<ImmutableFile> {
+    const cached = this.fileCache.get(id, variant);
+    if (cached) return cached;
     const image = await this.findOne(id);
     const data = await this.files.read(this.paths.variantPath(image.id, variant)).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') throw new NotFoundError(`The ${variant} file of image ${id} is missing`);
       throw error;
     });
     const tag = variant === 'full' ? image.contentHash : `${image.contentHash}-thumbnail`;
-    return { data, etag: `"${tag}"` };
+    const file = { data, etag: `"${tag}"`, contentType: 'image/webp' };
+    this.fileCache.set(image.id, variant, file);
+    return file;
   }
 
   /**

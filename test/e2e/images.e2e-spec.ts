@@ -174,6 +174,52 @@ describe('GET /images/:id and files', () => {
   });
 });
 
+describe('file cache and its pre-Express fast path', () => {
+  const contract = (response: request.Response) => ({
+    status: response.status,
+    type: response.headers['content-type'],
+    length: response.headers['content-length'],
+    etag: response.headers.etag,
+    cacheControl: response.headers['cache-control'],
+    nosniff: response.headers['x-content-type-options'],
+    corp: response.headers['cross-origin-resource-policy'],
+  });
+
+  it('answers a cached file exactly as the Nest route does: body, headers, 304 and HEAD', async () => {
+    const image = await generate({ prompt: 'a halfling rogue on a rooftop' });
+    const first = await fileOf(image.urls.full); // a miss: Nest route, fills the cache
+    expect(first.headers['content-security-policy']).toBeDefined(); // helmet ran
+    const second = await fileOf(image.urls.full); // a hit: answered before Express
+    expect(second.headers['content-security-policy']).toBeUndefined();
+    expect(contract(second)).toEqual(contract(first));
+    expect(second.body.equals(first.body)).toBe(true);
+
+    await request(t.server).get(image.urls.full).set('If-None-Match', first.headers.etag).expect(304);
+    const head = await request(t.server).head(image.urls.full).expect(200);
+    expect(head.headers['content-length']).toBe(String(image.sizeBytes));
+
+    const metrics = (await request(t.server).get('/metrics')).text;
+    expect(metrics).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/images\/:id\/full",status="200"\} \d+/);
+  });
+
+  it('stops serving a deleted image at once', async () => {
+    const image = await generate({ prompt: 'a doomed wizard' });
+    await fileOf(image.urls.thumbnail);
+    await fileOf(image.urls.thumbnail);
+    await request(t.server).delete(`${API}/${image.id}`).expect(204);
+    await request(t.server).get(image.urls.thumbnail).expect(404);
+  });
+
+  it('notices a delete made elsewhere (another replica) within the cache TTL', async () => {
+    const image = await generate({ prompt: 'a wizard on another server' });
+    await fileOf(image.urls.full);
+    await t.dataSource.query(`UPDATE images SET deleted_at = datetime('now') WHERE id = ?`, [image.id]);
+    await fileOf(image.urls.full); // still fresh in this process's cache
+    t.clock.advance(60_000);
+    await request(t.server).get(image.urls.full).expect(404);
+  });
+});
+
 describe('PUT /images/:id/feature', () => {
   it('toggles with no body and sets idempotently with one', async () => {
     const image = await generate({ prompt: 'a beholder in the Underdark' });

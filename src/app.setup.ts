@@ -41,5 +41,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // Until the web app is served at `/`, send people who open the root to the API docs.
+  const http = app.getHttpAdapter();
+  http.get('/', (_request, response) => http.redirect(response, 302, '/docs'));
   return app;
 }

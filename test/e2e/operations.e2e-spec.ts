@@ -69,6 +69,10 @@ describe('Swagger', () => {
     expect(html.text).toContain('swagger-ui');
   });
 
+  it('sends visitors of / to the API docs', async () => {
+    await request(t.server).get('/').expect(302).expect('Location', '/docs');
+  });
+
   it('never leaks stack traces or paths in errors', async () => {
     const response = await request(t.server).get('/api/v1/images/search?page=-1').expect(400);
     expect(JSON.stringify(response.body)).not.toMatch(/at \w+ \(|\/work\/|node_modules/);

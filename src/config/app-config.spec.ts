@@ -5,7 +5,9 @@ const CWD = '/srv/dnd';
 describe('parseAppConfig', () => {
   it('has the original defaults when nothing is set', () => {
     const config = parseAppConfig({}, CWD);
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 8000 });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 8000, trustProxy: false });
+    expect(config.adminApiKey).toBeUndefined();
+    expect(config.generation.geminiDailyLimit).toBeUndefined();
     expect(config.database).toEqual({ driver: 'sqlite', path: '/srv/dnd/dnd_game.db' });
     expect(config.storage).toEqual({
       dir: '/srv/dnd/images',
@@ -16,7 +18,7 @@ describe('parseAppConfig', () => {
     });
     expect(config.images.maxPerItem).toBe(20);
     expect(config.cache.expiryDays).toBe(7);
-    expect(config.rateLimit.requestsPerMinute).toBe(10);
+    expect(config.rateLimit).toEqual({ enabled: true, requestsPerMinute: 10, scenesPerMinute: 5, windowSeconds: 60 });
     expect(config.backup.retentionDays).toBe(30);
     expect(config.generation).toMatchObject({ requested: 'auto', provider: 'local', gemini: { model: 'gemini-2.5-flash-image', timeoutMs: 60000, maxRetries: 3 } });
     expect(config.logLevels).toEqual(['fatal', 'error', 'warn', 'log']);
@@ -95,5 +97,20 @@ describe('parseAppConfig', () => {
     expect(() => parseAppConfig({ DATABASE_URL: 'postgres://u@h/db', IMAGE_PROVIDER: 'gemini' }, CWD)).toThrow(
       /IMAGE_PROVIDER=gemini needs GEMINI_API_KEY[\s\S]*PostgreSQL is not supported yet/,
     );
+  });
+
+  it.each([
+    ['true', true],
+    ['FALSE', false],
+    ['2', 2],
+    ['loopback', 'loopback'],
+    ['loopback, 10.0.0.0/8', 'loopback, 10.0.0.0/8'],
+    ['::1, fd00::/8', '::1, fd00::/8'],
+  ])('reads TRUST_PROXY %s as Express’s `trust proxy` value', (raw, trustProxy) => {
+    expect(parseAppConfig({ TRUST_PROXY: raw }, CWD).http.trustProxy).toBe(trustProxy);
+  });
+
+  it('refuses a TRUST_PROXY that is not a flag, hop count or address list', () => {
+    expect(() => parseAppConfig({ TRUST_PROXY: 'nginx;rm' }, CWD)).toThrow(/TRUST_PROXY must be true, false, a hop count, or proxy addresses/);
   });
 });

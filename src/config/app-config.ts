@@ -9,7 +9,14 @@ export type ProviderChoice = 'auto' | 'gemini' | 'local';
  * class as a token (services ask for `AppConfig`, never for raw environment variables).
  */
 export abstract class AppConfig {
-  declare readonly http: { host: string; port: number };
+  declare readonly http: {
+    host: string;
+    port: number;
+    /** Express's `trust proxy`: false, true, a hop count, or addresses/subnets of trusted proxies. */
+    trustProxy: boolean | number | string;
+  };
+  /** ADMIN_API_KEY; undefined means admin routes answer loopback clients only. */
+  declare readonly adminApiKey?: string;
   declare readonly database: { driver: 'sqlite'; path: string };
   declare readonly storage: {
     /** Absolute path of IMAGE_STORAGE_DIR. */
@@ -26,9 +33,19 @@ export abstract class AppConfig {
     requested: ProviderChoice;
     provider: 'gemini' | 'local';
     gemini: { apiKey?: string; model: string; baseUrl?: string; timeoutMs: number; maxRetries: number };
+    /** GEMINI_DAILY_IMAGE_LIMIT: Gemini images per UTC day; undefined = no cap. */
+    geminiDailyLimit?: number;
   };
   declare readonly cache: { expiryDays: number };
-  declare readonly rateLimit: { requestsPerMinute: number };
+  declare readonly rateLimit: {
+    enabled: boolean;
+    /** POST /images/generate per client per window. */
+    requestsPerMinute: number;
+    /** POST /scenes/generate per client per window. */
+    scenesPerMinute: number;
+    /** The window; a minute unless tests shorten it. */
+    windowSeconds: number;
+  };
   declare readonly backup: { retentionDays: number };
   declare readonly logLevels: LogLevel[];
 }
@@ -56,7 +73,9 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
     http: {
       host: read.string('HOST', '0.0.0.0'),
       port: read.integer('PORT', 8000, { min: 0, max: 65535 }),
+      trustProxy: read.parse('TRUST_PROXY', false, 'true, false, a hop count, or proxy addresses (e.g. loopback, 10.0.0.0/8)', parseTrustProxy),
     },
+    adminApiKey: read.optionalString('ADMIN_API_KEY'),
     database: {
       driver: 'sqlite',
       path: read.parse(
@@ -89,9 +108,17 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
         timeoutMs: read.integer('GEMINI_TIMEOUT_MS', 60_000, { min: 100 }),
         maxRetries: read.integer('GEMINI_MAX_RETRIES', 3, { min: 0, max: 10 }),
       },
+      geminiDailyLimit: read.parse('GEMINI_DAILY_IMAGE_LIMIT', undefined, 'an integer ≥ 1 (or unset for no cap)', (raw) =>
+        /^\d+$/.test(raw) && Number(raw) >= 1 ? Number(raw) : undefined,
+      ),
     },
     cache: { expiryDays: read.number('CACHE_EXPIRY_DAYS', 7, { min: 0.001 }) },
-    rateLimit: { requestsPerMinute: read.integer('MAX_REQUESTS_PER_MINUTE', 10, { min: 1 }) },
+    rateLimit: {
+      enabled: read.boolean('RATE_LIMIT_ENABLED', true),
+      requestsPerMinute: read.integer('MAX_REQUESTS_PER_MINUTE', 10, { min: 1 }),
+      scenesPerMinute: read.integer('SCENE_REQUESTS_PER_MINUTE', 5, { min: 1 }),
+      windowSeconds: read.integer('RATE_LIMIT_WINDOW_SECONDS', 60, { min: 1 }),
+    },
     backup: { retentionDays: read.integer('BACKUP_RETENTION_DAYS', 30, { min: 1 }) },
     logLevels: logLevelsFrom(read.oneOf('LOG_LEVEL', [...LOG_LEVELS, 'info'] as const, 'log')),
   };
@@ -121,6 +148,13 @@ function parseThumbnailSize(raw: string): { width: number; height: number } | un
   const [width, height] = [Number(match[1]), Number(match[2])];
   const valid = (side: number) => side >= 16 && side <= 2048;
   return valid(width) && valid(height) ? { width, height } : undefined;
+}
+
+function parseTrustProxy(raw: string): boolean | number | string | undefined {
+  const value = raw.toLowerCase();
+  if (['true', 'false'].includes(value)) return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return /^[\w.:/,\s-]+$/.test(raw) ? raw : undefined;
 }
 
 function parseHttpUrl(raw: string): string | undefined {

@@ -2,8 +2,9 @@ import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import type { AppConfig } from '../config/app-config.js';
 import { ImageEntity } from '../images/image.entity.js';
+import { SceneCacheCounters, SceneCacheEntry } from '../scenes/scene-cache-entry.entity.js';
 
-export const ENTITIES = [ImageEntity];
+export const ENTITIES = [ImageEntity, SceneCacheEntry, SceneCacheCounters];
 
 /** One definition of the database connection, shared by the app and ormconfig.ts (the CLI). */
 export function buildDataSourceOptions(database: AppConfig['database']): DataSourceOptions {

@@ -5,6 +5,7 @@ import { StorageModule } from '../storage/storage.module.js';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { ImageEntity } from './image.entity.js';
+import { GeminiDailyCap } from './gemini-daily-cap.js';
 import { ImageFileCache } from './image-file-cache.js';
 import { ImageFilesFastPath } from './image-files.fast-path.js';
 import { ImagesController } from './images.controller.js';
@@ -29,6 +30,7 @@ const FILE_CACHE_TTL_MS = 60_000;
         new ImageFileCache({ maxBytes: config.storage.fileCacheBytes, ttlMs: FILE_CACHE_TTL_MS, now: () => clock.now().getTime() }),
     },
     ImageFilesFastPath,
+    GeminiDailyCap,
   ],
   exports: [ImagesService],
 })

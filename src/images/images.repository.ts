@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, IsNull, Repository } from 'typeorm';
+import { type EntityManager, IsNull, MoreThanOrEqual, Repository } from 'typeorm';
 import { WriteLock } from '../database/write-lock.js';
 import type { ImageSource } from '../generation/image-provider.js';
 import { ImageEntity } from './image.entity.js';
@@ -43,6 +43,11 @@ export class ImagesRepository implements ItemImagesReader {
 
   countActive(): Promise<number> {
     return this.images.count();
+  }
+
+  /** Images of a source created at or after `since`, soft-deleted ones included. */
+  countCreatedSince(source: ImageSource, since: Date): Promise<number> {
+    return this.images.count({ where: { source, createdAt: MoreThanOrEqual(since) }, withDeleted: true });
   }
 
   countActiveForItem(itemId: string): Promise<number> {

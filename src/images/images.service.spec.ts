@@ -7,6 +7,7 @@ import type { FileStore } from '../storage/file-store.js';
 import type { ImageProcessor, ProcessedImage } from '../storage/image-processor.js';
 import { StoragePaths } from '../storage/storage-paths.js';
 import { ImageEntity } from './image.entity.js';
+import type { GeminiDailyCap } from './gemini-daily-cap.js';
 import { ImageFileCache } from './image-file-cache.js';
 import type { ImagesRepository, ImagesWriter } from './images.repository.js';
 import { ImagesService } from './images.service.js';
@@ -88,6 +89,7 @@ function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; i
     },
   });
   const generation = strict<GenerationService>('generation', {
+    source: 'gemini',
     generate: async (request: ImageRequest): Promise<ProvidedImage> => {
       providerCalls.push(request);
       const data = Buffer.from(request.prompt.includes('garbage') ? 'not an image' : 'png bytes');
@@ -96,7 +98,8 @@ function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; i
   });
 
   const fileCache = new ImageFileCache({ maxBytes: 1_000_000, ttlMs: 60_000, now: () => 0 });
-  const service = new ImagesService(config, new FixedClock(), repository, generation, processor, files, paths, fileCache);
+  const dailyCap = strict<GeminiDailyCap>('dailyCap', { reserve: async () => () => undefined });
+  const service = new ImagesService(config, new FixedClock(), repository, generation, processor, files, paths, fileCache, dailyCap);
   return { service, fileCache, written, removed, inserted, softDeleted, providerCalls };
 }
 

@@ -10,6 +10,7 @@ import { ImageProcessor } from '../storage/image-processor.js';
 import { type ImageVariant, StoragePaths } from '../storage/storage-paths.js';
 import type { ImmutableFile } from '../common/http/send-immutable-file.js';
 import { ImageEntity } from './image.entity.js';
+import { GeminiDailyCap } from './gemini-daily-cap.js';
 import { ImageFileCache } from './image-file-cache.js';
 import { type ImageSearchFilter, ImagesRepository, type ItemImagesReader } from './images.repository.js';
 
@@ -19,6 +20,8 @@ export interface GenerateImageCommand {
   itemId?: string;
   itemType?: string;
   aspectRatio?: AspectRatio;
+  /** What the model is asked; defaults to the prompt with its style. */
+  providerPrompt?: string;
 }
 
 /** What describes an image besides its pixels. */
@@ -60,6 +63,7 @@ export class ImagesService {
     private readonly files: FileStore,
     private readonly paths: StoragePaths,
     private readonly fileCache: ImageFileCache,
+    private readonly dailyCap: GeminiDailyCap,
   ) {}
 
   async generate(command: GenerateImageCommand): Promise<ImageEntity> {
@@ -67,7 +71,19 @@ export class ImagesService {
     // Refuse before paying for a picture that could not be kept.
     if (command.itemId) await this.planEviction(this.repository, command.itemId);
 
-    const provided = await this.generation.generate({ prompt: composePrompt(command.prompt, command.style), aspectRatio });
+    const release = await this.dailyCap.reserve(this.generation.source);
+    try {
+      return await this.generateAndStore(command, aspectRatio);
+    } finally {
+      release();
+    }
+  }
+
+  private async generateAndStore(command: GenerateImageCommand, aspectRatio: AspectRatio): Promise<ImageEntity> {
+    const provided = await this.generation.generate({
+      prompt: command.providerPrompt ?? composePrompt(command.prompt, command.style),
+      aspectRatio,
+    });
     const metadata: ImageMetadata = {
       prompt: command.prompt,
       style: command.style ?? null,

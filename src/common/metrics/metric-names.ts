@@ -5,4 +5,7 @@ export const METRICS = {
   generationDuration: 'image_generation_duration_seconds',
   imagesStored: 'images_stored',
   storageBytes: 'image_storage_bytes',
+  sceneCacheRequests: 'scene_cache_requests_total',
+  sceneSingleFlightJoins: 'scene_single_flight_joins_total',
+  geminiImagesToday: 'gemini_images_today',
 } as const;

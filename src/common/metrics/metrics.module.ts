@@ -21,6 +21,15 @@ const providers = [
     labelNames: ['source', 'outcome'],
     buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120],
   }),
+  makeCounterProvider({
+    name: METRICS.sceneCacheRequests,
+    help: 'Scene requests answered from the cache (hit) or by generating (miss)',
+    labelNames: ['result'],
+  }),
+  makeCounterProvider({
+    name: METRICS.sceneSingleFlightJoins,
+    help: 'Scene requests that shared an identical request’s provider call instead of making their own',
+  }),
 ];
 
 /** Prometheus at /metrics: default process metrics plus the service's own. */

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { UpstreamUnavailableError } from '../common/errors.js';
+import { AppConfig } from '../config/app-config.js';
+import { ImagesRepository } from './images.repository.js';
+
+/**
+ * GEMINI_DAILY_IMAGE_LIMIT: a spending cap on Gemini images per UTC day. Counts what the
+ * database says was drawn today plus what is being drawn right now, so concurrent requests
+ * cannot overshoot it. Other providers are not capped.
+ */
+@Injectable()
+export class GeminiDailyCap {
+  private inFlight = 0;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly repository: ImagesRepository,
+  ) {}
+
+  /** Reserves one image; call the returned function when the attempt is over (either way). */
+  async reserve(source: string): Promise<() => void> {
+    const limit = this.config.generation.geminiDailyLimit;
+    if (source !== 'gemini' || limit === undefined) return () => undefined;
+    const now = this.clock.now();
+    const used = (await this.countToday(now)) + this.inFlight;
+    if (used >= limit) {
+      const resetsAt = startOfNextUtcDay(now);
+      const seconds = Math.ceil((resetsAt.getTime() - now.getTime()) / 1000);
+      throw new UpstreamUnavailableError(
+        `The daily Gemini image limit (GEMINI_DAILY_IMAGE_LIMIT=${limit}) is reached; it resets at ${resetsAt.toISOString()} (in ${formatDuration(seconds)}). Cached scenes are still served.`,
+        seconds,
+      );
+    }
+    this.inFlight++;
+    let released = false;
+    return () => {
+      if (!released) this.inFlight--;
+      released = true;
+    };
+  }
+
+  /** Gemini images created since 00:00 UTC, deleted ones included: they were paid for. */
+  countToday(now = this.clock.now()): Promise<number> {
+    return this.repository.countCreatedSince('gemini', startOfUtcDay(now));
+  }
+}
+
+function startOfUtcDay(date: Date): Date {
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+}
+
+function startOfNextUtcDay(date: Date): Date {
+  return new Date(startOfUtcDay(date).getTime() + 86_400_000);
+}
+
+function formatDuration(seconds: number): string {
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.ceil((seconds % 3600) / 60);
+  return hours > 0 ? `${hours} h ${minutes} min` : `${minutes} min`;
+}

@@ -1,0 +1,48 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { AdminOnly } from '../common/auth/admin.guard.js';
+import { ApiErrors } from '../common/http/api-errors.decorator.js';
+import { toImageDto } from '../images/dto/image.dto.js';
+import { ClearSceneCacheDto, GenerateSceneDto, SceneCacheStatsDto, SceneDto } from './dto/generate-scene.dto.js';
+import { ScenesService } from './scenes.service.js';
+
+@ApiTags('scenes')
+@Controller('scenes')
+export class ScenesController {
+  constructor(private readonly scenes: ScenesService) {}
+
+  @Post('generate')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Art for a scene description: from the cache when drawn before, else generated and cached' })
+  @ApiOkResponse({ type: SceneDto, headers: { 'X-Cache': { description: 'HIT or MISS', schema: { type: 'string', enum: ['HIT', 'MISS'] } } } })
+  @ApiErrors(400, 413, 422, 429, 502, 503, 504)
+  async generate(@Body() body: GenerateSceneDto, @Res({ passthrough: true }) response: Response): Promise<SceneDto> {
+    const scene = await this.scenes.generate(body);
+    response.setHeader('X-Cache', scene.cached ? 'HIT' : 'MISS');
+    return {
+      cached: scene.cached,
+      cacheKey: scene.cacheKey,
+      expiresAt: scene.expiresAt.toISOString(),
+      hitCount: scene.hitCount,
+      image: toImageDto(scene.image),
+    };
+  }
+
+  @Get('cache/stats')
+  @ApiOperation({ summary: 'Scene cache statistics, from the database (they survive restarts)' })
+  @ApiOkResponse({ type: SceneCacheStatsDto })
+  async stats(): Promise<SceneCacheStatsDto> {
+    const stats = await this.scenes.stats();
+    return { ...stats, oldestEntryAt: stats.oldestEntryAt?.toISOString() ?? null, newestEntryAt: stats.newestEntryAt?.toISOString() ?? null };
+  }
+
+  @Delete('cache/clear')
+  @AdminOnly()
+  @ApiOperation({ summary: 'Remove every scene cache entry (admin); the images stay in the gallery' })
+  @ApiOkResponse({ type: ClearSceneCacheDto })
+  @ApiResponse({ status: 200 })
+  async clear(): Promise<ClearSceneCacheDto> {
+    return { cleared: await this.scenes.clear() };
+  }
+}

@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { MoreThan, Repository } from 'typeorm';
+import { WriteLock } from '../database/write-lock.js';
+import { SceneCacheCounters, SceneCacheEntry } from './scene-cache-entry.entity.js';
+
+export interface SceneCacheTotals {
+  entries: number;
+  activeEntries: number;
+  hits: number;
+  misses: number;
+  totalBytes: number;
+  oldestEntryAt: Date | null;
+  newestEntryAt: Date | null;
+}
+
+/** Thin adapter around the scene cache tables. Every write runs under the WriteLock. */
+@Injectable()
+export class ScenesRepository {
+  constructor(
+    @InjectRepository(SceneCacheEntry) private readonly entries: Repository<SceneCacheEntry>,
+    private readonly writeLock: WriteLock,
+  ) {}
+
+  /** The unexpired entry for a key whose image still exists (a deleted image is a miss). */
+  findFresh(cacheKey: string, now: Date): Promise<SceneCacheEntry | null> {
+    return this.entries.findOne({ where: { cacheKey, expiresAt: MoreThan(now) }, relations: { image: true } });
+  }
+
+  /** Counts a hit on the entry and on the cache; answers the entry's new hit count. */
+  recordHit(cacheKey: string, at: Date): Promise<number> {
+    return this.writeLock.run(() =>
+      this.entries.manager.transaction(async (manager) => {
+        await manager.increment(SceneCacheEntry, { cacheKey }, 'hitCount', 1);
+        await manager.update(SceneCacheEntry, { cacheKey }, { lastHitAt: at });
+        await manager.increment(SceneCacheCounters, { id: 1 }, 'hits', 1);
+        const entry = await manager.findOneByOrFail(SceneCacheEntry, { cacheKey });
+        return entry.hitCount;
+      }),
+    );
+  }
+
+  /** Stores (or replaces) the entry for its key and counts a miss on the cache. */
+  saveGenerated(entry: SceneCacheEntry): Promise<void> {
+    return this.writeLock.run(() =>
+      this.entries.manager.transaction(async (manager) => {
+        await manager.upsert(SceneCacheEntry, entry, ['cacheKey']);
+        await manager.increment(SceneCacheCounters, { id: 1 }, 'misses', 1);
+      }),
+    );
+  }
+
+  /** Counts a request that shared another request's generation (also a miss). */
+  recordMiss(): Promise<void> {
+    return this.writeLock.run(async () => {
+      await this.entries.manager.increment(SceneCacheCounters, { id: 1 }, 'misses', 1);
+    });
+  }
+
+  /** Removes every entry and resets the counters; the images stay in the gallery. */
+  clear(): Promise<number> {
+    return this.writeLock.run(() =>
+      this.entries.manager.transaction(async (manager) => {
+        const { affected } = await manager.createQueryBuilder().delete().from(SceneCacheEntry).execute();
+        await manager.update(SceneCacheCounters, { id: 1 }, { hits: 0, misses: 0 });
+        return affected ?? 0;
+      }),
+    );
+  }
+
+  async totals(now: Date): Promise<SceneCacheTotals> {
+    const row = await this.entries
+      .createQueryBuilder('entry')
+      .leftJoin('entry.image', 'image')
+      .select('COUNT(*)', 'entries')
+      .addSelect('COALESCE(SUM(CASE WHEN entry.expiresAt > :now THEN 1 ELSE 0 END), 0)', 'activeEntries')
+      .addSelect('COALESCE(SUM(image.sizeBytes + image.thumbnailSizeBytes), 0)', 'totalBytes')
+      .addSelect('MIN(entry.createdAt)', 'oldestEntryAt')
+      .addSelect('MAX(entry.createdAt)', 'newestEntryAt')
+      .setParameter('now', now)
+      .getRawOne<Record<string, string | number | null>>();
+    const counters = await this.entries.manager.findOneByOrFail(SceneCacheCounters, { id: 1 });
+    const date = (value: unknown) => (value ? new Date(`${String(value).replace(' ', 'T')}Z`) : null);
+    return {
+      entries: Number(row?.entries ?? 0),
+      activeEntries: Number(row?.activeEntries ?? 0),
+      hits: counters.hits,
+      misses: counters.misses,
+      totalBytes: Number(row?.totalBytes ?? 0),
+      oldestEntryAt: date(row?.oldestEntryAt),
+      newestEntryAt: date(row?.newestEntryAt),
+    };
+  }
+}

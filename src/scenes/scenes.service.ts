@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
+import { Clock } from '../common/clock.js';
+import { METRICS } from '../common/metrics/metric-names.js';
+import { AppConfig } from '../config/app-config.js';
+import { GenerationService } from '../generation/generation.service.js';
+import { type AspectRatio, DEFAULT_ASPECT_RATIO } from '../generation/image-provider.js';
+import type { ImageEntity } from '../images/image.entity.js';
+import { ImagesService } from '../images/images.service.js';
+import { SceneCacheEntry } from './scene-cache-entry.entity.js';
+import { normalizeSceneText, sceneCacheKey } from './scene-key.js';
+import { ScenesRepository, type SceneCacheTotals } from './scenes.repository.js';
+import { SingleFlight } from './single-flight.js';
+
+export interface SceneCommand {
+  description: string;
+  style?: string;
+  aspectRatio?: AspectRatio;
+  forceRegenerate?: boolean;
+}
+
+export interface SceneResult {
+  cached: boolean;
+  cacheKey: string;
+  expiresAt: Date;
+  hitCount: number;
+  image: ImageEntity;
+}
+
+export interface SceneCacheStats extends SceneCacheTotals {
+  expiredEntries: number;
+  hitRate: number;
+  expiryDays: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Scenes: a description becomes art once per CACHE_EXPIRY_DAYS. Identical requests in
+ * flight share one provider call; a failure reaches every waiter and stores nothing.
+ */
+@Injectable()
+export class ScenesService {
+  private readonly generations = new SingleFlight<SceneResult>();
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly repository: ScenesRepository,
+    private readonly images: ImagesService,
+    private readonly generation: GenerationService,
+    @InjectMetric(METRICS.sceneCacheRequests) private readonly requests: Counter<'result'>,
+    @InjectMetric(METRICS.sceneSingleFlightJoins) private readonly joins: Counter,
+  ) {}
+
+  async generate(command: SceneCommand): Promise<SceneResult> {
+    const aspectRatio = command.aspectRatio ?? DEFAULT_ASPECT_RATIO;
+    const style = command.style ?? null;
+    const cacheKey = sceneCacheKey({ description: command.description, style, aspectRatio, model: this.modelKey });
+
+    if (!command.forceRegenerate) {
+      const now = this.clock.now();
+      const entry = await this.repository.findFresh(cacheKey, now);
+      if (entry?.image && !entry.image.deletedAt) {
+        const hitCount = await this.repository.recordHit(cacheKey, now);
+        this.requests.inc({ result: 'hit' });
+        return { cached: true, cacheKey, expiresAt: entry.expiresAt, hitCount, image: entry.image };
+      }
+    }
+
+    const flight = this.generations.run(cacheKey, () => this.generateEntry(cacheKey, command, style, aspectRatio));
+    const result = await flight.result;
+    if (flight.joined) {
+      this.joins.inc();
+      await this.repository.recordMiss();
+    }
+    this.requests.inc({ result: 'miss' });
+    return result;
+  }
+
+  async stats(): Promise<SceneCacheStats> {
+    const totals = await this.repository.totals(this.clock.now());
+    const answered = totals.hits + totals.misses;
+    return {
+      ...totals,
+      expiredEntries: totals.entries - totals.activeEntries,
+      hitRate: answered === 0 ? 0 : totals.hits / answered,
+      expiryDays: this.config.cache.expiryDays,
+    };
+  }
+
+  clear(): Promise<number> {
+    return this.repository.clear();
+  }
+
+  /** Part of every key: a new model must never be answered with the old model's art. */
+  private get modelKey(): string {
+    return this.generation.model ?? this.generation.source;
+  }
+
+  private async generateEntry(cacheKey: string, command: SceneCommand, style: string | null, aspectRatio: AspectRatio): Promise<SceneResult> {
+    const description = command.description;
+    const image = await this.images.generate({
+      prompt: description,
+      style: command.style,
+      itemType: 'scene',
+      aspectRatio,
+      providerPrompt: scenePrompt(description, style),
+    });
+    const now = this.clock.now();
+    const entry = Object.assign(new SceneCacheEntry(), {
+      cacheKey,
+      description: normalizeSceneText(description),
+      style,
+      aspectRatio,
+      model: this.modelKey,
+      imageId: image.id,
+      hitCount: 0,
+      lastHitAt: null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.config.cache.expiryDays * DAY_MS),
+    } satisfies Omit<SceneCacheEntry, 'image'>);
+    await this.repository.saveGenerated(entry);
+    return { cached: false, cacheKey, expiresAt: entry.expiresAt, hitCount: 0, image };
+  }
+}
+
+/** Frames a game master's description as a scene for the model. */
+export function scenePrompt(description: string, style: string | null): string {
+  const framed = `A wide establishing shot of a fantasy tabletop role-playing scene: ${description}`;
+  return style ? `${framed}. Style: ${style}` : framed;
+}

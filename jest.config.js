@@ -12,10 +12,12 @@ const swc = {
   sourceMaps: 'inline',
 };
 
-// @willsoto/nestjs-prometheus is CommonJS and require()s the ESM-only @nestjs/common.
-// Node ≥ 20.19 allows that natively, but Jest only does so on Node ≥ 24.9; on older Node it
-// hands a require()d file to the transform, and @swc/jest then emits CommonJS for it.
-// Its decorators key their metadata by constant strings, so that copy is interchangeable.
+// @willsoto/nestjs-prometheus and @nestjs/throttler are CommonJS and require() the ESM-only
+// @nestjs/common (and, for the throttler, @nestjs/core). Node ≥ 20.19 allows that natively,
+// but Jest only does so on Node ≥ 24.9; on older Node it hands a require()d file to the
+// transform, and @swc/jest then emits CommonJS for it. Their decorators key metadata by
+// constant strings, so those copies are interchangeable; the throttler takes only `Reflector`
+// from core, and RateLimitGuard declares its constructor so Nest injects the real one.
 const swcJs = { ...swc, jsc: { ...swc.jsc, parser: { syntax: 'ecmascript' } } };
 
 /** @type {import('jest').Config} */
@@ -24,9 +26,9 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', swc],
-    '/node_modules/@nestjs/common/.+\\.js$': ['@swc/jest', swcJs],
+    '/node_modules/@nestjs/(common|core)/.+\\.js$': ['@swc/jest', swcJs],
   },
-  transformIgnorePatterns: ['/node_modules/(?!@nestjs/common/)'],
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/(common|core)/)'],
   // Source imports carry NodeNext's `.js` suffix; map them back to the `.ts` files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   roots: ['<rootDir>/src', '<rootDir>/test'],

@@ -2,6 +2,8 @@ import { RequestMethod } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import { ADMIN_BEARER_SCHEME, ADMIN_HEADER_SCHEME } from './common/auth/admin.guard.js';
+import { AppConfig } from './config/app-config.js';
 
 export const API_PREFIX = 'api/v1';
 /** JSON bodies are prompts and flags; anything larger is a mistake or an attack. */
@@ -14,6 +16,9 @@ export const JSON_BODY_LIMIT = '1mb';
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   // File routes send their own strong ETags; Express's weak ones on JSON only cost a hash.
   app.set('etag', false);
+  // Behind a reverse proxy every request comes from the proxy; trusting it (TRUST_PROXY) makes
+  // `req.ip` the real client, which per-client rate limits and the admin guard key on.
+  app.set('trust proxy', app.get(AppConfig).http.trustProxy);
   app.use(
     helmet({
       // Game tables embed these pictures from other origins.
@@ -38,6 +43,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       .setTitle('D&D Image Service')
       .setDescription('Generates, stores and serves D&D artwork; see README.md for the full guide.')
       .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY' }, ADMIN_BEARER_SCHEME)
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Admin-Key', description: 'ADMIN_API_KEY' }, ADMIN_HEADER_SCHEME)
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

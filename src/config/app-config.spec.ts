@@ -111,6 +111,8 @@ describe('parseAppConfig', () => {
   });
 
   it('refuses a TRUST_PROXY that is not a flag, hop count or address list', () => {
-    expect(() => parseAppConfig({ TRUST_PROXY: 'nginx;rm' }, CWD)).toThrow(/TRUST_PROXY must be true, false, a hop count, or proxy addresses/);
+    for (const bad of ['nginx;rm', 'nginx', '10.0.0.0/33', '1.2.3.4/8/1', 'loopback/8']) {
+      expect(() => parseAppConfig({ TRUST_PROXY: bad }, CWD)).toThrow(/TRUST_PROXY must be true, false, a hop count, or proxy addresses/);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { LogLevel } from '@nestjs/common';
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { EnvReader } from './env-reader.js';
 
@@ -150,11 +151,20 @@ function parseThumbnailSize(raw: string): { width: number; height: number } | un
   return valid(width) && valid(height) ? { width, height } : undefined;
 }
 
+/** Express's `trust proxy`: true/false, a hop count, or addresses, subnets and its named ranges. */
 function parseTrustProxy(raw: string): boolean | number | string | undefined {
-  const value = raw.toLowerCase();
-  if (['true', 'false'].includes(value)) return value === 'true';
+  const value = raw.trim().toLowerCase();
+  if (value === 'true' || value === 'false') return value === 'true';
   if (/^\d+$/.test(value)) return Number(value);
-  return /^[\w.:/,\s-]+$/.test(raw) ? raw : undefined;
+  const named = ['loopback', 'linklocal', 'uniquelocal'];
+  const valid = value.split(',').every((part) => {
+    const [address, prefix, extra] = part.trim().split('/');
+    if (extra !== undefined) return false;
+    if (named.includes(address)) return prefix === undefined;
+    const version = isIP(address);
+    return version !== 0 && (prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128)));
+  });
+  return valid ? raw.trim() : undefined;
 }
 
 function parseHttpUrl(raw: string): string | undefined {

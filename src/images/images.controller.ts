@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { sendImmutableFile } from '../common/http/send-immutable-file.js';
 import { UuidParam } from '../common/http/validation.js';
+import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
 import type { ImageVariant } from '../storage/storage-paths.js';
 import { FeatureImageDto } from './dto/feature-image.dto.js';
 import { GenerateImageDto } from './dto/generate-image.dto.js';
@@ -17,6 +18,7 @@ export class ImagesController {
   constructor(private readonly images: ImagesService) {}
 
   @Post('generate')
+  @RateLimited('images')
   @ApiOperation({ summary: 'Generate an image from a prompt and store it' })
   @ApiCreatedResponse({ type: ImageDto })
   @ApiErrors(400, 409, 413, 422, 429, 502, 503, 504)

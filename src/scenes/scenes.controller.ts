@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagg
 import type { Response } from 'express';
 import { AdminOnly } from '../common/auth/admin.guard.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
+import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
 import { toImageDto } from '../images/dto/image.dto.js';
 import { ClearSceneCacheDto, GenerateSceneDto, SceneCacheStatsDto, SceneDto } from './dto/generate-scene.dto.js';
 import { ScenesService } from './scenes.service.js';
@@ -13,6 +14,7 @@ export class ScenesController {
   constructor(private readonly scenes: ScenesService) {}
 
   @Post('generate')
+  @RateLimited('scenes')
   @HttpCode(200)
   @ApiOperation({ summary: 'Art for a scene description: from the cache when drawn before, else generated and cached' })
   @ApiOkResponse({ type: SceneDto, headers: { 'X-Cache': { description: 'HIT or MISS', schema: { type: 'string', enum: ['HIT', 'MISS'] } } } })

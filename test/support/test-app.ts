@@ -55,6 +55,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     IMAGE_STORAGE_DIR: join(dir, 'images'),
     IMAGE_PROVIDER: 'local',
     LOG_LEVEL: 'error',
+    // Tests send generations in bursts; the limits themselves are tested in rate-limits.e2e-spec.
+    RATE_LIMIT_ENABLED: 'false',
     ...options.env,
   };
   const clock = new ManualClock();

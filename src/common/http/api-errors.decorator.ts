@@ -1,5 +1,4 @@
-import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { ApiResponse, DECORATORS } from '@nestjs/swagger';
 import { ErrorResponseDto } from './error-response.dto.js';
 
 const DESCRIPTIONS: Record<number, string> = {
@@ -16,9 +15,16 @@ const DESCRIPTIONS: Record<number, string> = {
   504: 'The provider did not answer in time',
 };
 
-/** Documents error responses, all in Nest's error shape. */
+/**
+ * Documents error responses, all in Nest's error shape. A status the route already documents
+ * is left alone (Swagger would otherwise repeat its description), so decorators that add their
+ * own, like RateLimited's 429, combine with a route's list in either order.
+ */
 export function ApiErrors(...statuses: number[]): MethodDecorator & ClassDecorator {
-  return applyDecorators(
-    ...statuses.map((status) => ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorResponseDto })),
-  );
+  return (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    const documented: Record<string, unknown> = Reflect.getMetadata(DECORATORS.API_RESPONSE, descriptor?.value ?? target) ?? {};
+    for (const status of statuses.filter((status) => !(status in documented))) {
+      ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorResponseDto })(target, key!, descriptor!);
+    }
+  };
 }

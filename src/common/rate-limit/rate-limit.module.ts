@@ -1,0 +1,43 @@
+import { Logger, Module, type OnModuleInit } from '@nestjs/common';
+import { seconds, ThrottlerModule, type ThrottlerModuleOptions, ThrottlerStorageService } from '@nestjs/throttler';
+import { AppConfig } from '../../config/app-config.js';
+import { RATE_LIMIT_NAMES, RATE_LIMITS } from './rate-limits.js';
+
+function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
+  return {
+    throttlers: RATE_LIMIT_NAMES.map((name) => ({
+      name,
+      limit: RATE_LIMITS[name].limit(config),
+      ttl: seconds(config.rateLimit.windowSeconds),
+      // A sliding window without a penalty: refused requests are not counted, and a client may
+      // retry as soon as its oldest counted request is a window old (which Retry-After says).
+      blockDuration: 0,
+    })),
+    // The one place that decides where counts live: this process's memory for now. Several
+    // instances behind one proxy would each count separately; a shared store (Redis) goes here.
+    storage: new ThrottlerStorageService(),
+  };
+}
+
+/**
+ * Per-client limits on the expensive routes (those marked `@RateLimited(name)`). The
+ * ThrottlerModule it sets up is global, so RateLimitGuard resolves its options and storage
+ * in whichever feature module uses it.
+ */
+@Module({
+  imports: [ThrottlerModule.forRootAsync({ inject: [AppConfig], useFactory: throttlerOptions })],
+})
+export class RateLimitModule implements OnModuleInit {
+  private readonly logger = new Logger('RateLimit');
+
+  constructor(private readonly config: AppConfig) {}
+
+  onModuleInit(): void {
+    const { enabled, requestsPerMinute, scenesPerMinute, windowSeconds } = this.config.rateLimit;
+    if (!enabled) {
+      this.logger.warn('Rate limits are OFF (RATE_LIMIT_ENABLED=false): generation routes accept any number of requests');
+      return;
+    }
+    this.logger.log(`Rate limits per client: ${requestsPerMinute} image and ${scenesPerMinute} scene generations per ${windowSeconds} s`);
+  }
+}

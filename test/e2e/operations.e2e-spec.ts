@@ -51,6 +51,9 @@ describe('Swagger', () => {
         '/api/v1/images/{id}/full',
         '/api/v1/images/{id}/thumbnail',
         '/api/v1/images/{id}/feature',
+        '/api/v1/scenes/generate',
+        '/api/v1/scenes/cache/stats',
+        '/api/v1/scenes/cache/clear',
         '/health',
       ]),
     );
@@ -60,6 +63,11 @@ describe('Swagger', () => {
     const searchParams = paths['/api/v1/images/search'].get.parameters.map((p: { name: string }) => p.name);
     expect(searchParams).toEqual(expect.arrayContaining(['q', 'itemId', 'itemType', 'featured', 'source', 'page', 'pageSize', 'sort']));
     expect(paths['/api/v1/images/{id}'].delete.responses).toHaveProperty('204');
+    const sceneRoute = paths['/api/v1/scenes/generate'].post;
+    expect(sceneRoute.requestBody.content['application/json'].schema.$ref).toContain('GenerateSceneDto');
+    expect(Object.keys(sceneRoute.responses)).toEqual(expect.arrayContaining(['200', '400', '429', '503']));
+    expect(sceneRoute.responses['200'].headers).toHaveProperty('X-Cache');
+    expect(paths['/api/v1/scenes/cache/stats'].get.responses['200'].content['application/json'].schema.$ref).toContain('SceneCacheStatsDto');
     expect(paths['/api/v1/images/{id}/full'].get.responses).toHaveProperty('304');
     const imageSchema = document.components.schemas.ImageDto;
     expect(Object.keys(imageSchema.properties)).toEqual(

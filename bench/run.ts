@@ -3,17 +3,20 @@
  *
  *   npm run bench            (builds, then runs dist/bench/run.js)
  *
- * What it does, in order (a little over two minutes on 2 cores):
+ * What it does, in order (about two and a half minutes on 2 cores):
  *   1. Cold start: spawn the BUILT service (`node dist/src/main.js`) three times, each with a
  *      fresh temp database and storage dir, and time spawn → first 200 from /health.
  *      The third instance stays up as the service under test.
- *   2. Seed 20 images through the API (the local provider: no network).
+ *   2. Seed 20 images through the API (the local provider: no network), and one scene in the
+ *      scene cache (a POST that misses, then one that must hit).
  *   3. Per scenario, loads from this process (the load generator, one core) against a server
  *      in its own process (the other core), after a 1 s warm-up:
  *        - throughput: closed loop, 10 connections, as fast as possible;
  *        - fixed rate: autocannon overallRate 200 req/s, steady (1 connection) and bursty (10).
- *      Scenarios: the service's JSON, /thumbnail, /full, /full with If-None-Match (304), and
- *      two node:http baselines answering the same /full bytes from memory and from disk.
+ *      Scenarios: the service's JSON, /thumbnail, /full, /full with If-None-Match (304), a
+ *      scene cache hit (POST /scenes/generate with the seeded description), two node:http
+ *      baselines answering the same /full bytes from memory and from disk, and a node:http +
+ *      better-sqlite3 baseline answering the same scene hit from the service's database file.
  *   4. Memory: the service's RSS around the throughput runs, and over a ~100k-request soak
  *      of /thumbnail. Then the service stops and the baselines run, one at a time.
  *   5. Prints markdown tables (stdout; progress goes to stderr) and writes
@@ -35,6 +38,8 @@ const CONFIG = {
   coldStarts: 3,
   healthTimeoutMs: 60_000,
   seedImages: 20,
+  /** The scene seeded into the scene cache, then requested again and again (every one a hit). */
+  sceneDescription: 'The party enters a flooded dwarven forge lit by glowing runes',
   /** Lets V8 optimise the hot path and sockets settle before anything is recorded. */
   warmup: { kind: 'throughput', connections: 10, durationS: 1 } satisfies Load,
   throughput: { kind: 'throughput', connections: 10, durationS: 5 } satisfies Load,
@@ -62,6 +67,7 @@ const CONFIG = {
 
 const TARGETS = {
   fullVsMemoryBaseline: 0.6,
+  sceneHitVsSqliteBaseline: 0.5,
   p99AtFixedRateMs: 5,
   /** "Flat": the post-GC RSS floor late in the soak at most this much above the early one. */
   soakRssGrowthPct: 10,
@@ -70,6 +76,8 @@ const TARGETS = {
 const benchDir = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const SERVICE_ENTRY = resolve(benchDir, '../src/main.js');
 const BASELINE_ENTRY = resolve(benchDir, 'baseline-server.js');
+const SCENE_BASELINE_ENTRY = resolve(benchDir, 'baseline-scene-server.js');
+const SCENES_PATH = '/api/v1/scenes/generate';
 const RESULTS_FILE = resolve(benchDir, '../../bench/results/latest.json');
 
 const log = (message: string) => console.error(`[bench] ${message}`);
@@ -81,6 +89,8 @@ interface Service {
   child: Child;
   baseUrl: string;
   storageDir: string;
+  /** The service's SQLite database (WAL mode); the scene baseline reads the same file. */
+  dbPath: string;
   coldStartMs: number;
 }
 
@@ -95,28 +105,32 @@ async function startService(dir: string): Promise<Service> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort(CONFIG.host);
   const storageDir = join(dir, 'images');
+  const dbPath = join(dir, 'bench.db');
   const env = {
     ...baseEnv(),
     PORT: String(port),
     HOST: CONFIG.host,
-    DATABASE_URL: `sqlite:///${join(dir, 'bench.db')}`, // absolute path → four slashes
+    DATABASE_URL: `sqlite:///${dbPath}`, // absolute path → four slashes
     IMAGE_STORAGE_DIR: storageDir,
     IMAGE_PROVIDER: 'local',
     LOG_LEVEL: 'warn',
-    // Seeding posts 20 generations in a few seconds; the benchmark measures serving, not
-    // the rate limiter's refusals.
+    // Seeding posts 20 generations in a few seconds and the scene scenario posts thousands of
+    // scene requests a second; the benchmark measures serving, not the rate limiter's refusals
+    // (429). The per-minute setting is kept in case the switch is ever ignored.
+    RATE_LIMIT_ENABLED: 'false',
     MAX_REQUESTS_PER_MINUTE: '1000000',
   };
   const baseUrl = `http://${CONFIG.host}:${port}`;
   const started = performance.now();
   const child = spawnNode({ args: [SERVICE_ENTRY], cwd: dir, env });
   await waitForOk(`${baseUrl}/health`, child, CONFIG.healthTimeoutMs);
-  return { child, baseUrl, storageDir, coldStartMs: performance.now() - started };
+  return { child, baseUrl, storageDir, dbPath, coldStartMs: performance.now() - started };
 }
 
-async function startBaseline(mode: 'memory' | 'disk', file: string, etag: string, cwd: string): Promise<{ child: Child; baseUrl: string }> {
+/** `entry` and its arguments: baseline-server.js (memory, disk) or baseline-scene-server.js. */
+async function startBaseline(entry: string, args: string[], cwd: string): Promise<{ child: Child; baseUrl: string }> {
   const child = spawnNode({
-    args: [BASELINE_ENTRY, '--mode', mode, '--file', file, '--etag', etag, '--host', CONFIG.host],
+    args: [entry, ...args, '--host', CONFIG.host],
     cwd,
     env: baseEnv(),
     ipc: true,
@@ -176,16 +190,73 @@ async function seed(service: Service, count: number): Promise<SeededImage> {
   };
 }
 
+interface SeededScene {
+  description: string;
+  /** The request body every scene request sends. */
+  body: string;
+  cacheKey: string;
+  imageId: string;
+  /** Size of a hit's JSON body (hitCount 1): every later hit's is at least this. */
+  hitBodyBytes: number;
+}
+
+interface SceneJson {
+  cached: boolean;
+  cacheKey: string;
+  hitCount: number;
+  image: { id: string };
+}
+
+/** One scene request, answered as text with its X-Cache header (also used as a probe). */
+async function postScene(baseUrl: string, body: string): Promise<Probe> {
+  const response = await fetch(`${baseUrl}${SCENES_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { status: response.status, header: response.headers.get('x-cache'), body: await response.text() };
+}
+
+/** Draws the scene once (a MISS) and checks that asking again is a HIT on the same entry. */
+async function seedScene(service: Service): Promise<SeededScene> {
+  const body = JSON.stringify({ description: CONFIG.sceneDescription });
+  const miss = await postScene(service.baseUrl, body);
+  const hit = await postScene(service.baseUrl, body);
+  for (const [what, probe, header] of [['first', miss, 'MISS'], ['second', hit, 'HIT']] as const) {
+    if (probe.status !== 200 || probe.header !== header) {
+      throw new Error(`The ${what} POST ${SCENES_PATH} answered ${probe.status} with X-Cache ${probe.header} (expected 200 ${header}): ${probe.body}`);
+    }
+  }
+  const missJson = JSON.parse(miss.body) as SceneJson;
+  const hitJson = JSON.parse(hit.body) as SceneJson;
+  if (missJson.cached || !hitJson.cached || hitJson.cacheKey !== missJson.cacheKey || hitJson.image.id !== missJson.image.id || hitJson.hitCount !== 1) {
+    throw new Error(`The scene cache did not answer the repeat from the entry it stored:\n  ${miss.body}\n  ${hit.body}`);
+  }
+  return { description: CONFIG.sceneDescription, body, cacheKey: hitJson.cacheKey, imageId: hitJson.image.id, hitBodyBytes: Buffer.byteLength(hit.body) };
+}
+
 // ---------------------------------------------------------------------------------------
 // Scenarios
 
 interface Scenario {
   name: string;
-  server: 'service' | 'memory' | 'disk';
+  server: 'service' | 'memory' | 'disk' | 'sqlite';
   path: string;
+  /** GET unless given. */
+  method?: 'POST';
+  body?: string;
   headers?: Record<string, string>;
   expectStatus: number;
   minBytes: number;
+  /**
+   * A response header autocannon cannot check (it does not expose headers): a separate
+   * request just before and just after the measured runs must carry it.
+   */
+  expectHeader?: { name: string; value: string };
+}
+
+/** A single request made outside autocannon, to look at what the load cannot show. */
+interface Probe {
+  status: number;
+  /** The scenario's `expectHeader` (X-Cache), or null when absent. */
+  header: string | null;
+  body: string;
 }
 
 interface ScenarioResult {
@@ -194,10 +265,20 @@ interface ScenarioResult {
   throughput: Measurement;
   fixedRate: Measurement;
   fixedRateBursty: Measurement;
+  probes?: { before: Probe; after: Probe };
 }
 
-function scenarios(image: SeededImage): Scenario[] {
+function scenarios(image: SeededImage, scene: SeededScene): Scenario[] {
   const base = `/api/v1/images/${image.id}`;
+  const sceneRequest = {
+    path: SCENES_PATH,
+    method: 'POST',
+    body: scene.body,
+    headers: { 'content-type': 'application/json' },
+    expectStatus: 200,
+    minBytes: scene.hitBodyBytes,
+    expectHeader: { name: 'x-cache', value: 'HIT' },
+  } as const;
   return [
     { name: 'service GET /images/{id} (JSON)', server: 'service', path: base, expectStatus: 200, minBytes: 200 },
     { name: 'service GET /thumbnail', server: 'service', path: `${base}/thumbnail`, expectStatus: 200, minBytes: image.thumbnailBytes },
@@ -210,25 +291,37 @@ function scenarios(image: SeededImage): Scenario[] {
       expectStatus: 304,
       minBytes: 0,
     },
+    { name: 'service scene cache hit (POST /scenes/generate)', server: 'service', ...sceneRequest },
     { name: 'baseline node:http, bytes from memory', server: 'memory', path: '/', expectStatus: 200, minBytes: image.fullBytes },
     { name: 'baseline node:http, readFile per request', server: 'disk', path: '/', expectStatus: 200, minBytes: image.fullBytes },
+    { name: 'baseline node:http + better-sqlite3, scene hit', server: 'sqlite', ...sceneRequest },
   ];
+}
+
+async function probe(scenario: Scenario, baseUrl: string): Promise<Probe> {
+  const response = await fetch(`${baseUrl}${scenario.path}`, { method: scenario.method ?? 'GET', headers: scenario.headers, body: scenario.body });
+  const header = scenario.expectHeader ? response.headers.get(scenario.expectHeader.name) : null;
+  return { status: response.status, header, body: await response.text() };
 }
 
 async function runScenario(scenario: Scenario, baseUrl: string, serverPid: number): Promise<ScenarioResult> {
   const target: Target = {
     url: `${baseUrl}${scenario.path}`,
+    method: scenario.method,
+    body: scenario.body,
     headers: scenario.headers,
     expectStatus: scenario.expectStatus,
     minBytes: scenario.minBytes,
     serverPid,
   };
   log(`${scenario.name}: warm-up, throughput, ${CONFIG.fixedRate.rate} req/s steady and bursty`);
+  const before = scenario.expectHeader ? await probe(scenario, baseUrl) : undefined;
   const warmup = await measure(target, CONFIG.warmup);
   const throughput = await measure(target, CONFIG.throughput);
   const fixedRate = await measure(target, CONFIG.fixedRate);
   const fixedRateBursty = await measure(target, CONFIG.fixedRateBursty);
-  return { scenario, warmup, throughput, fixedRate, fixedRateBursty };
+  const after = before ? await probe(scenario, baseUrl) : undefined;
+  return { scenario, warmup, throughput, fixedRate, fixedRateBursty, probes: before && after ? { before, after } : undefined };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -291,31 +384,69 @@ async function soak(service: Service, image: SeededImage, requests: number): Pro
 }
 
 // ---------------------------------------------------------------------------------------
+// Scene hits
+
+interface HitAccounting {
+  /** Responses autocannon saw over the scenario's four runs (warm-up included). */
+  responses: number;
+  hitCountBefore: number;
+  hitCountAfter: number;
+  /** Hits the service counted between the probes, the after-probe itself excluded. */
+  counted: number;
+  /** Requests that may have reached the server without their response being seen. */
+  maxInFlight: number;
+  ok: boolean;
+}
+
+/**
+ * autocannon shows no headers, so beyond the probes' X-Cache: the service counts every hit in
+ * the entry's hit_count, and a miss would have replaced the entry (hit_count back to 0). Between
+ * the probes it must have risen by at least the responses seen, and by at most that plus the
+ * requests in flight when each run was stopped (one per connection).
+ */
+function sceneHitAccounting(result: ScenarioResult): HitAccounting | undefined {
+  if (!result.probes) return undefined;
+  const hitCount = (p: Probe) => (p.status === 200 ? (JSON.parse(p.body) as SceneJson).hitCount : NaN);
+  const runs = [result.warmup, result.throughput, result.fixedRate, result.fixedRateBursty];
+  const responses = runs.reduce((sum, m) => sum + m.responses, 0);
+  const maxInFlight = [CONFIG.warmup, CONFIG.throughput, CONFIG.fixedRate, CONFIG.fixedRateBursty].reduce((sum, load) => sum + load.connections, 0);
+  const hitCountBefore = hitCount(result.probes.before);
+  const hitCountAfter = hitCount(result.probes.after);
+  const counted = hitCountAfter - hitCountBefore - 1;
+  return { responses, hitCountBefore, hitCountAfter, counted, maxInFlight, ok: counted >= responses && counted <= responses + maxInFlight };
+}
+
+// ---------------------------------------------------------------------------------------
 // Report
 
 function report(input: {
   coldStartsMs: number[];
   image: SeededImage;
+  scene: SeededScene;
   results: ScenarioResult[];
   rss: { beforeThroughput: number; afterThroughput: number };
   soak: Soak | undefined;
   soakSkippedReason: string | undefined;
   totalSeconds: number;
 }): { text: string; json: unknown; bad: string[] } {
-  const { coldStartsMs, image, results, rss } = input;
+  const { coldStartsMs, image, scene, results, rss } = input;
   const byServer = (server: Scenario['server'], path?: string, status = 200) =>
     results.find((r) => r.scenario.server === server && (path === undefined || r.scenario.path.endsWith(path)) && r.scenario.expectStatus === status);
   const full = byServer('service', '/full');
   const memory = byServer('memory');
   const disk = byServer('disk');
-  if (!full || !memory || !disk) throw new Error('A scenario is missing from the results');
+  const sceneHit = byServer('service', SCENES_PATH);
+  const sqlite = byServer('sqlite');
+  if (!full || !memory || !disk || !sceneHit || !sqlite) throw new Error('A scenario is missing from the results');
+  const hits = sceneHitAccounting(sceneHit);
 
   const sections: string[] = [];
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   sections.push(
     `## Image service benchmark\n\n` +
       `Node ${process.version}, ${cpus().length} × ${cpu}. Load generator: autocannon in this process; each server in its own process.\n` +
-      `Image under test: full ${fmt.kb(image.fullBytes)}, thumbnail ${fmt.kb(image.thumbnailBytes)} (local provider).\n` +
+      `Image under test: full ${fmt.kb(image.fullBytes)}, thumbnail ${fmt.kb(image.thumbnailBytes)} (local provider). ` +
+      `Scene under test: POST ${SCENES_PATH} {"description": "${scene.description}"}, a cache hit answering ${fmt.kb(scene.hitBodyBytes)} of JSON.\n` +
       `Throughput: ${CONFIG.throughput.connections} connections, pipelining 1, ${CONFIG.throughput.durationS} s after a ${CONFIG.warmup.durationS} s warm-up. ` +
       `Fixed rate: autocannon overallRate ${CONFIG.fixedRate.rate} req/s for ${CONFIG.fixedRate.durationS} s, steady and bursty (below). ` +
       `Latencies are per response, in ms, from every sample.`,
@@ -411,6 +542,17 @@ function report(input: {
     ],
     ['service /full throughput ÷ baseline readFile', fmt.ratio(ratioDisk), '(context)', '—'],
   ];
+  const ratioScene = sceneHit.throughput.reqPerS / sqlite.throughput.reqPerS;
+  const cpuRatioScene = cpuMicrosPerRequest(sqlite.throughput) / cpuMicrosPerRequest(sceneHit.throughput);
+  targetRows.push(
+    ['service scene hit throughput ÷ baseline node:http + better-sqlite3', fmt.ratio(ratioScene), `≥ ${fmt.ratio(TARGETS.sceneHitVsSqliteBaseline)}`, fmt.yesNo(ratioScene >= TARGETS.sceneHitVsSqliteBaseline)],
+    [
+      `same, by server CPU per request (${cpuMicrosPerRequest(sqlite.throughput).toFixed(1)} µs ÷ ${cpuMicrosPerRequest(sceneHit.throughput).toFixed(1)} µs)`,
+      fmt.ratio(cpuRatioScene),
+      `≥ ${fmt.ratio(TARGETS.sceneHitVsSqliteBaseline)}`,
+      fmt.yesNo(cpuRatioScene >= TARGETS.sceneHitVsSqliteBaseline),
+    ],
+  );
   for (const { scenario, fixedRate } of results.filter((r) => r.scenario.server === 'service')) {
     const p99 = fixedRate.latencyMs.p99;
     targetRows.push([`p99 at ${CONFIG.fixedRate.rate} req/s: ${scenario.name}`, fmt.ms(p99), `≤ ${fmt.ms(TARGETS.p99AtFixedRateMs)}`, fmt.yesNo(p99 <= TARGETS.p99AtFixedRateMs)]);
@@ -426,13 +568,28 @@ function report(input: {
       fmt.yesNo(soakGrowthPct <= TARGETS.soakRssGrowthPct),
     ]);
   }
-  let targetsNote = '';
-  if (memory.throughput.loadgenCpuPct > 85) {
-    targetsNote =
-      `\n\nThe from-memory baseline kept the load generator at ${fmt.pct(memory.throughput.loadgenCpuPct)} of its core ` +
-      `(server at ${fmt.pct(memory.throughput.serverCpuPct)}): that baseline is capped by the load generator, so the true ` +
-      `ceiling is higher and the /full ratio against it is an upper bound.`;
+  const notes: string[] = [
+    `The node:http + better-sqlite3 baseline reads the service's own database file (read-only) and per request parses the body, ` +
+      `normalizes the description, hashes the key and runs one prepared, indexed SELECT (entry joined to its image). ` +
+      `It does not count hits: per hit the service also runs a write transaction (hit_count, last_hit_at, the cache's counters).`,
+  ];
+  if (hits) {
+    notes.push(
+      `Every measured scene request was a hit: X-Cache was ${sceneHit.probes?.before.header} just before the runs and ${sceneHit.probes?.after.header} just after, ` +
+        `and the entry's hit_count rose by ${fmt.int(hits.counted)} for ${fmt.int(hits.responses)} responses seen ` +
+        `(at most ${hits.maxInFlight} more may have been in flight when a run stopped)${hits.ok ? '' : ' — ❌ MISMATCH'}.`,
+    );
   }
+  for (const [what, baseline] of [['from-memory', memory], ['node:http + better-sqlite3', sqlite]] as const) {
+    if (baseline.throughput.loadgenCpuPct > 85) {
+      notes.push(
+        `The ${what} baseline kept the load generator at ${fmt.pct(baseline.throughput.loadgenCpuPct)} of its core ` +
+          `(server at ${fmt.pct(baseline.throughput.serverCpuPct)}): that baseline is capped by the load generator, so the true ` +
+          `ceiling is higher and the throughput ratio against it is an upper bound; the CPU-per-request row is not capped.`,
+      );
+    }
+  }
+  const targetsNote = notes.map((note) => `\n\n${note}`).join('');
   sections.push(`### Targets\n\n` + markdownTable(['Check', 'Measured', 'Target', 'Met'], targetRows, ['left', 'right', 'right', 'left']) + targetsNote);
   if (bodyBufferingPatchMissed) {
     sections.push(`⚠️ autocannon's body buffering could not be switched off (internals changed?): the load generator may be the bottleneck; check the Loadgen CPU column.`);
@@ -447,6 +604,18 @@ function report(input: {
       if (m.bad > 0) bad.push(`${scenario.name} (${phase}): ${m.bad} bad; statuses ${JSON.stringify(m.statusCounts)}, errors ${m.errors}, timeouts ${m.timeouts}`);
     }
   }
+  for (const { scenario, probes } of results) {
+    if (!probes || !scenario.expectHeader) continue;
+    for (const [when, p] of [['before', probes.before], ['after', probes.after]] as const) {
+      const key = p.status === 200 ? (JSON.parse(p.body) as SceneJson).cacheKey : undefined;
+      if (p.status !== scenario.expectStatus || p.header !== scenario.expectHeader.value || key !== scene.cacheKey) {
+        bad.push(`${scenario.name} (probe ${when} the runs): ${p.status}, ${scenario.expectHeader.name} ${p.header}, cacheKey ${key}: ${p.body.slice(0, 300)}`);
+      }
+    }
+  }
+  if (hits && !hits.ok) {
+    bad.push(`${sceneHit.scenario.name}: hit_count rose by ${hits.counted} for ${hits.responses} responses (in flight at most ${hits.maxInFlight}): not every request was a hit`);
+  }
   if (soakResult && soakResult.measurement.bad > 0) {
     bad.push(`soak: ${soakResult.measurement.bad} bad; statuses ${JSON.stringify(soakResult.measurement.statusCounts)}, errors ${soakResult.measurement.errors}`);
   }
@@ -459,10 +628,18 @@ function report(input: {
     config: CONFIG,
     targets: TARGETS,
     image,
+    scene: { ...scene, hitAccounting: hits ?? null },
     coldStartMs: { runs: coldStartsMs, median: median(coldStartsMs), min: Math.min(...coldStartsMs), max: Math.max(...coldStartsMs) },
     scenarios: results.map(({ scenario, ...measurements }) => ({ ...scenario, ...measurements })),
     loadgenBodyBufferingSkipped: !bodyBufferingPatchMissed,
-    ratios: { fullVsMemoryBaseline: ratioMemory, fullVsMemoryBaselineByCpu: cpuRatioMemory, fullVsDiskBaseline: ratioDisk },
+    ratios: {
+      fullVsMemoryBaseline: ratioMemory,
+      fullVsMemoryBaselineByCpu: cpuRatioMemory,
+      fullVsDiskBaseline: ratioDisk,
+      sceneHitVsSqliteBaseline: ratioScene,
+      sceneHitVsSqliteBaselineByCpu: cpuRatioScene,
+    },
+    serverCpuMicrosPerRequest: Object.fromEntries(results.map(({ scenario, throughput }) => [scenario.name, cpuMicrosPerRequest(throughput)])),
     memory: { rssBeforeThroughput: rss.beforeThroughput, rssAfterThroughput: rss.afterThroughput, soak: soakResult ?? null, soakGrowthPct: soakGrowthPct ?? null, soakSkippedReason: input.soakSkippedReason ?? null },
     badResponses: bad,
     totalRuntimeSeconds: input.totalSeconds,
@@ -491,9 +668,11 @@ async function main(tempDir: string): Promise<void> {
   // 2. Seed.
   const image = await seed(service, CONFIG.seedImages);
   log(`seeded ${CONFIG.seedImages} images; reading ${image.id} (full ${image.fullBytes} B, thumbnail ${image.thumbnailBytes} B)`);
+  const scene = await seedScene(service);
+  log(`seeded a scene (MISS, then HIT): key ${scene.cacheKey}, image ${scene.imageId}, hit body ${scene.hitBodyBytes} B`);
 
   // 3. Service scenarios, with RSS around them.
-  const all = scenarios(image);
+  const all = scenarios(image, scene);
   const results: ScenarioResult[] = [];
   const rssBeforeThroughput = rssBytes(service.child.pid);
   for (const scenario of all.filter((s) => s.server === 'service')) {
@@ -520,9 +699,12 @@ async function main(tempDir: string): Promise<void> {
   await stopChild(service.child);
 
   // 5. Baselines, one process at a time so each has the second core to itself.
+  // The scene baseline opens the stopped service's database file, hits and all.
   for (const scenario of all.filter((s) => s.server !== 'service')) {
-    const mode = scenario.server === 'memory' ? 'memory' : 'disk';
-    const baseline = await startBaseline(mode, image.fullPath, image.etag, tempDir);
+    const baseline =
+      scenario.server === 'sqlite'
+        ? await startBaseline(SCENE_BASELINE_ENTRY, ['--db', service.dbPath, '--model', 'local'], tempDir)
+        : await startBaseline(BASELINE_ENTRY, ['--mode', scenario.server, '--file', image.fullPath, '--etag', image.etag], tempDir);
     try {
       results.push(await runScenario(scenario, baseline.baseUrl, baseline.child.pid));
     } finally {
@@ -534,6 +716,7 @@ async function main(tempDir: string): Promise<void> {
   const { text, json, bad } = report({
     coldStartsMs,
     image,
+    scene,
     results,
     rss: { beforeThroughput: rssBeforeThroughput, afterThroughput: rssAfterThroughput },
     soak: soakResult,

@@ -8,6 +8,9 @@ import { cpuTimeMs } from './children.js';
 
 export interface Target {
   url: string;
+  /** GET unless given; a POST carries `body` (with its content-type in `headers`). */
+  method?: 'GET' | 'POST';
+  body?: string;
   headers?: Record<string, string>;
   /** The only status a correct response may have (200, or 304 for conditional requests). */
   expectStatus: number;
@@ -54,6 +57,8 @@ export async function measure(target: Target, load: Load): Promise<Measurement> 
 
   const options: autocannon.Options = {
     url: target.url,
+    method: target.method ?? 'GET',
+    body: target.body,
     headers: target.headers,
     connections: load.connections,
     pipelining: 1,

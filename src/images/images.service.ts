@@ -53,6 +53,7 @@ export interface ImagePage {
 @Injectable()
 export class ImagesService {
   private readonly logger = new Logger(ImagesService.name);
+  private readonly removalListeners: Array<(ids: string[]) => void> = [];
 
   constructor(
     private readonly config: AppConfig,
@@ -151,7 +152,7 @@ export class ImagesService {
         await writer.insert(image);
         return ids;
       });
-      this.fileCache.evict(evicted);
+      this.forgetRemoved(evicted);
     } catch (error) {
       await Promise.all([this.files.remove(fullPath), this.files.remove(thumbnailPath)]).catch((cleanupError) =>
         this.logger.error(`Could not remove files of failed image ${image.id}: ${String(cleanupError)}`),
@@ -190,7 +191,7 @@ export class ImagesService {
 
   async remove(id: string): Promise<void> {
     const deleted = await this.repository.softDelete(id, this.clock.now());
-    this.fileCache.evict([id]);
+    this.forgetRemoved([id]);
     if (!deleted) throw new NotFoundError(`Image ${id} was not found`);
   }
 
@@ -207,6 +208,17 @@ export class ImagesService {
     const file = { data, etag: `"${tag}"`, contentType: 'image/webp' };
     this.fileCache.set(image.id, variant, file);
     return file;
+  }
+
+  /** Lets caches of image data (the scene cache) forget images this process deletes. */
+  onImagesRemoved(listener: (ids: string[]) => void): void {
+    this.removalListeners.push(listener);
+  }
+
+  private forgetRemoved(ids: string[]): void {
+    if (ids.length === 0) return;
+    this.fileCache.evict(ids);
+    for (const listener of this.removalListeners) listener(ids);
   }
 
   /**

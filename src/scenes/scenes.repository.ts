@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, Repository } from 'typeorm';
 import { WriteLock } from '../database/write-lock.js';
 import { SceneCacheCounters, SceneCacheEntry } from './scene-cache-entry.entity.js';
+import type { PendingHits } from './scene-hit-buffer.js';
 
 export interface SceneCacheTotals {
   entries: number;
@@ -27,15 +28,21 @@ export class ScenesRepository {
     return this.entries.findOne({ where: { cacheKey, expiresAt: MoreThan(now) }, relations: { image: true } });
   }
 
-  /** Counts a hit on the entry and on the cache; answers the entry's new hit count. */
-  recordHit(cacheKey: string, at: Date): Promise<number> {
+  /** Adds buffered hits to their entries and to the cache's counter, in one transaction. */
+  recordHits(batch: Map<string, PendingHits>): Promise<void> {
+    let total = 0;
+    for (const { hits } of batch.values()) total += hits;
     return this.writeLock.run(() =>
       this.entries.manager.transaction(async (manager) => {
-        await manager.increment(SceneCacheEntry, { cacheKey }, 'hitCount', 1);
-        await manager.update(SceneCacheEntry, { cacheKey }, { lastHitAt: at });
-        await manager.increment(SceneCacheCounters, { id: 1 }, 'hits', 1);
-        const entry = await manager.findOneByOrFail(SceneCacheEntry, { cacheKey });
-        return entry.hitCount;
+        for (const [cacheKey, { hits, lastHitAt }] of batch) {
+          await manager
+            .createQueryBuilder()
+            .update(SceneCacheEntry)
+            .set({ hitCount: () => `hit_count + ${Number(hits)}`, lastHitAt })
+            .where({ cacheKey })
+            .execute();
+        }
+        await manager.increment(SceneCacheCounters, { id: 1 }, 'hits', total);
       }),
     );
   }

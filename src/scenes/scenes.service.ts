@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { Clock } from '../common/clock.js';
@@ -8,7 +8,9 @@ import { GenerationService } from '../generation/generation.service.js';
 import { type AspectRatio, DEFAULT_ASPECT_RATIO } from '../generation/image-provider.js';
 import type { ImageEntity } from '../images/image.entity.js';
 import { ImagesService } from '../images/images.service.js';
+import { HotScenes, type HotScene } from './hot-scenes.js';
 import { SceneCacheEntry } from './scene-cache-entry.entity.js';
+import { SceneHitBuffer } from './scene-hit-buffer.js';
 import { normalizeSceneText, sceneCacheKey } from './scene-key.js';
 import { ScenesRepository, type SceneCacheTotals } from './scenes.repository.js';
 import { SingleFlight } from './single-flight.js';
@@ -35,14 +37,23 @@ export interface SceneCacheStats extends SceneCacheTotals {
 }
 
 const DAY_MS = 86_400_000;
+/** How often buffered hit counts are written. */
+const HIT_FLUSH_INTERVAL_MS = 1000;
+/** How long a hot entry is trusted before the database is asked again. */
+const HOT_SCENE_TTL_MS = 60_000;
+const HOT_SCENE_LIMIT = 1000;
 
 /**
  * Scenes: a description becomes art once per CACHE_EXPIRY_DAYS. Identical requests in
  * flight share one provider call; a failure reaches every waiter and stores nothing.
  */
 @Injectable()
-export class ScenesService {
+export class ScenesService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(ScenesService.name);
   private readonly generations = new SingleFlight<SceneResult>();
+  private readonly hot = new HotScenes(HOT_SCENE_LIMIT);
+  private readonly hits = new SceneHitBuffer();
+  private flushTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly config: AppConfig,
@@ -54,6 +65,17 @@ export class ScenesService {
     @InjectMetric(METRICS.sceneSingleFlightJoins) private readonly joins: Counter,
   ) {}
 
+  onModuleInit(): void {
+    this.images.onImagesRemoved((ids) => this.hot.forgetImages(ids));
+    this.flushTimer = setInterval(() => void this.flushHits(), HIT_FLUSH_INTERVAL_MS).unref();
+  }
+
+  /** Before the database closes: the last buffered hits are written. */
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.flushTimer);
+    await this.flushHits();
+  }
+
   async generate(command: SceneCommand): Promise<SceneResult> {
     const aspectRatio = command.aspectRatio ?? DEFAULT_ASPECT_RATIO;
     const style = command.style ?? null;
@@ -61,11 +83,12 @@ export class ScenesService {
 
     if (!command.forceRegenerate) {
       const now = this.clock.now();
-      const entry = await this.repository.findFresh(cacheKey, now);
-      if (entry?.image && !entry.image.deletedAt) {
-        const hitCount = await this.repository.recordHit(cacheKey, now);
+      const scene = await this.findHit(cacheKey, now);
+      if (scene) {
+        this.hits.add(cacheKey, now);
         this.requests.inc({ result: 'hit' });
-        return { cached: true, cacheKey, expiresAt: entry.expiresAt, hitCount, image: entry.image };
+        const hitCount = scene.hitCount + this.hits.pendingFor(cacheKey);
+        return { cached: true, cacheKey, expiresAt: scene.expiresAt, hitCount, image: scene.image };
       }
     }
 
@@ -80,6 +103,7 @@ export class ScenesService {
   }
 
   async stats(): Promise<SceneCacheStats> {
+    await this.flushHits();
     const totals = await this.repository.totals(this.clock.now());
     const answered = totals.hits + totals.misses;
     return {
@@ -91,7 +115,28 @@ export class ScenesService {
   }
 
   clear(): Promise<number> {
+    this.hot.clear();
+    this.hits.take(); // counters are reset anyway
     return this.repository.clear();
+  }
+
+  /** Writes the buffered hits. They count as persisted at once, so no answer's hitCount dips meanwhile. */
+  async flushHits(): Promise<void> {
+    if (this.hits.isEmpty) return;
+    const batch = this.hits.take();
+    for (const [cacheKey, { hits }] of batch) this.hot.addPersistedHits(cacheKey, hits);
+    await this.repository.recordHits(batch).catch((error: unknown) => this.logger.error(`Could not record scene hits: ${String(error)}`));
+  }
+
+  /** A fresh entry whose image still exists: from memory when hot, else from the database. */
+  private async findHit(cacheKey: string, now: Date): Promise<HotScene | undefined> {
+    const hot = this.hot.get(cacheKey, now);
+    if (hot) return hot;
+    const entry = await this.repository.findFresh(cacheKey, now);
+    if (!entry?.image || entry.image.deletedAt) return undefined;
+    const scene = { cacheKey, expiresAt: entry.expiresAt, hitCount: entry.hitCount, image: entry.image, revalidateAt: now.getTime() + HOT_SCENE_TTL_MS };
+    this.hot.set(scene);
+    return scene;
   }
 
   /** Part of every key: a new model must never be answered with the old model's art. */
@@ -108,6 +153,7 @@ export class ScenesService {
       aspectRatio,
       providerPrompt: scenePrompt(description, style),
     });
+    await this.flushHits(); // the old entry's hits belong to it, not to its replacement
     const now = this.clock.now();
     const entry = Object.assign(new SceneCacheEntry(), {
       cacheKey,
@@ -122,6 +168,7 @@ export class ScenesService {
       expiresAt: new Date(now.getTime() + this.config.cache.expiryDays * DAY_MS),
     } satisfies Omit<SceneCacheEntry, 'image'>);
     await this.repository.saveGenerated(entry);
+    this.hot.set({ cacheKey, expiresAt: entry.expiresAt, hitCount: 0, image, revalidateAt: now.getTime() + HOT_SCENE_TTL_MS });
     return { cached: false, cacheKey, expiresAt: entry.expiresAt, hitCount: 0, image };
   }
 }

@@ -571,7 +571,7 @@ function report(input: {
   const notes: string[] = [
     `The node:http + better-sqlite3 baseline reads the service's own database file (read-only) and per request parses the body, ` +
       `normalizes the description, hashes the key and runs one prepared, indexed SELECT (entry joined to its image). ` +
-      `It does not count hits: per hit the service also runs a write transaction (hit_count, last_hit_at, the cache's counters).`,
+      `It does not count hits; the service counts them in memory and writes them in one transaction per second.`,
   ];
   if (hits) {
     notes.push(

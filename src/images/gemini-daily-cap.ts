@@ -55,8 +55,9 @@ function startOfNextUtcDay(date: Date): Date {
   return new Date(startOfUtcDay(date).getTime() + 86_400_000);
 }
 
-function formatDuration(seconds: number): string {
-  const hours = Math.floor(seconds / 3600);
-  const minutes = Math.ceil((seconds % 3600) / 60);
-  return hours > 0 ? `${hours} h ${minutes} min` : `${minutes} min`;
+export function formatDuration(seconds: number): string {
+  const totalMinutes = Math.ceil(seconds / 60);
+  const [hours, minutes] = [Math.floor(totalMinutes / 60), totalMinutes % 60];
+  if (hours === 0) return `${minutes} min`;
+  return minutes === 0 ? `${hours} h` : `${hours} h ${minutes} min`;
 }

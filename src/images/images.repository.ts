@@ -97,6 +97,13 @@ export class ImagesRepository implements ItemImagesReader {
     });
   }
 
+  /** Removes a row for good (soft-deleted or not). */
+  hardDelete(id: string): Promise<void> {
+    return this.writeLock.run(async () => {
+      await this.images.delete({ id });
+    });
+  }
+
   /** Runs `work` in one short transaction under the write lock. No I/O but the database inside. */
   writeTransaction<T>(work: (writer: ImagesWriter) => Promise<T>): Promise<T> {
     return this.writeLock.run(() =>

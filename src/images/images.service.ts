@@ -53,7 +53,7 @@ export interface ImagePage {
 @Injectable()
 export class ImagesService {
   private readonly logger = new Logger(ImagesService.name);
-  private readonly removalListeners: Array<(ids: string[]) => void> = [];
+  private readonly changeListeners: Array<(ids: string[]) => void> = [];
 
   constructor(
     private readonly config: AppConfig,
@@ -186,7 +186,18 @@ export class ImagesService {
   async setFeatured(id: string, featured: boolean | undefined): Promise<ImageEntity> {
     const image = await this.repository.setFeatured(id, featured);
     if (!image) throw new NotFoundError(`Image ${id} was not found`);
+    this.announceChanged([id]);
     return image;
+  }
+
+  /**
+   * Deletes an image for good, row and files: for an image whose purpose failed right after
+   * it was stored (a scene entry that could not be saved), so nothing of it remains.
+   */
+  async discard(id: string): Promise<void> {
+    await this.repository.hardDelete(id);
+    this.forgetRemoved([id]);
+    await Promise.all([this.files.remove(this.paths.variantPath(id, 'full')), this.files.remove(this.paths.variantPath(id, 'thumbnail'))]);
   }
 
   async remove(id: string): Promise<void> {
@@ -210,15 +221,19 @@ export class ImagesService {
     return file;
   }
 
-  /** Lets caches of image data (the scene cache) forget images this process deletes. */
-  onImagesRemoved(listener: (ids: string[]) => void): void {
-    this.removalListeners.push(listener);
+  /** Lets caches of image data (the scene cache) forget images this process changes or deletes. */
+  onImagesChanged(listener: (ids: string[]) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private announceChanged(ids: string[]): void {
+    for (const listener of this.changeListeners) listener(ids);
   }
 
   private forgetRemoved(ids: string[]): void {
     if (ids.length === 0) return;
     this.fileCache.evict(ids);
-    for (const listener of this.removalListeners) listener(ids);
+    this.announceChanged(ids);
   }
 
   /**

@@ -57,12 +57,19 @@ describe('SceneHitBuffer', () => {
     buffer.add('a', later(2));
     buffer.add('b', later(3));
     expect(buffer.pendingFor('a')).toBe(2);
+    buffer.addMiss();
     const taken = buffer.take();
-    expect([...taken]).toEqual([
+    expect(taken.misses).toBe(1);
+    expect([...taken.hits]).toEqual([
       ['a', { hits: 2, lastHitAt: later(2) }],
       ['b', { hits: 1, lastHitAt: later(3) }],
     ]);
     expect(buffer.isEmpty).toBe(true);
     expect(buffer.pendingFor('a')).toBe(0);
+
+    buffer.add('a', later(4));
+    buffer.restore(taken); // a failed flush puts its counts back
+    expect(buffer.pendingFor('a')).toBe(3);
+    expect(buffer.take().misses).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AdminOnly } from '../common/auth/admin.guard.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
@@ -43,7 +43,6 @@ export class ScenesController {
   @AdminOnly()
   @ApiOperation({ summary: 'Remove every scene cache entry (admin); the images stay in the gallery' })
   @ApiOkResponse({ type: ClearSceneCacheDto })
-  @ApiResponse({ status: 200 })
   async clear(): Promise<ClearSceneCacheDto> {
     return { cleared: await this.scenes.clear() };
   }

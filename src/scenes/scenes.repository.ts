@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, Repository } from 'typeorm';
 import { WriteLock } from '../database/write-lock.js';
 import { SceneCacheCounters, SceneCacheEntry } from './scene-cache-entry.entity.js';
-import type { PendingHits } from './scene-hit-buffer.js';
+import type { PendingCounts } from './scene-hit-buffer.js';
 
 export interface SceneCacheTotals {
   entries: number;
@@ -28,13 +28,13 @@ export class ScenesRepository {
     return this.entries.findOne({ where: { cacheKey, expiresAt: MoreThan(now) }, relations: { image: true } });
   }
 
-  /** Adds buffered hits to their entries and to the cache's counter, in one transaction. */
-  recordHits(batch: Map<string, PendingHits>): Promise<void> {
-    let total = 0;
-    for (const { hits } of batch.values()) total += hits;
+  /** Adds buffered hits to their entries, and hits and misses to the cache's counters, in one transaction. */
+  recordCounts(counts: PendingCounts): Promise<void> {
+    let totalHits = 0;
+    for (const { hits } of counts.hits.values()) totalHits += hits;
     return this.writeLock.run(() =>
       this.entries.manager.transaction(async (manager) => {
-        for (const [cacheKey, { hits, lastHitAt }] of batch) {
+        for (const [cacheKey, { hits, lastHitAt }] of counts.hits) {
           await manager
             .createQueryBuilder()
             .update(SceneCacheEntry)
@@ -42,7 +42,8 @@ export class ScenesRepository {
             .where({ cacheKey })
             .execute();
         }
-        await manager.increment(SceneCacheCounters, { id: 1 }, 'hits', total);
+        await manager.increment(SceneCacheCounters, { id: 1 }, 'hits', totalHits);
+        await manager.increment(SceneCacheCounters, { id: 1 }, 'misses', counts.misses);
       }),
     );
   }
@@ -55,13 +56,6 @@ export class ScenesRepository {
         await manager.increment(SceneCacheCounters, { id: 1 }, 'misses', 1);
       }),
     );
-  }
-
-  /** Counts a request that shared another request's generation (also a miss). */
-  recordMiss(): Promise<void> {
-    return this.writeLock.run(async () => {
-      await this.entries.manager.increment(SceneCacheCounters, { id: 1 }, 'misses', 1);
-    });
   }
 
   /** Removes every entry and resets the counters; the images stay in the gallery. */

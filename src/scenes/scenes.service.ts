@@ -54,6 +54,13 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
   private readonly hot = new HotScenes(HOT_SCENE_LIMIT);
   private readonly hits = new SceneHitBuffer();
   private flushTimer?: NodeJS.Timeout;
+  /**
+   * Bumped by clear (before and after its delete): a request that straddles a clear must not
+   * count against the fresh counters. `hotEpoch` is also bumped when an image changes: a
+   * request that read the database before must not put what it read into memory.
+   */
+  private cacheEpoch = 0;
+  private hotEpoch = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -66,7 +73,10 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.images.onImagesRemoved((ids) => this.hot.forgetImages(ids));
+    this.images.onImagesChanged((ids) => {
+      this.hotEpoch++;
+      this.hot.forgetImages(ids);
+    });
     this.flushTimer = setInterval(() => void this.flushHits(), HIT_FLUSH_INTERVAL_MS).unref();
   }
 
@@ -83,9 +93,10 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
 
     if (!command.forceRegenerate) {
       const now = this.clock.now();
+      const epoch = this.cacheEpoch;
       const scene = await this.findHit(cacheKey, now);
       if (scene) {
-        this.hits.add(cacheKey, now);
+        if (epoch === this.cacheEpoch) this.hits.add(cacheKey, now);
         this.requests.inc({ result: 'hit' });
         const hitCount = scene.hitCount + this.hits.pendingFor(cacheKey);
         return { cached: true, cacheKey, expiresAt: scene.expiresAt, hitCount, image: scene.image };
@@ -96,7 +107,7 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     const result = await flight.result;
     if (flight.joined) {
       this.joins.inc();
-      await this.repository.recordMiss();
+      this.hits.addMiss();
     }
     this.requests.inc({ result: 'miss' });
     return result;
@@ -114,29 +125,52 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  clear(): Promise<number> {
-    this.hot.clear();
-    this.hits.take(); // counters are reset anyway
-    return this.repository.clear();
+  async clear(): Promise<number> {
+    this.forgetEverything();
+    this.hits.take(); // the counters are reset anyway
+    const cleared = await this.repository.clear();
+    // Requests served while the delete was queued read pre-clear entries: forget what they
+    // remembered and counted (no new entry can be saved meanwhile: saves queue behind the delete).
+    this.forgetEverything();
+    this.hits.take();
+    return cleared;
   }
 
-  /** Writes the buffered hits. They count as persisted at once, so no answer's hitCount dips meanwhile. */
+  /** Writes the buffered counts. Hits count as persisted at once, so no answer's hitCount dips meanwhile. */
   async flushHits(): Promise<void> {
     if (this.hits.isEmpty) return;
-    const batch = this.hits.take();
-    for (const [cacheKey, { hits }] of batch) this.hot.addPersistedHits(cacheKey, hits);
-    await this.repository.recordHits(batch).catch((error: unknown) => this.logger.error(`Could not record scene hits: ${String(error)}`));
+    const counts = this.hits.take();
+    for (const [cacheKey, { hits }] of counts.hits) this.hot.addPersistedHits(cacheKey, hits);
+    try {
+      await this.repository.recordCounts(counts);
+    } catch (error) {
+      for (const [cacheKey, { hits }] of counts.hits) this.hot.addPersistedHits(cacheKey, -hits);
+      this.hits.restore(counts);
+      this.logger.error(`Could not record scene hits, will retry: ${String(error)}`);
+    }
+  }
+
+  private forgetEverything(): void {
+    this.cacheEpoch++;
+    this.hotEpoch++;
+    this.hot.clear();
   }
 
   /** A fresh entry whose image still exists: from memory when hot, else from the database. */
   private async findHit(cacheKey: string, now: Date): Promise<HotScene | undefined> {
     const hot = this.hot.get(cacheKey, now);
     if (hot) return hot;
+    const epoch = this.hotEpoch;
     const entry = await this.repository.findFresh(cacheKey, now);
     if (!entry?.image || entry.image.deletedAt) return undefined;
-    const scene = { cacheKey, expiresAt: entry.expiresAt, hitCount: entry.hitCount, image: entry.image, revalidateAt: now.getTime() + HOT_SCENE_TTL_MS };
-    this.hot.set(scene);
-    return scene;
+    return this.remember(epoch, { cacheKey, expiresAt: entry.expiresAt, hitCount: entry.hitCount, image: entry.image }, now);
+  }
+
+  /** Keeps a scene in memory unless a clear or an image change happened since it was read. */
+  private remember(epoch: number, scene: Omit<HotScene, 'revalidateAt'>, now: Date): HotScene {
+    const hot = { ...scene, revalidateAt: now.getTime() + HOT_SCENE_TTL_MS };
+    if (epoch === this.hotEpoch) this.hot.set(hot);
+    return hot;
   }
 
   /** Part of every key: a new model must never be answered with the old model's art. */
@@ -145,6 +179,7 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async generateEntry(cacheKey: string, command: SceneCommand, style: string | null, aspectRatio: AspectRatio): Promise<SceneResult> {
+    const epoch = this.hotEpoch;
     const description = command.description;
     const image = await this.images.generate({
       prompt: description,
@@ -167,8 +202,16 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
       createdAt: now,
       expiresAt: new Date(now.getTime() + this.config.cache.expiryDays * DAY_MS),
     } satisfies Omit<SceneCacheEntry, 'image'>);
-    await this.repository.saveGenerated(entry);
-    this.hot.set({ cacheKey, expiresAt: entry.expiresAt, hitCount: 0, image, revalidateAt: now.getTime() + HOT_SCENE_TTL_MS });
+    try {
+      await this.repository.saveGenerated(entry);
+    } catch (error) {
+      // A scene image without its entry would be a paid picture nobody asked for by itself.
+      await this.images.discard(image.id).catch((discardError: unknown) =>
+        this.logger.error(`Could not discard image ${image.id} of a failed scene: ${String(discardError)}`),
+      );
+      throw error;
+    }
+    this.remember(epoch, { cacheKey, expiresAt: entry.expiresAt, hitCount: 0, image }, now);
     return { cached: false, cacheKey, expiresAt: entry.expiresAt, hitCount: 0, image };
   }
 }

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { WriteLock } from '../../src/database/write-lock.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 const DAY_MS = 86_400_000;
@@ -121,14 +122,46 @@ describe('stats and clear', () => {
     await scene({ description: 'scene to clear' }).expect(200).expect('X-Cache', 'MISS');
   });
 
-  it('refuses clear from a non-loopback client while ADMIN_API_KEY is unset', async () => {
-    const response = await clear().set('X-Forwarded-For', '203.0.113.7').expect(403);
-    expect(response.body.message).toContain('ADMIN_API_KEY');
+  it('serves nothing cleared, and counts nothing for it, when hits race a clear', async () => {
+    await clear().expect(200);
+    await scene({ description: 'a racing scene' }).expect(200).expect('X-Cache', 'MISS');
+    await scene({ description: 'a racing scene' }).expect(200).expect('X-Cache', 'HIT'); // now hot in memory
+
+    // Hold the write lock so the clear's delete waits; hits meanwhile read the old entry.
+    let release!: () => void;
+    const held = t.app.get(WriteLock).run(() => new Promise<void>((resolve) => (release = resolve)));
+    const clearing = clear().then((response) => response);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await scene({ description: 'a racing scene' }).expect(200).expect('X-Cache', 'HIT');
+    release();
+    await held;
+    expect((await clearing).status).toBe(200);
+
+    expect(await stats()).toMatchObject({ entries: 0, hits: 0, misses: 0 });
+    await scene({ description: 'a racing scene' }).expect(200).expect('X-Cache', 'MISS');
+  });
+
+  it.each(['203.0.113.7', '127.0.0.1', '127.0.0.1, 203.0.113.9'])(
+    'refuses clear relayed by a proxy (X-Forwarded-For: %s) while ADMIN_API_KEY is unset, whatever it claims',
+    async (forwardedFor) => {
+      const response = await clear().set('X-Forwarded-For', forwardedFor).expect(403);
+      expect(response.body.message).toContain('ADMIN_API_KEY');
+    },
+  );
+
+  it('refuses clear with a Forwarded header too', async () => {
+    await clear().set('Forwarded', 'for=127.0.0.1').expect(403);
   });
 
   it('counts hits and misses in /metrics', async () => {
-    const metrics = (await request(t.server).get('/metrics')).text;
-    expect(metrics).toMatch(/scene_cache_requests_total\{result="hit"\} \d+/);
-    expect(metrics).toMatch(/scene_cache_requests_total\{result="miss"\} \d+/);
+    const count = async (result: string) => {
+      const metrics = (await request(t.server).get('/metrics')).text;
+      return Number(new RegExp(`scene_cache_requests_total\\{result="${result}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    };
+    const [hitsBefore, missesBefore] = [await count('hit'), await count('miss')];
+    await scene({ description: 'a metered scene' }).expect(200);
+    await scene({ description: 'a metered scene' }).expect(200);
+    await scene({ description: 'a metered scene' }).expect(200);
+    expect([await count('hit'), await count('miss')]).toEqual([hitsBefore + 2, missesBefore + 1]);
   });
 });

@@ -11,9 +11,11 @@ export const ADMIN_HEADER_SCHEME = 'admin-key';
 
 /**
  * Admin routes need ADMIN_API_KEY as `Authorization: Bearer <key>` or `X-Admin-Key`. With
- * no key configured they answer only loopback clients: a game master on their own laptop
- * needs no key, and nobody else on the network gets in. The client address is `req.ip`,
- * so behind a reverse proxy it is the real client when TRUST_PROXY is set.
+ * no key configured they answer only this machine: a game master on their own laptop needs
+ * no key, and nobody else on the network gets in. "This machine" means the TCP peer is
+ * loopback and the request was not relayed: a reverse proxy on the same host connects from
+ * loopback too, and forwarding headers are the client's to forge, so a relayed request
+ * always needs the key.
  */
 @Injectable()
 export class AdminGuard implements CanActivate {
@@ -26,9 +28,9 @@ export class AdminGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Request>();
     if (!this.keyDigest) {
-      if (isLoopback(request.ip ?? request.socket.remoteAddress)) return true;
+      if (isLoopback(request.socket.remoteAddress) && !isRelayed(request)) return true;
       throw new ForbiddenException(
-        'Admin routes answer only this machine (loopback) while ADMIN_API_KEY is unset; set ADMIN_API_KEY to administer remotely',
+        'Admin routes answer only this machine (loopback, not through a proxy) while ADMIN_API_KEY is unset; set ADMIN_API_KEY to administer remotely',
       );
     }
     const presented = presentedKey(request);
@@ -50,6 +52,10 @@ function presentedKey(request: Request): string | undefined {
   const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1]?.trim();
   const header = request.headers['x-admin-key'];
   return bearer || (typeof header === 'string' && header.trim() ? header.trim() : undefined);
+}
+
+function isRelayed(request: Request): boolean {
+  return request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
 }
 
 function sha256(text: string): Buffer {

@@ -39,5 +39,11 @@ export class RateLimitModule implements OnModuleInit {
       return;
     }
     this.logger.log(`Rate limits per client: ${requestsPerMinute} image and ${scenesPerMinute} scene generations per ${windowSeconds} s`);
+    if (this.config.http.trustProxy === true) {
+      // Express then takes the leftmost X-Forwarded-For entry, which the client writes itself.
+      this.logger.warn(
+        'TRUST_PROXY=true trusts every hop, so clients can forge their address and dodge rate limits; set it to your proxy (e.g. TRUST_PROXY=loopback) instead',
+      );
+    }
   }
 }

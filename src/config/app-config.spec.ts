@@ -19,7 +19,12 @@ describe('parseAppConfig', () => {
     expect(config.images.maxPerItem).toBe(20);
     expect(config.cache.expiryDays).toBe(7);
     expect(config.rateLimit).toEqual({ enabled: true, requestsPerMinute: 10, scenesPerMinute: 5, windowSeconds: 60 });
-    expect(config.backup.retentionDays).toBe(30);
+    expect(config.backup).toEqual({ retentionDays: 30, dir: '/srv/dnd/backups' });
+    expect(config.maintenance).toEqual({
+      purgeAfterDays: 7,
+      jobsEnabled: true,
+      cron: { expiredCache: '0 * * * *', orphanCleanup: '30 3 * * *', backup: '0 2 * * *' },
+    });
     expect(config.generation).toMatchObject({ requested: 'auto', provider: 'local', gemini: { model: 'gemini-2.5-flash-image', timeoutMs: 60000, maxRetries: 3 } });
     expect(config.logLevels).toEqual(['fatal', 'error', 'warn', 'log']);
   });
@@ -49,6 +54,12 @@ describe('parseAppConfig', () => {
   it('switches the model and trims a trailing slash from GEMINI_BASE_URL', () => {
     const config = parseAppConfig({ GEMINI_MODEL: 'gemini-3.1-flash-image', GEMINI_BASE_URL: 'http://127.0.0.1:9000/' }, CWD);
     expect(config.generation.gemini).toMatchObject({ model: 'gemini-3.1-flash-image', baseUrl: 'http://127.0.0.1:9000' });
+  });
+
+  it('reads cron expressions, switches a job off with an empty one, and rejects nonsense', () => {
+    const config = parseAppConfig({ BACKUP_CRON: '15 4 * * 0', CLEANUP_CRON: '' }, CWD);
+    expect(config.maintenance.cron).toMatchObject({ backup: '15 4 * * 0', expiredCache: null });
+    expect(() => parseAppConfig({ ORPHAN_CLEANUP_CRON: 'every day' }, CWD)).toThrow(/ORPHAN_CLEANUP_CRON must be a cron expression/);
   });
 
   it('maps LOG_LEVEL to the enabled levels', () => {

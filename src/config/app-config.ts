@@ -1,4 +1,5 @@
 import type { LogLevel } from '@nestjs/common';
+import { validateCronExpression } from 'cron';
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { EnvReader } from './env-reader.js';
@@ -47,7 +48,18 @@ export abstract class AppConfig {
     /** The window; a minute unless tests shorten it. */
     windowSeconds: number;
   };
-  declare readonly backup: { retentionDays: number };
+  declare readonly backup: {
+    retentionDays: number;
+    /** Absolute path of BACKUP_DIR. */
+    dir: string;
+  };
+  declare readonly maintenance: {
+    /** Soft-deleted images are purged (row and files) this long after deletion. */
+    purgeAfterDays: number;
+    jobsEnabled: boolean;
+    /** Cron expressions; null switches a job off. */
+    cron: { expiredCache: string | null; orphanCleanup: string | null; backup: string | null };
+  };
   declare readonly logLevels: LogLevel[];
 }
 
@@ -120,7 +132,19 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
       scenesPerMinute: read.integer('SCENE_REQUESTS_PER_MINUTE', 5, { min: 1 }),
       windowSeconds: read.integer('RATE_LIMIT_WINDOW_SECONDS', 60, { min: 1 }),
     },
-    backup: { retentionDays: read.integer('BACKUP_RETENTION_DAYS', 30, { min: 1 }) },
+    backup: {
+      retentionDays: read.integer('BACKUP_RETENTION_DAYS', 30, { min: 1 }),
+      dir: resolve(cwd, read.string('BACKUP_DIR', 'backups')),
+    },
+    maintenance: {
+      purgeAfterDays: read.number('IMAGE_PURGE_AFTER_DAYS', 7, { min: 0 }),
+      jobsEnabled: read.boolean('JOBS_ENABLED', true),
+      cron: {
+        expiredCache: readCron(env, read, 'CLEANUP_CRON', '0 * * * *'),
+        orphanCleanup: readCron(env, read, 'ORPHAN_CLEANUP_CRON', '30 3 * * *'),
+        backup: readCron(env, read, 'BACKUP_CRON', '0 2 * * *'),
+      },
+    },
     logLevels: logLevelsFrom(read.oneOf('LOG_LEVEL', [...LOG_LEVELS, 'info'] as const, 'log')),
   };
 
@@ -149,6 +173,14 @@ function parseThumbnailSize(raw: string): { width: number; height: number } | un
   const [width, height] = [Number(match[1]), Number(match[2])];
   const valid = (side: number) => side >= 16 && side <= 2048;
   return valid(width) && valid(height) ? { width, height } : undefined;
+}
+
+/** A cron expression; set but empty (`BACKUP_CRON=`) switches the job off. */
+function readCron(env: Readonly<Record<string, string | undefined>>, read: EnvReader, name: string, fallback: string): string | null {
+  if (env[name] !== undefined && env[name]!.trim() === '') return null;
+  return read.parse(name, fallback, 'a cron expression like "0 2 * * *" (or empty to switch the job off)', (raw) =>
+    validateCronExpression(raw).valid ? raw : undefined,
+  );
 }
 
 /** Express's `trust proxy`: true/false, a hop count, or addresses, subnets and its named ranges. */

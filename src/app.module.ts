@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { CommonModule } from './common/common.module.js';
 import { ErrorResponseFilter } from './common/http/error-response.filter.js';
 import { createValidationPipe } from './common/http/validation.js';
@@ -9,6 +10,7 @@ import { AppConfigModule, type AppConfigOptions } from './config/app-config.modu
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ImagesModule } from './images/images.module.js';
+import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { ScenesModule } from './scenes/scenes.module.js';
 
 @Module({})
@@ -17,7 +19,7 @@ export class AppModule {
   static async forRoot(options: AppConfigOptions = {}): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [await AppConfigModule.forRoot(options), CommonModule, DatabaseModule, MetricsModule, RateLimitModule, ImagesModule, ScenesModule, HealthModule],
+      imports: [await AppConfigModule.forRoot(options), CommonModule, DatabaseModule, MetricsModule, ScheduleModule.forRoot(), RateLimitModule, ImagesModule, ScenesModule, MaintenanceModule, HealthModule],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: ErrorResponseFilter },

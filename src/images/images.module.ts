@@ -32,6 +32,6 @@ const FILE_CACHE_TTL_MS = 60_000;
     ImageFilesFastPath,
     GeminiDailyCap,
   ],
-  exports: [ImagesService],
+  exports: [ImagesService, ImagesRepository],
 })
 export class ImagesModule {}

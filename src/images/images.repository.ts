@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, IsNull, MoreThanOrEqual, Repository } from 'typeorm';
+import { type EntityManager, In, IsNull, LessThanOrEqual, MoreThanOrEqual, Repository } from 'typeorm';
 import { WriteLock } from '../database/write-lock.js';
 import type { ImageSource } from '../generation/image-provider.js';
 import { ImageEntity } from './image.entity.js';
@@ -102,6 +102,49 @@ export class ImagesRepository implements ItemImagesReader {
     return this.writeLock.run(async () => {
       await this.images.delete({ id });
     });
+  }
+
+  /**
+   * Removes rows for good and answers what they were; `keepFeatured` spares featured ones.
+   * Scene entries pointing at them go too (the foreign key cascades).
+   */
+  deleteForGood(ids: string[], options: { keepFeatured: boolean }): Promise<ImageEntity[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.writeLock.run(() =>
+      this.images.manager.transaction(async (manager) => {
+        const rows = await manager.find(ImageEntity, {
+          where: { id: In(ids), ...(options.keepFeatured ? { featured: false } : {}) },
+          withDeleted: true,
+        });
+        if (rows.length > 0) await manager.delete(ImageEntity, rows.map((row) => row.id));
+        return rows;
+      }),
+    );
+  }
+
+  /** Soft-deleted images whose deletion is at or before `cutoff`. */
+  findDeletedBefore(cutoff: Date): Promise<ImageEntity[]> {
+    return this.images.find({ where: { deletedAt: LessThanOrEqual(cutoff) }, withDeleted: true });
+  }
+
+  /** Ids of every row, soft-deleted ones included: a file with one of these is not an orphan. */
+  async allIds(): Promise<Set<string>> {
+    const rows = await this.images.find({ select: { id: true }, withDeleted: true });
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** Ids of active images, whose files must exist. */
+  async activeIds(): Promise<string[]> {
+    return (await this.images.find({ select: { id: true } })).map((row) => row.id);
+  }
+
+  async counts(): Promise<{ total: number; active: number; deleted: number; featured: number }> {
+    const [total, active, featured] = await Promise.all([
+      this.images.count({ withDeleted: true }),
+      this.images.count(),
+      this.images.countBy({ featured: true }),
+    ]);
+    return { total, active, deleted: total - active, featured };
   }
 
   /** Runs `work` in one short transaction under the write lock. No I/O but the database inside. */

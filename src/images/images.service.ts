@@ -195,9 +195,18 @@ export class ImagesService {
    * it was stored (a scene entry that could not be saved), so nothing of it remains.
    */
   async discard(id: string): Promise<void> {
-    await this.repository.hardDelete(id);
-    this.forgetRemoved([id]);
-    await Promise.all([this.files.remove(this.paths.variantPath(id, 'full')), this.files.remove(this.paths.variantPath(id, 'thumbnail'))]);
+    await this.purge([id], { keepFeatured: false });
+  }
+
+  /**
+   * Deletes images for good: rows first, then files, so a row never points at a missing file
+   * (a crash in between leaves only orphan files, which orphan cleanup removes).
+   */
+  async purge(ids: string[], options: { keepFeatured: boolean }): Promise<{ deletedImages: number; freedBytes: number }> {
+    const rows = await this.repository.deleteForGood(ids, options);
+    this.forgetRemoved(rows.map((row) => row.id));
+    await Promise.all(rows.flatMap((row) => (['full', 'thumbnail'] as const).map((variant) => this.files.remove(this.paths.variantPath(row.id, variant)))));
+    return { deletedImages: rows.length, freedBytes: rows.reduce((sum, row) => sum + row.sizeBytes + row.thumbnailSizeBytes, 0) };
   }
 
   async remove(id: string): Promise<void> {

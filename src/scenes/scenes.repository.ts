@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThan, Repository } from 'typeorm';
+import { In, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
 import { WriteLock } from '../database/write-lock.js';
 import { SceneCacheCounters, SceneCacheEntry } from './scene-cache-entry.entity.js';
 import type { PendingCounts } from './scene-hit-buffer.js';
@@ -56,6 +56,25 @@ export class ScenesRepository {
         await manager.increment(SceneCacheCounters, { id: 1 }, 'misses', 1);
       }),
     );
+  }
+
+  /** Deletes entries expired at `now` and answers the images they pointed at. */
+  deleteExpired(now: Date): Promise<{ deletedEntries: number; imageIds: string[] }> {
+    return this.writeLock.run(() =>
+      this.entries.manager.transaction(async (manager) => {
+        const expired = await manager.find(SceneCacheEntry, { where: { expiresAt: LessThanOrEqual(now) }, select: { cacheKey: true, imageId: true } });
+        if (expired.length > 0) await manager.delete(SceneCacheEntry, expired.map((entry) => entry.cacheKey));
+        return { deletedEntries: expired.length, imageIds: expired.map((entry) => entry.imageId) };
+      }),
+    );
+  }
+
+  /** Of these images, those no remaining entry points at. */
+  async unreferencedImages(imageIds: string[]): Promise<string[]> {
+    if (imageIds.length === 0) return [];
+    const used = await this.entries.find({ where: { imageId: In(imageIds) }, select: { imageId: true } });
+    const usedIds = new Set(used.map((entry) => entry.imageId));
+    return imageIds.filter((id) => !usedIds.has(id));
   }
 
   /** Removes every entry and resets the counters; the images stay in the gallery. */

@@ -136,6 +136,15 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     return cleared;
   }
 
+  /**
+   * Deletes expired entries; answers how many, and the images no remaining entry uses (for
+   * the caller to purge: they were only the cache's).
+   */
+  async deleteExpired(): Promise<{ deletedEntries: number; unusedImageIds: string[] }> {
+    const { deletedEntries, imageIds } = await this.repository.deleteExpired(this.clock.now());
+    return { deletedEntries, unusedImageIds: await this.repository.unreferencedImages(imageIds) };
+  }
+
   /** Writes the buffered counts. Hits count as persisted at once, so no answer's hitCount dips meanwhile. */
   async flushHits(): Promise<void> {
     if (this.hits.isEmpty) return;

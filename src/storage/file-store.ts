@@ -1,6 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { StoragePaths } from './storage-paths.js';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ImageVariant, StoragePaths } from './storage-paths.js';
+
+export interface StoredFile {
+  path: string;
+  name: string;
+  variant: ImageVariant;
+  sizeBytes: number;
+  modifiedAt: Date;
+}
 
 /** Thin adapter around the filesystem: every file the service writes goes through here. */
 @Injectable()
@@ -32,6 +41,27 @@ export class FileStore {
     await unlink(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
+  }
+
+  /** Every file in the image folders (whatever its name), for cleanup to judge. */
+  async listStored(): Promise<StoredFile[]> {
+    const listed = await Promise.all(
+      this.paths.variantDirectories.map(async ({ variant, dir }) => {
+        const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return [];
+          throw error;
+        });
+        const files = await Promise.all(
+          names.map(async (name) => {
+            const path = join(dir, name);
+            const info = await stat(path).catch(() => null); // gone meanwhile: nothing to judge
+            return info?.isFile() ? { path, name, variant, sizeBytes: info.size, modifiedAt: info.mtime } : null;
+          }),
+        );
+        return files.filter((file): file is StoredFile => file !== null);
+      }),
+    );
+    return listed.flat();
   }
 
   async size(path: string): Promise<number | null> {

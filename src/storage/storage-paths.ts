@@ -20,9 +20,20 @@ export class StoragePaths {
     return Object.values(VARIANT_DIRS).map((dir) => join(this.root, dir));
   }
 
+  /** Each variant with its folder. */
+  get variantDirectories(): Array<{ variant: ImageVariant; dir: string }> {
+    return (Object.keys(VARIANT_DIRS) as ImageVariant[]).map((variant) => ({ variant, dir: join(this.root, VARIANT_DIRS[variant]) }));
+  }
+
   variantPath(id: string, variant: ImageVariant): string {
     if (!UUID.test(id)) throw new Error(`Refusing to build a path for a non-uuid image id`);
     return join(this.root, VARIANT_DIRS[variant], `${id.toLowerCase()}.webp`);
+  }
+
+  /** The image a stored file belongs to, or null for a name this service never writes. */
+  parseStoredName(name: string): { id: string } | null {
+    const match = /^([0-9a-f-]{36})\.webp$/.exec(name);
+    return match && UUID.test(match[1]) ? { id: match[1] } : null;
   }
 
   tempPathFor(finalPath: string): string {

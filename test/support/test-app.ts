@@ -57,6 +57,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     LOG_LEVEL: 'error',
     // Tests send generations in bursts; the limits themselves are tested in rate-limits.e2e-spec.
     RATE_LIMIT_ENABLED: 'false',
+    JOBS_ENABLED: 'false', // suites that test jobs turn them on and trigger them by name
     ...options.env,
   };
   const clock = new ManualClock();

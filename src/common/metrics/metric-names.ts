@@ -8,4 +8,6 @@ export const METRICS = {
   sceneCacheRequests: 'scene_cache_requests_total',
   sceneSingleFlightJoins: 'scene_single_flight_joins_total',
   geminiImagesToday: 'gemini_images_today',
+  jobRuns: 'maintenance_job_runs_total',
+  jobDuration: 'maintenance_job_duration_seconds',
 } as const;

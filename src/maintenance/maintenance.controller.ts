@@ -1,0 +1,30 @@
+import { Controller, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../common/auth/admin.guard.js';
+import { DryRunQueryDto, ExpiredCacheCleanupDto, OrphanCleanupDto } from './dto/maintenance.dto.js';
+import { MaintenanceService } from './maintenance.service.js';
+
+@ApiTags('maintenance')
+@AdminOnly()
+@Controller('maintenance')
+export class MaintenanceController {
+  constructor(private readonly maintenance: MaintenanceService) {}
+
+  @Post('cleanup/expired-cache')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Remove expired scene entries and the images only they used' })
+  @ApiOkResponse({ type: ExpiredCacheCleanupDto })
+  cleanupExpiredCache(): Promise<ExpiredCacheCleanupDto> {
+    return this.maintenance.cleanupExpiredCache();
+  }
+
+  @Post('cleanup/orphaned-images')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Purge soft-deleted images past IMAGE_PURGE_AFTER_DAYS, files with no row and stale temp files; report rows whose files are missing',
+  })
+  @ApiOkResponse({ type: OrphanCleanupDto })
+  cleanupOrphans(@Query() query: DryRunQueryDto): Promise<OrphanCleanupDto> {
+    return this.maintenance.cleanupOrphans({ dryRun: query.dryRun ?? false });
+  }
+}

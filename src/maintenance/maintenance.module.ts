@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { METRICS } from '../common/metrics/metric-names.js';
+import { ImagesModule } from '../images/images.module.js';
+import { ScenesModule } from '../scenes/scenes.module.js';
+import { StorageModule } from '../storage/storage.module.js';
+import { MaintenanceJobs } from './maintenance-jobs.js';
+import { MaintenanceController } from './maintenance.controller.js';
+import { MaintenanceService } from './maintenance.service.js';
+
+@Module({
+  imports: [ImagesModule, ScenesModule, StorageModule],
+  controllers: [MaintenanceController],
+  providers: [
+    MaintenanceService,
+    MaintenanceJobs,
+    makeCounterProvider({ name: METRICS.jobRuns, help: 'Scheduled job runs by job and outcome', labelNames: ['job', 'outcome'] }),
+    makeHistogramProvider({
+      name: METRICS.jobDuration,
+      help: 'Scheduled job duration by job',
+      labelNames: ['job'],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+    }),
+  ],
+  exports: [MaintenanceService, MaintenanceJobs],
+})
+export class MaintenanceModule {}

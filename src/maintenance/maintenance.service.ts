@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { AppConfig } from '../config/app-config.js';
+import { ImagesRepository } from '../images/images.repository.js';
+import { ImagesService } from '../images/images.service.js';
+import { ScenesService } from '../scenes/scenes.service.js';
+import { FileStore, type StoredFile } from '../storage/file-store.js';
+import { type ImageVariant, StoragePaths, TEMP_FILE_PATTERN } from '../storage/storage-paths.js';
+
+export interface ExpiredCacheCleanup {
+  deletedEntries: number;
+  deletedImages: number;
+  freedBytes: number;
+}
+
+export interface OrphanCleanup {
+  dryRun: boolean;
+  /** Soft-deleted images purged (rows and files) after IMAGE_PURGE_AFTER_DAYS. */
+  deletedImages: number;
+  /** Files with no row, and stale temp files. */
+  deletedFiles: number;
+  freedBytes: number;
+  /** Active images whose files are gone: reported, never dropped silently. */
+  missingFiles: Array<{ imageId: string; variant: ImageVariant }>;
+}
+
+const DAY_MS = 86_400_000;
+/** Files younger than this are never touched: they may belong to a write in flight. */
+export const IN_FLIGHT_GRACE_MS = 3_600_000;
+
+/** Keeps the disk tidy: expired scene entries, purged deletions, orphan and temp files. */
+@Injectable()
+export class MaintenanceService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly images: ImagesService,
+    private readonly imagesRepository: ImagesRepository,
+    private readonly scenes: ScenesService,
+    private readonly files: FileStore,
+    private readonly paths: StoragePaths,
+  ) {}
+
+  /** Removes expired scene entries and the images only they used (featured ones are kept). */
+  async cleanupExpiredCache(): Promise<ExpiredCacheCleanup> {
+    const { deletedEntries, unusedImageIds } = await this.scenes.deleteExpired();
+    const { deletedImages, freedBytes } = await this.images.purge(unusedImageIds, { keepFeatured: true });
+    return { deletedEntries, deletedImages, freedBytes };
+  }
+
+  async cleanupOrphans(options: { dryRun: boolean }): Promise<OrphanCleanup> {
+    const now = this.clock.now().getTime();
+    const purgeable = await this.imagesRepository.findDeletedBefore(new Date(now - this.config.maintenance.purgeAfterDays * DAY_MS));
+    const [knownIds, activeIds, stored] = await Promise.all([this.imagesRepository.allIds(), this.imagesRepository.activeIds(), this.files.listStored()]);
+
+    const settled = (file: StoredFile) => file.modifiedAt.getTime() <= now - IN_FLIGHT_GRACE_MS;
+    const strays = stored.filter((file) => settled(file) && (TEMP_FILE_PATTERN.test(file.name) || this.isOrphan(file, knownIds)));
+    const present = new Set(stored.map((file) => `${file.variant}/${file.name}`));
+    const missingFiles = activeIds.flatMap((imageId) =>
+      (['full', 'thumbnail'] as const)
+        .filter((variant) => !present.has(`${variant}/${imageId}.webp`))
+        .map((variant) => ({ imageId, variant })),
+    );
+
+    const strayBytes = strays.reduce((sum, file) => sum + file.sizeBytes, 0);
+    if (options.dryRun) {
+      const purgeBytes = purgeable.reduce((sum, image) => sum + image.sizeBytes + image.thumbnailSizeBytes, 0);
+      return { dryRun: true, deletedImages: purgeable.length, deletedFiles: strays.length, freedBytes: purgeBytes + strayBytes, missingFiles };
+    }
+    const purged = await this.images.purge(purgeable.map((image) => image.id), { keepFeatured: false });
+    await Promise.all(strays.map((file) => this.files.remove(file.path)));
+    return { dryRun: false, deletedImages: purged.deletedImages, deletedFiles: strays.length, freedBytes: purged.freedBytes + strayBytes, missingFiles };
+  }
+
+  private isOrphan(file: StoredFile, knownIds: Set<string>): boolean {
+    const parsed = this.paths.parseStoredName(file.name);
+    return parsed !== null && !knownIds.has(parsed.id);
+  }
+}

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import request from 'supertest';
+import type { ImageDto } from '../../src/images/dto/image.dto.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+
+const DAY_MS = 86_400_000;
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await createTestApp({ env: { CACHE_EXPIRY_DAYS: '7', IMAGE_PURGE_AFTER_DAYS: '7' } });
+});
+afterAll(() => t.close());
+
+const scene = async (description: string) =>
+  (await request(t.server).post('/api/v1/scenes/generate').send({ description }).expect(200)).body as { image: ImageDto };
+const image = async (prompt: string) => (await request(t.server).post('/api/v1/images/generate').send({ prompt }).expect(201)).body as ImageDto;
+const fileOf = (id: string, variant: 'full' | 'thumbnail') => join(t.config.storage.dir, variant === 'full' ? 'full' : 'thumbnails', `${id}.webp`);
+const bytesOf = async (id: string) => (await stat(fileOf(id, 'full'))).size + (await stat(fileOf(id, 'thumbnail'))).size;
+
+describe('POST /maintenance/cleanup/expired-cache', () => {
+  it('removes expired entries and the images only they used, keeping featured ones', async () => {
+    const old = await scene('an old forgotten shrine');
+    const oldFeatured = await scene('an old but beloved shrine');
+    await request(t.server).put(`/api/v1/images/${oldFeatured.image.id}/feature`).send({ featured: true }).expect(200);
+    const freedExpected = await bytesOf(old.image.id);
+    t.clock.advance(7 * DAY_MS);
+    await scene('a fresh shrine');
+
+    const response = await request(t.server).post('/api/v1/maintenance/cleanup/expired-cache').expect(200);
+    expect(response.body).toEqual({ deletedEntries: 2, deletedImages: 1, freedBytes: freedExpected });
+
+    await request(t.server).get(`/api/v1/images/${old.image.id}`).expect(404);
+    await expect(stat(fileOf(old.image.id, 'full'))).rejects.toThrow();
+    await request(t.server).get(`/api/v1/images/${oldFeatured.image.id}`).expect(200);
+    const stats = (await request(t.server).get('/api/v1/scenes/cache/stats')).body;
+    expect(stats).toMatchObject({ entries: 1, expiredEntries: 0 });
+    await request(t.server).post('/api/v1/scenes/generate').send({ description: 'a fresh shrine' }).expect(200).expect('X-Cache', 'HIT');
+
+    const again = await request(t.server).post('/api/v1/maintenance/cleanup/expired-cache').expect(200);
+    expect(again.body).toEqual({ deletedEntries: 0, deletedImages: 0, freedBytes: 0 });
+  });
+});
+
+describe('POST /maintenance/cleanup/orphaned-images', () => {
+  it('reports on a dry run, then purges old deletions, settled orphan and temp files, and reports missing files', async () => {
+    const longDeleted = await image('deleted long ago');
+    await request(t.server).delete(`/api/v1/images/${longDeleted.id}`).expect(204);
+    const purgeBytes = await bytesOf(longDeleted.id);
+    t.clock.advance(7 * DAY_MS);
+    const recentlyDeleted = await image('deleted just now');
+    await request(t.server).delete(`/api/v1/images/${recentlyDeleted.id}`).expect(204);
+    const missing = await image('its thumbnail vanished');
+    await unlink(fileOf(missing.id, 'thumbnail'));
+
+    const now = t.clock.now().getTime();
+    const put = async (name: string, ageMs: number, dir = 'full') => {
+      const path = join(t.config.storage.dir, dir, name);
+      await writeFile(path, Buffer.alloc(100));
+      const when = new Date(now - ageMs);
+      await utimes(path, when, when);
+      return path;
+    };
+    const orphan = await put(`${randomUUID()}.webp`, 2 * 3_600_000, 'thumbnails');
+    const staleTemp = await put(`${randomUUID()}.webp.0123456789ab.tmp`, 2 * 3_600_000);
+    const freshOrphan = await put(`${randomUUID()}.webp`, 10 * 60_000);
+    const freshTemp = await put(`${randomUUID()}.webp.ba9876543210.tmp`, 10 * 60_000);
+    const foreign = await put('notes.txt', 10 * DAY_MS);
+
+    const dry = await request(t.server).post('/api/v1/maintenance/cleanup/orphaned-images').query({ dryRun: true }).expect(200);
+    const expected = {
+      deletedImages: 1,
+      deletedFiles: 2,
+      freedBytes: purgeBytes + 200,
+      missingFiles: [{ imageId: missing.id, variant: 'thumbnail' }],
+    };
+    expect(dry.body).toEqual({ dryRun: true, ...expected });
+    for (const path of [orphan, staleTemp, fileOf(longDeleted.id, 'full')]) await stat(path); // nothing removed
+
+    const real = await request(t.server).post('/api/v1/maintenance/cleanup/orphaned-images').expect(200);
+    expect(real.body).toEqual({ dryRun: false, ...expected });
+
+    for (const path of [orphan, staleTemp, fileOf(longDeleted.id, 'full'), fileOf(longDeleted.id, 'thumbnail')]) {
+      await expect(stat(path)).rejects.toThrow();
+    }
+    for (const path of [freshOrphan, freshTemp, foreign, fileOf(recentlyDeleted.id, 'full'), fileOf(missing.id, 'full')]) await stat(path);
+    expect(await t.dataSource.query('SELECT id FROM images WHERE id = ?', [longDeleted.id])).toEqual([]);
+    expect(await t.dataSource.query('SELECT id FROM images WHERE id = ?', [missing.id])).toHaveLength(1);
+  });
+
+  it('rejects a dryRun that is not a boolean', async () => {
+    const response = await request(t.server).post('/api/v1/maintenance/cleanup/orphaned-images').query({ dryRun: 'maybe' }).expect(400);
+    expect(response.body.message).toContain('dryRun must be true or false');
+  });
+});

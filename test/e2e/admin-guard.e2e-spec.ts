@@ -35,6 +35,16 @@ describe('admin routes with ADMIN_API_KEY set', () => {
     await clear().set(header, value).expect(200);
   });
 
+  it.each([
+    ['POST', '/api/v1/maintenance/cleanup/expired-cache'],
+    ['POST', '/api/v1/maintenance/cleanup/orphaned-images'],
+  ])('guard %s %s as well (401 without, 403 wrong, 200 right)', async (method, path) => {
+    const call = () => (method === 'POST' ? request(t.server).post(path) : request(t.server).get(path));
+    await call().expect(401);
+    await call().set('X-Admin-Key', 'wrong').expect(403);
+    await call().set('Authorization', `Bearer ${KEY}`).expect(200);
+  });
+
   it('leave public routes alone', async () => {
     await request(t.server).get('/api/v1/scenes/cache/stats').expect(200);
   });

@@ -3,7 +3,7 @@ import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { ImagesRepository } from '../images/images.repository.js';
 import { ImagesService } from '../images/images.service.js';
-import { ScenesService } from '../scenes/scenes.service.js';
+import { type SceneCacheStats, ScenesService } from '../scenes/scenes.service.js';
 import { FileStore, type StoredFile } from '../storage/file-store.js';
 import { type ImageVariant, StoragePaths, TEMP_FILE_PATTERN } from '../storage/storage-paths.js';
 
@@ -22,6 +22,14 @@ export interface OrphanCleanup {
   freedBytes: number;
   /** Active images whose files are gone: reported, never dropped silently. */
   missingFiles: Array<{ imageId: string; variant: ImageVariant }>;
+}
+
+export interface MaintenanceStats {
+  images: { total: number; active: number; deleted: number; featured: number };
+  cache: SceneCacheStats;
+  storage: { files: number; fullBytes: number; thumbnailBytes: number };
+  database: { driver: string; sizeBytes: number };
+  uptimeSeconds: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -70,6 +78,29 @@ export class MaintenanceService {
     const purged = await this.images.purge(purgeable.map((image) => image.id), { keepFeatured: false });
     await Promise.all(strays.map((file) => this.files.remove(file.path)));
     return { dryRun: false, deletedImages: purged.deletedImages, deletedFiles: strays.length, freedBytes: purged.freedBytes + strayBytes, missingFiles };
+  }
+
+  /** Everything but backups (the backup module adds those). */
+  async stats(): Promise<MaintenanceStats> {
+    const [images, cache, storage, databaseBytes] = await Promise.all([
+      this.imagesRepository.counts(),
+      this.scenes.stats(),
+      this.imagesRepository.storageTotals(),
+      this.databaseSize(),
+    ]);
+    return {
+      images,
+      cache,
+      storage,
+      database: { driver: this.config.database.driver, sizeBytes: databaseBytes },
+      uptimeSeconds: Math.round(process.uptime()),
+    };
+  }
+
+  /** The database file and its write-ahead log, which holds recent commits until a checkpoint. */
+  private async databaseSize(): Promise<number> {
+    const sizes = await Promise.all(['', '-wal'].map((suffix) => this.files.sizeOf(`${this.config.database.path}${suffix}`)));
+    return sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0);
   }
 
   private isOrphan(file: StoredFile, knownIds: Set<string>): boolean {

@@ -5,7 +5,7 @@ import { AdminOnly } from '../common/auth/admin.guard.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
 import { toImageDto } from '../images/dto/image.dto.js';
-import { ClearSceneCacheDto, GenerateSceneDto, SceneCacheStatsDto, SceneDto } from './dto/generate-scene.dto.js';
+import { ClearSceneCacheDto, GenerateSceneDto, SceneCacheStatsDto, SceneDto, toSceneCacheStatsDto } from './dto/generate-scene.dto.js';
 import { ScenesService } from './scenes.service.js';
 
 @ApiTags('scenes')
@@ -35,8 +35,7 @@ export class ScenesController {
   @ApiOperation({ summary: 'Scene cache statistics, from the database (they survive restarts)' })
   @ApiOkResponse({ type: SceneCacheStatsDto })
   async stats(): Promise<SceneCacheStatsDto> {
-    const stats = await this.scenes.stats();
-    return { ...stats, oldestEntryAt: stats.oldestEntryAt?.toISOString() ?? null, newestEntryAt: stats.newestEntryAt?.toISOString() ?? null };
+    return toSceneCacheStatsDto(await this.scenes.stats());
   }
 
   @Delete('cache/clear')

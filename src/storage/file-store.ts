@@ -64,7 +64,8 @@ export class FileStore {
     return listed.flat();
   }
 
-  async size(path: string): Promise<number | null> {
+  /** Size of any file (not only image files); null when it does not exist. */
+  async sizeOf(path: string): Promise<number | null> {
     try {
       return (await stat(path)).size;
     } catch (error) {

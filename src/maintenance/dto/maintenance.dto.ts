@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional } from 'class-validator';
 import { QueryBoolean } from '../../common/http/validation.js';
+import { SceneCacheStatsDto } from '../../scenes/dto/generate-scene.dto.js';
 
 export class ExpiredCacheCleanupDto {
   @ApiProperty({ description: 'Expired scene entries removed' }) deletedEntries!: number;
@@ -28,4 +29,37 @@ export class OrphanCleanupDto {
   @ApiProperty() freedBytes!: number;
   @ApiProperty({ type: [MissingFileDto], description: 'Active images whose files are missing (reported, not dropped)' })
   missingFiles!: MissingFileDto[];
+}
+
+class ImageCountsDto {
+  @ApiProperty({ description: 'Rows, soft-deleted included' }) total!: number;
+  @ApiProperty() active!: number;
+  @ApiProperty({ description: 'Soft-deleted, files kept until orphan cleanup' }) deleted!: number;
+  @ApiProperty() featured!: number;
+}
+
+class StorageStatsDto {
+  @ApiProperty({ description: 'Images whose files are on disk (soft-deleted included)' }) files!: number;
+  @ApiProperty() fullBytes!: number;
+  @ApiProperty() thumbnailBytes!: number;
+}
+
+class DatabaseStatsDto {
+  @ApiProperty({ example: 'sqlite' }) driver!: string;
+  @ApiProperty({ description: 'Database file plus its write-ahead log' }) sizeBytes!: number;
+}
+
+export class BackupSummaryDto {
+  @ApiProperty() count!: number;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) latestAt!: string | null;
+  @ApiProperty({ type: Number, nullable: true }) latestBytes!: number | null;
+}
+
+export class MaintenanceStatsDto {
+  @ApiProperty({ type: ImageCountsDto }) images!: ImageCountsDto;
+  @ApiProperty({ type: SceneCacheStatsDto }) cache!: SceneCacheStatsDto;
+  @ApiProperty({ type: StorageStatsDto }) storage!: StorageStatsDto;
+  @ApiProperty({ type: DatabaseStatsDto }) database!: DatabaseStatsDto;
+  @ApiProperty({ type: BackupSummaryDto }) backups!: BackupSummaryDto;
+  @ApiProperty() uptimeSeconds!: number;
 }

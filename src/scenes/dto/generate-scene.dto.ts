@@ -3,6 +3,7 @@ import { IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength, MinLength } f
 import { Trim } from '../../common/http/validation.js';
 import { ASPECT_RATIOS, type AspectRatio } from '../../generation/image-provider.js';
 import { ImageDto } from '../../images/dto/image.dto.js';
+import type { SceneCacheStats } from '../scenes.service.js';
 
 export class GenerateSceneDto {
   @ApiProperty({ minLength: 3, maxLength: 4000, example: 'The party enters a flooded dwarven forge lit by glowing runes' })
@@ -58,6 +59,10 @@ export class SceneCacheStatsDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) oldestEntryAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) newestEntryAt!: string | null;
   @ApiProperty() expiryDays!: number;
+}
+
+export function toSceneCacheStatsDto(stats: SceneCacheStats): SceneCacheStatsDto {
+  return { ...stats, oldestEntryAt: stats.oldestEntryAt?.toISOString() ?? null, newestEntryAt: stats.newestEntryAt?.toISOString() ?? null };
 }
 
 export class ClearSceneCacheDto {

@@ -46,3 +46,9 @@ export class UpstreamUnavailableError extends DomainError {
 
 /** The provider did not answer within the configured timeout. → 504 */
 export class UpstreamTimeoutError extends DomainError {}
+
+/**
+ * The service cannot write where it must (a directory that is read-only, not a directory,
+ * or a full disk). → 507. The message names the setting (e.g. BACKUP_DIR), never the path.
+ */
+export class StorageUnavailableError extends DomainError {}

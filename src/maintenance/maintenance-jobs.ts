@@ -5,6 +5,7 @@ import { CronJob } from 'cron';
 import type { Counter, Histogram } from 'prom-client';
 import { METRICS } from '../common/metrics/metric-names.js';
 import { AppConfig } from '../config/app-config.js';
+import { BackupService } from './backup/backup.service.js';
 import { MaintenanceService } from './maintenance.service.js';
 
 export type JobName = 'expired-cache-cleanup' | 'orphan-cleanup' | 'backup';
@@ -31,6 +32,7 @@ export class MaintenanceJobs implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly registry: SchedulerRegistry,
     maintenance: MaintenanceService,
+    backups: BackupService,
     @InjectMetric(METRICS.jobRuns) private readonly runs: Counter<'job' | 'outcome'>,
     @InjectMetric(METRICS.jobDuration) private readonly duration: Histogram<'job'>,
   ) {
@@ -38,12 +40,8 @@ export class MaintenanceJobs implements OnApplicationBootstrap {
     this.definitions = [
       { name: 'expired-cache-cleanup', cron: cron.expiredCache, work: () => maintenance.cleanupExpiredCache() },
       { name: 'orphan-cleanup', cron: cron.orphanCleanup, work: () => maintenance.cleanupOrphans({ dryRun: false }) },
+      { name: 'backup', cron: cron.backup, work: () => backups.backup() },
     ];
-  }
-
-  /** Adds a job defined by another module (backups), before the schedule starts. */
-  define(definition: JobDefinition): void {
-    this.definitions.push(definition);
   }
 
   onApplicationBootstrap(): void {

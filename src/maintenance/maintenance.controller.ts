@@ -1,7 +1,8 @@
-import { Controller, HttpCode, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../common/auth/admin.guard.js';
-import { DryRunQueryDto, ExpiredCacheCleanupDto, OrphanCleanupDto } from './dto/maintenance.dto.js';
+import { toSceneCacheStatsDto } from '../scenes/dto/generate-scene.dto.js';
+import { DryRunQueryDto, ExpiredCacheCleanupDto, MaintenanceStatsDto, OrphanCleanupDto } from './dto/maintenance.dto.js';
 import { MaintenanceService } from './maintenance.service.js';
 
 @ApiTags('maintenance')
@@ -26,5 +27,17 @@ export class MaintenanceController {
   @ApiOkResponse({ type: OrphanCleanupDto })
   cleanupOrphans(@Query() query: DryRunQueryDto): Promise<OrphanCleanupDto> {
     return this.maintenance.cleanupOrphans({ dryRun: query.dryRun ?? false });
+  }
+
+  @Get('stats')
+  @ApiOperation({ summary: 'Images, scene cache, storage, database, backups and uptime' })
+  @ApiOkResponse({ type: MaintenanceStatsDto })
+  async stats(): Promise<MaintenanceStatsDto> {
+    const stats = await this.maintenance.stats();
+    return {
+      ...stats,
+      cache: toSceneCacheStatsDto(stats.cache),
+      backups: { ...stats.backups, latestAt: stats.backups.latestAt?.toISOString() ?? null },
+    };
   }
 }

@@ -4,12 +4,13 @@ import { METRICS } from '../common/metrics/metric-names.js';
 import { ImagesModule } from '../images/images.module.js';
 import { ScenesModule } from '../scenes/scenes.module.js';
 import { StorageModule } from '../storage/storage.module.js';
+import { BackupModule } from './backup/backup.module.js';
 import { MaintenanceJobs } from './maintenance-jobs.js';
 import { MaintenanceController } from './maintenance.controller.js';
 import { MaintenanceService } from './maintenance.service.js';
 
 @Module({
-  imports: [ImagesModule, ScenesModule, StorageModule],
+  imports: [ImagesModule, ScenesModule, StorageModule, BackupModule],
   controllers: [MaintenanceController],
   providers: [
     MaintenanceService,

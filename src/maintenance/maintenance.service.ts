@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { ImagesRepository } from '../images/images.repository.js';
+import { BackupService } from './backup/backup.service.js';
 import { ImagesService } from '../images/images.service.js';
 import { type SceneCacheStats, ScenesService } from '../scenes/scenes.service.js';
 import { FileStore, type StoredFile } from '../storage/file-store.js';
@@ -29,6 +30,7 @@ export interface MaintenanceStats {
   cache: SceneCacheStats;
   storage: { files: number; fullBytes: number; thumbnailBytes: number };
   database: { driver: string; sizeBytes: number };
+  backups: { count: number; latestAt: Date | null; latestBytes: number | null };
   uptimeSeconds: number;
 }
 
@@ -47,6 +49,7 @@ export class MaintenanceService {
     private readonly scenes: ScenesService,
     private readonly files: FileStore,
     private readonly paths: StoragePaths,
+    private readonly backups: BackupService,
   ) {}
 
   /** Removes expired scene entries and the images only they used (featured ones are kept). */
@@ -80,19 +83,21 @@ export class MaintenanceService {
     return { dryRun: false, deletedImages: purged.deletedImages, deletedFiles: strays.length, freedBytes: purged.freedBytes + strayBytes, missingFiles };
   }
 
-  /** Everything but backups (the backup module adds those). */
   async stats(): Promise<MaintenanceStats> {
-    const [images, cache, storage, databaseBytes] = await Promise.all([
+    const [images, cache, storage, databaseBytes, backups] = await Promise.all([
       this.imagesRepository.counts(),
       this.scenes.stats(),
       this.imagesRepository.storageTotals(),
       this.databaseSize(),
+      this.backups.list(),
     ]);
+    const [latest] = backups;
     return {
       images,
       cache,
       storage,
       database: { driver: this.config.database.driver, sizeBytes: databaseBytes },
+      backups: { count: backups.length, latestAt: latest?.createdAt ?? null, latestBytes: latest?.sizeBytes ?? null },
       uptimeSeconds: Math.round(process.uptime()),
     };
   }

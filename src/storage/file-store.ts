@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { removeIfExists, sizeIfExists } from '../common/fs-if-exists.js';
 import { join } from 'node:path';
 import { type ImageVariant, StoragePaths } from './storage-paths.js';
 
@@ -38,9 +39,7 @@ export class FileStore {
 
   /** Removes a file; a file that is already gone is not an error. */
   async remove(path: string): Promise<void> {
-    await unlink(path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+    await removeIfExists(path);
   }
 
   /** Every file in the image folders (whatever its name), for cleanup to judge. */
@@ -66,11 +65,6 @@ export class FileStore {
 
   /** Size of any file (not only image files); null when it does not exist. */
   async sizeOf(path: string): Promise<number | null> {
-    try {
-      return (await stat(path)).size;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
+    return sizeIfExists(path);
   }
 }

@@ -94,3 +94,22 @@ describe('POST /maintenance/cleanup/orphaned-images', () => {
     expect(response.body.message).toContain('dryRun must be true or false');
   });
 });
+
+describe('GET /maintenance/stats', () => {
+  it('adds up images, cache, storage, database and backups', async () => {
+    await request(t.server).post('/api/v1/maintenance/backup').expect(201);
+    const stats = (await request(t.server).get('/api/v1/maintenance/stats').expect(200)).body;
+    const [{ total, active, featured }] = await t.dataSource.query(
+      'SELECT COUNT(*) AS total, SUM(deleted_at IS NULL) AS active, SUM(featured) AS featured FROM images',
+    );
+    expect(stats.images).toEqual({ total, active, deleted: total - active, featured });
+    expect(stats.cache).toMatchObject({ entries: expect.any(Number), hits: expect.any(Number), expiryDays: 7 });
+    const [{ files, fullBytes }] = await t.dataSource.query('SELECT COUNT(*) AS files, SUM(size_bytes) AS fullBytes FROM images');
+    expect(stats.storage).toMatchObject({ files, fullBytes });
+    expect(stats.database.driver).toBe('sqlite');
+    expect(stats.database.sizeBytes).toBeGreaterThan(0);
+    const backups = (await request(t.server).get('/api/v1/maintenance/backups').expect(200)).body;
+    expect(stats.backups).toEqual({ count: 1, latestAt: backups[0].createdAt, latestBytes: backups[0].sizeBytes });
+    expect(stats.uptimeSeconds).toBeGreaterThanOrEqual(0);
+  });
+});

@@ -44,3 +44,28 @@ it('records a failed run and keeps scheduling', async () => {
   expect(await jobRuns('expired-cache-cleanup', 'failure')).toBe(1);
   expect(await jobs.run('expired-cache-cleanup')).toBe('success');
 });
+
+describe('the backup job and its health', () => {
+  const backupHealth = async () => (await request(t.server).get('/health').expect(200)).body;
+
+  it('is scheduled daily by default; health is up before the first backup is due', async () => {
+    expect(t.app.get(SchedulerRegistry).getCronJob('backup').cronTime.source).toBe('0 2 * * *');
+    expect((await backupHealth()).details.backup).toMatchObject({ status: 'up', scheduled: true, latestAt: null });
+  });
+
+  it('takes a backup when triggered, and reports degraded once it is older than two schedule gaps', async () => {
+    expect(await jobs.run('backup')).toBe('success');
+    const listed = (await request(t.server).get('/api/v1/maintenance/backups').expect(200)).body;
+    expect(listed).toHaveLength(1);
+    expect((await backupHealth()).details.backup).toMatchObject({ status: 'up', latestAt: t.clock.now().toISOString() });
+
+    t.clock.advance(48 * 3_600_000);
+    expect((await backupHealth()).details.backup.status).toBe('up');
+    t.clock.advance(1000);
+    const health = await backupHealth();
+    expect(health.status).toBe('degraded');
+    expect(health.details.backup).toMatchObject({ status: 'degraded', latestAt: listed[0].createdAt });
+    expect(health.details.backup.message).toContain('BACKUP_CRON');
+    expect(await jobRuns('backup', 'success')).toBe(1);
+  });
+});

@@ -39,7 +39,8 @@ export interface TestApp {
 }
 
 export interface TestAppOptions {
-  env?: Record<string, string>;
+  /** Variables over the defaults; a function gets the test file's temp directory. */
+  env?: Record<string, string> | ((dir: string) => Record<string, string>);
   /** Extra overrides before compiling (e.g. a provider). */
   customize?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
@@ -53,12 +54,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const env = {
     DATABASE_URL: `sqlite:///${join(dir, 'test.db')}`,
     IMAGE_STORAGE_DIR: join(dir, 'images'),
+    BACKUP_DIR: join(dir, 'backups'),
     IMAGE_PROVIDER: 'local',
     LOG_LEVEL: 'error',
     // Tests send generations in bursts; the limits themselves are tested in rate-limits.e2e-spec.
     RATE_LIMIT_ENABLED: 'false',
     JOBS_ENABLED: 'false', // suites that test jobs turn them on and trigger them by name
-    ...options.env,
+    ...(typeof options.env === 'function' ? options.env(dir) : options.env),
   };
   const clock = new ManualClock();
   let builder = Test.createTestingModule({ imports: [await AppModule.forRoot({ env })] })

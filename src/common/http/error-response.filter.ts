@@ -7,6 +7,7 @@ import {
   DomainError,
   InvalidImageError,
   NotFoundError,
+  StorageUnavailableError,
   UpstreamBadResponseError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
@@ -20,6 +21,7 @@ const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => DomainE
   [UpstreamBadResponseError, HttpStatus.BAD_GATEWAY],
   [UpstreamUnavailableError, HttpStatus.SERVICE_UNAVAILABLE],
   [UpstreamTimeoutError, HttpStatus.GATEWAY_TIMEOUT],
+  [StorageUnavailableError, HttpStatus.INSUFFICIENT_STORAGE],
 ];
 
 /** When the provider gives no hint, a minute is a polite first wait. */

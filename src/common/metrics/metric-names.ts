@@ -10,4 +10,7 @@ export const METRICS = {
   geminiImagesToday: 'gemini_images_today',
   jobRuns: 'maintenance_job_runs_total',
   jobDuration: 'maintenance_job_duration_seconds',
+  backups: 'backups_total',
+  backupDuration: 'backup_duration_seconds',
+  backupLastSuccess: 'backup_last_success_timestamp_seconds',
 } as const;

@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { Clock } from '../common/clock.js';
+import { AppConfig } from '../config/app-config.js';
+import { BackupService } from '../maintenance/backup/backup.service.js';
+import { longestCronGapMs } from './schedule-interval.js';
+
+/**
+ * `backup`: degraded when the newest backup is older than twice what the BACKUP_CRON
+ * schedule allows between runs (one missed run is tolerated, two are a problem). With no
+ * backup yet, degraded only once the service has run that long.
+ */
+@Injectable()
+export class BackupHealthIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly backups: BackupService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async check() {
+    const indicator = this.indicators.check('backup');
+    const cron = this.config.maintenance.jobsEnabled ? this.config.maintenance.cron.backup : null;
+    const [latest] = await this.backups.list();
+    const latestAt = latest?.createdAt.toISOString() ?? null;
+    if (!cron) return indicator.up({ scheduled: false, latestAt });
+
+    const allowedMs = 2 * longestCronGapMs(cron);
+    const ageMs = latest ? this.clock.now().getTime() - latest.createdAt.getTime() : process.uptime() * 1000;
+    if (ageMs <= allowedMs) return indicator.up({ scheduled: true, latestAt });
+    return indicator.degraded({
+      scheduled: true,
+      latestAt,
+      message: latest
+        ? `The last successful backup is ${Math.round(ageMs / 3_600_000)} h old; BACKUP_CRON (${cron}) should have made one since`
+        : `No backup yet, though BACKUP_CRON (${cron}) should have made one by now`,
+    });
+  }
+}

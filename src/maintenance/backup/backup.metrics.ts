@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { type Counter, Gauge, type Histogram, register } from 'prom-client';
+import { METRICS } from '../../common/metrics/metric-names.js';
+import type { BackupService } from './backup.service.js';
+
+export type BackupOutcome = 'success' | 'failure';
+
+/** What BackupService reports about each run; the CLI passes NO_BACKUP_METRICS. */
+export interface BackupMetrics {
+  record(outcome: BackupOutcome, seconds: number): void;
+}
+
+export const NO_BACKUP_METRICS: BackupMetrics = { record: () => undefined };
+
+/** `backups_total{outcome}` and `backup_duration_seconds{outcome}` for runs in this process. */
+@Injectable()
+export class PromBackupMetrics implements BackupMetrics {
+  constructor(
+    @InjectMetric(METRICS.backups) private readonly runs: Counter<'outcome'>,
+    @InjectMetric(METRICS.backupDuration) private readonly duration: Histogram<'outcome'>,
+  ) {}
+
+  record(outcome: BackupOutcome, seconds: number): void {
+    this.runs.inc({ outcome });
+    this.duration.observe({ outcome }, seconds);
+  }
+}
+
+/**
+ * `backup_last_success_timestamp_seconds`, read from BACKUP_DIR when Prometheus scrapes: the
+ * newest backup's time from its name. So it counts backups taken by the CLI (the cron
+ * script) and by earlier runs of the server, not only this process's.
+ */
+export function registerLastSuccessGauge(service: BackupService): Gauge {
+  // One gauge per registry: a new application (tests start several) takes it over.
+  register.removeSingleMetric(METRICS.backupLastSuccess);
+  return new Gauge({
+    name: METRICS.backupLastSuccess,
+    help: 'Unix time of the newest backup in BACKUP_DIR (absent when there is none)',
+    registers: [register],
+    async collect() {
+      this.reset();
+      try {
+        const [newest] = await service.list();
+        if (newest) this.set(newest.createdAt.getTime() / 1000);
+      } catch {
+        // An unreadable BACKUP_DIR shows as no backup rather than breaking /metrics.
+      }
+    },
+  });
+}

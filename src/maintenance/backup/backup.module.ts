@@ -1,0 +1,50 @@
+import { Injectable, Module } from '@nestjs/common';
+import { makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { DataSource } from 'typeorm';
+import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver.js';
+import { Clock } from '../../common/clock.js';
+import { METRICS } from '../../common/metrics/metric-names.js';
+import { AppConfig } from '../../config/app-config.js';
+import { PromBackupMetrics, registerLastSuccessGauge } from './backup.metrics.js';
+import { BackupService } from './backup.service.js';
+import { BackupsController } from './backups.controller.js';
+import { ServerPidFile } from './server-pid-file.js';
+import type { SqliteHandle } from './sqlite-files.js';
+
+/** Registers `backup_last_success_timestamp_seconds`, read from BACKUP_DIR at each scrape. */
+@Injectable()
+class BackupLastSuccessGauge {
+  constructor(service: BackupService) {
+    registerLastSuccessGauge(service);
+  }
+}
+
+/**
+ * Backups: `POST /maintenance/backup`, `GET /maintenance/backups`, BackupService (for the
+ * scheduled job and stats) and the `<database>.pid` file that keeps restores away from a
+ * running server.
+ */
+@Module({
+  controllers: [BackupsController],
+  providers: [
+    makeCounterProvider({ name: METRICS.backups, help: 'Backups taken by this process, by outcome', labelNames: ['outcome'] }),
+    makeHistogramProvider({
+      name: METRICS.backupDuration,
+      help: 'Backup duration (online copy, integrity check, gzip), by outcome',
+      labelNames: ['outcome'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    }),
+    PromBackupMetrics,
+    {
+      provide: BackupService,
+      inject: [AppConfig, Clock, DataSource, PromBackupMetrics],
+      useFactory: (config: AppConfig, clock: Clock, dataSource: DataSource, metrics: PromBackupMetrics) =>
+        // The live connection TypeORM writes through, so the backup sees every committed write.
+        new BackupService(config.backup, clock, () => (dataSource.driver as BetterSqlite3Driver).databaseConnection as SqliteHandle, metrics),
+    },
+    BackupLastSuccessGauge,
+    ServerPidFile,
+  ],
+  exports: [BackupService],
+})
+export class BackupModule {}

@@ -1,0 +1,158 @@
+import { Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Clock } from '../../common/clock.js';
+import { DomainError, StorageUnavailableError } from '../../common/errors.js';
+import { BackupFiles } from './backup-files.js';
+import { backupFileName, backupTempName, MAX_BACKUP_SEQUENCE, parseBackupName, parseBackupTempName } from './backup-names.js';
+import { type BackupMetrics, NO_BACKUP_METRICS } from './backup.metrics.js';
+import { messageOf, type SqliteHandle, SqliteFiles } from './sqlite-files.js';
+
+export interface BackupSettings {
+  /** Absolute path of BACKUP_DIR. */
+  dir: string;
+  retentionDays: number;
+}
+
+export interface BackupInfo {
+  /** The file name in BACKUP_DIR (never a path in API answers). */
+  file: string;
+  path: string;
+  sizeBytes: number;
+  /** From the name: when the backup was taken (UTC, whole seconds). */
+  createdAt: Date;
+}
+
+/** The backup could not be made for a reason other than storage (e.g. the copy is damaged). → 500 */
+export class BackupFailedError extends DomainError {}
+
+const DAY_MS = 86_400_000;
+/** Our temp files older than this belong to a run that died; younger ones may be in flight. */
+export const STALE_TEMP_MS = 3_600_000;
+
+/**
+ * Backups of the SQLite database into BACKUP_DIR: an online backup through the live
+ * connection, checked with `PRAGMA integrity_check` on a separate connection, gzipped under
+ * a temp name and then given its final name, so BACKUP_DIR only ever holds whole, verified
+ * backups. Runs one at a time; after each success, expired backups and stale temp files go.
+ * The server and the CLI (`npm run backup`, restore points) share this code.
+ */
+export class BackupService {
+  private readonly logger = new Logger('Backups');
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly settings: BackupSettings,
+    private readonly clock: Clock,
+    /** The connection to back up through: the app's live one, or the CLI's own. */
+    private readonly database: () => SqliteHandle,
+    private readonly metrics: BackupMetrics = NO_BACKUP_METRICS,
+    private readonly files = new BackupFiles(),
+    private readonly sqlite = new SqliteFiles(),
+  ) {}
+
+  /** Takes a backup (after any running one finishes) and answers the file written. */
+  backup(): Promise<BackupInfo> {
+    const result = this.tail.then(() => this.runMeasured());
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  /** The backups in BACKUP_DIR (names matching the pattern only), newest first. */
+  async list(): Promise<BackupInfo[]> {
+    const files = await this.files.listFiles(this.settings.dir);
+    return files
+      .flatMap((file) => {
+        const parsed = parseBackupName(file.name);
+        return parsed ? [{ file: file.name, path: file.path, sizeBytes: file.sizeBytes, createdAt: parsed.createdAt, sequence: parsed.sequence }] : [];
+      })
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.sequence - a.sequence)
+      .map(({ file, path, sizeBytes, createdAt }) => ({ file, path, sizeBytes, createdAt }));
+  }
+
+  /**
+   * Deletes backups older than BACKUP_RETENTION_DAYS (by the time in their names) and our
+   * own temp files older than an hour. Files whose names do not match are never touched.
+   */
+  async applyRetention(): Promise<{ deleted: string[] }> {
+    const now = this.clock.now().getTime();
+    const backupCutoff = now - this.settings.retentionDays * DAY_MS;
+    const files = await this.files.listFiles(this.settings.dir);
+    const expired = files.filter((file) => {
+      const backup = parseBackupName(file.name);
+      if (backup) return backup.createdAt.getTime() < backupCutoff;
+      const temp = parseBackupTempName(file.name);
+      return temp !== null && temp.getTime() < now - STALE_TEMP_MS;
+    });
+    for (const file of expired) await this.files.remove(file.path);
+    if (expired.length > 0) this.logger.log(`Removed ${expired.length} expired backup file(s): ${expired.map((file) => file.name).join(', ')}`);
+    return { deleted: expired.map((file) => file.name) };
+  }
+
+  private async runMeasured(): Promise<BackupInfo> {
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    let info: BackupInfo;
+    try {
+      info = await this.write();
+    } catch (error) {
+      this.metrics.record('failure', seconds());
+      this.logger.error(`${messageOf(error)} [BACKUP_DIR=${this.settings.dir}]`);
+      throw error;
+    }
+    this.metrics.record('success', seconds());
+    this.logger.log(`Backup ${info.file} written (${info.sizeBytes} bytes)`);
+    // The backup is made; a failed clean-up is reported but does not undo it.
+    await this.applyRetention().catch((error: unknown) => this.logger.warn(`Backup retention failed: ${messageOf(error)}`));
+    return info;
+  }
+
+  private async write(): Promise<BackupInfo> {
+    const { dir } = this.settings;
+    try {
+      await this.files.ensureWritableDirectory(dir);
+    } catch (error) {
+      throw storageError(error, true) ?? error;
+    }
+    const at = this.clock.now();
+    const token = randomBytes(4).toString('hex');
+    const rawTemp = join(dir, backupTempName(at, 'db', token));
+    const gzipTemp = join(dir, backupTempName(at, 'db.gz', token));
+    try {
+      await this.sqlite.snapshot(this.database(), rawTemp);
+      const problem = this.sqlite.inspect(rawTemp, { requireMigrationsTable: false });
+      if (problem) throw new BackupFailedError(`Backup failed: the copy of the database ${problem}; nothing was kept`);
+      await this.files.gzip(rawTemp, gzipTemp);
+      const file = await this.publish(gzipTemp, at);
+      const path = join(dir, file);
+      return { file, path, sizeBytes: (await this.files.size(path)) ?? 0, createdAt: parseBackupName(file)!.createdAt };
+    } catch (error) {
+      throw storageError(error, false) ?? error;
+    } finally {
+      await Promise.all([this.files.removeDatabase(rawTemp), this.files.remove(gzipTemp)]).catch((error: unknown) =>
+        this.logger.warn(`Could not remove a backup temp file (clean-up will retry): ${messageOf(error)}`),
+      );
+    }
+  }
+
+  /** Gives the finished archive the first free name for its second: `…_HHMMSS`, `…_HHMMSS_1`, … */
+  private async publish(gzipTemp: string, at: Date): Promise<string> {
+    for (let sequence = 0; sequence <= MAX_BACKUP_SEQUENCE; sequence++) {
+      const name = backupFileName(at, sequence);
+      if (await this.files.linkIfAbsent(gzipTemp, join(this.settings.dir, name))) return name;
+    }
+    throw new BackupFailedError(`Backup failed: ${MAX_BACKUP_SEQUENCE + 1} backups already exist for this second`);
+  }
+}
+
+/** Filesystem and SQLite failures that mean "cannot write there", as a clear domain error. */
+function storageError(error: unknown, directoryStep: boolean): StorageUnavailableError | null {
+  if (error instanceof DomainError) return null;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string') return null;
+  const reason = (text: string) => new StorageUnavailableError(`Backup failed: ${text} (${code}); nothing was written`);
+  if (['EACCES', 'EPERM', 'EROFS', 'SQLITE_READONLY', 'SQLITE_CANTOPEN'].includes(code)) return reason('BACKUP_DIR is not writable');
+  if (code === 'ENOTDIR' || (directoryStep && code === 'EEXIST')) return reason('BACKUP_DIR is not a directory, or part of its path is a file');
+  if (['ENOSPC', 'EDQUOT', 'SQLITE_FULL'].includes(code)) return reason('there is not enough disk space in BACKUP_DIR');
+  return null;
+}

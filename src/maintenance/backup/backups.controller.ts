@@ -1,0 +1,30 @@
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../../common/auth/admin.guard.js';
+import { ErrorResponseDto } from '../../common/http/error-response.dto.js';
+import { BackupService } from './backup.service.js';
+import { BackupDto, toBackupDto } from './dto/backup.dto.js';
+
+@ApiTags('maintenance')
+@AdminOnly()
+@Controller('maintenance')
+export class BackupsController {
+  constructor(private readonly backups: BackupService) {}
+
+  @Post('backup')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Back up the database now (online, verified, gzipped) into BACKUP_DIR; expired backups are removed after' })
+  @ApiCreatedResponse({ type: BackupDto })
+  @ApiResponse({ status: 500, description: 'The copy failed its integrity check; nothing was kept', type: ErrorResponseDto })
+  @ApiResponse({ status: 507, description: 'BACKUP_DIR is not writable, not a directory, or full; nothing was written', type: ErrorResponseDto })
+  async backup(): Promise<BackupDto> {
+    return toBackupDto(await this.backups.backup());
+  }
+
+  @Get('backups')
+  @ApiOperation({ summary: 'The backups in BACKUP_DIR, newest first' })
+  @ApiOkResponse({ type: [BackupDto] })
+  async list(): Promise<BackupDto[]> {
+    return (await this.backups.list()).map(toBackupDto);
+  }
+}

@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import type { Clock } from '../../common/clock.js';
+import { BackupFiles } from './backup-files.js';
+import { type BackupInfo, type BackupSettings, BackupService } from './backup.service.js';
+import { runningServerPid, serverPidPath } from './server-pid-file.js';
+import { messageOf, SQLITE_HEADER, SqliteFiles } from './sqlite-files.js';
+
+export class RestoreRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RestoreRefusedError';
+  }
+}
+
+export interface RestoreOptions {
+  databasePath: string;
+  backup: BackupSettings;
+  clock: Clock;
+  /** Where a relative archive path starts; defaults to the working directory. */
+  cwd?: string;
+  files?: BackupFiles;
+  sqlite?: SqliteFiles;
+}
+
+export interface RestoreResult {
+  /** The archive restored. */
+  archive: string;
+  databasePath: string;
+  /** The backup of the database that was replaced; null when there was none. */
+  restorePoint: BackupInfo | null;
+}
+
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+
+/**
+ * Replaces the database with a backup. Checks first (the archive exists, is gzip, holds an
+ * SQLite database that passes `PRAGMA integrity_check` and has our `migrations` table, and no
+ * server holds the database), then takes a restore point of the current database with the
+ * backup code, then renames the restored file over the database. Any refusal leaves the
+ * current database untouched.
+ */
+export async function restoreDatabase(archiveArgument: string, options: RestoreOptions): Promise<RestoreResult> {
+  const files = options.files ?? new BackupFiles();
+  const sqlite = options.sqlite ?? new SqliteFiles();
+  const { databasePath } = options;
+  const archive = await locateArchive(archiveArgument, options, files);
+  await refuseWhileServerRuns(databasePath);
+
+  const head = await files.head(archive, GZIP_MAGIC.length);
+  if (!head.equals(GZIP_MAGIC)) throw new RestoreRefusedError(`${archive} is not a gzip archive`);
+
+  const temp = join(dirname(databasePath), `.${basename(databasePath)}.restore-${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    try {
+      await files.gunzip(archive, temp);
+    } catch (error) {
+      throw new RestoreRefusedError(`${archive} could not be unpacked (${messageOf(error)})`);
+    }
+    if (!(await files.head(temp, SQLITE_HEADER.length)).equals(SQLITE_HEADER)) {
+      throw new RestoreRefusedError(`${archive} does not hold an SQLite database`);
+    }
+    const problem = sqlite.inspect(temp, { requireMigrationsTable: true });
+    if (problem) throw new RestoreRefusedError(`The database in ${archive} ${problem}`);
+
+    const restorePoint = await takeRestorePoint(options, files, sqlite);
+    await refuseWhileServerRuns(databasePath); // one may have started meanwhile
+    // The restore point's connection checkpointed the old WAL when it closed; whatever is
+    // left must not be replayed into the restored file.
+    await Promise.all([files.remove(`${databasePath}-wal`), files.remove(`${databasePath}-shm`)]);
+    await files.rename(temp, databasePath);
+    return { archive, databasePath, restorePoint };
+  } finally {
+    await files.removeDatabase(temp).catch(() => undefined);
+  }
+}
+
+/** A path (absolute, or relative to the working directory) or a bare name in BACKUP_DIR. */
+async function locateArchive(argument: string, options: RestoreOptions, files: BackupFiles): Promise<string> {
+  const candidates = [isAbsolute(argument) ? argument : resolve(options.cwd ?? process.cwd(), argument)];
+  if (basename(argument) === argument) candidates.push(join(options.backup.dir, argument));
+  for (const candidate of candidates) {
+    if ((await files.size(candidate)) !== null) return candidate;
+  }
+  throw new RestoreRefusedError(`No backup file ${argument} (looked in ${[...new Set(candidates.map(dirname))].join(' and ')})`);
+}
+
+async function refuseWhileServerRuns(databasePath: string): Promise<void> {
+  const pid = await runningServerPid(databasePath);
+  if (pid !== null) {
+    throw new RestoreRefusedError(
+      `The server (pid ${pid}) is using ${databasePath}; stop it first (if no server is running, delete ${serverPidPath(databasePath)})`,
+    );
+  }
+}
+
+async function takeRestorePoint(options: RestoreOptions, files: BackupFiles, sqlite: SqliteFiles): Promise<BackupInfo | null> {
+  if ((await files.size(options.databasePath)) === null) return null;
+  let db;
+  try {
+    db = sqlite.open(options.databasePath);
+  } catch (error) {
+    throw new RestoreRefusedError(`Could not open the current database for a restore point, so nothing was changed (${messageOf(error)})`);
+  }
+  try {
+    return await new BackupService(options.backup, options.clock, () => db, undefined, files, sqlite).backup();
+  } catch (error) {
+    throw new RestoreRefusedError(`Could not take a restore point of the current database, so nothing was changed: ${messageOf(error)}`);
+  } finally {
+    db.close();
+  }
+}

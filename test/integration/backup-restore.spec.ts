@@ -1,0 +1,226 @@
+import { Logger } from '@nestjs/common';
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { DataSource } from 'typeorm';
+import { Clock } from '../../src/common/clock.js';
+import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
+import { BackupService } from '../../src/maintenance/backup/backup.service.js';
+import { runRestoreCli } from '../../src/maintenance/backup/backup-cli.js';
+import { restoreDatabase, RestoreRefusedError } from '../../src/maintenance/backup/restore.js';
+import { serverPidPath } from '../../src/maintenance/backup/server-pid-file.js';
+import { SqliteFiles } from '../../src/maintenance/backup/sqlite-files.js';
+
+class FixedClock extends Clock {
+  constructor(public current: Date) {
+    super();
+  }
+  now(): Date {
+    return new Date(this.current);
+  }
+}
+
+let dir: string;
+let dbPath: string;
+let backupDir: string;
+const clock = new FixedClock(new Date('2026-01-01T00:00:00Z'));
+const options = () => ({ databasePath: dbPath, backup: { dir: backupDir, retentionDays: 30 }, clock, cwd: dir });
+
+/** A migrated database like the server's, with `names` in a probe table. */
+async function createDatabase(path: string, names: string[]): Promise<void> {
+  const dataSource = new DataSource(buildDataSourceOptions({ driver: 'sqlite', path }));
+  await dataSource.initialize();
+  await dataSource.runMigrations();
+  await dataSource.query('CREATE TABLE probe (name TEXT NOT NULL)');
+  for (const name of names) await dataSource.query('INSERT INTO probe (name) VALUES (?)', [name]);
+  await dataSource.destroy();
+}
+
+function probeNames(path: string): string[] {
+  // Read-write, so closing it checkpoints and removes the WAL like the server does.
+  const db = new Database(path);
+  try {
+    return (db.prepare('SELECT name FROM probe ORDER BY rowid').all() as Array<{ name: string }>).map((row) => row.name);
+  } finally {
+    db.close();
+  }
+}
+
+async function digest(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+/** The database's bytes, the files next to it and BACKUP_DIR: all must stay as they are. */
+async function snapshotState() {
+  return { db: await digest(dbPath), dbDir: (await readdir(dir)).sort(), backups: (await readdir(backupDir)).sort() };
+}
+
+beforeAll(() => Logger.overrideLogger(false));
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'dnd-restore-'));
+  dbPath = join(dir, 'dnd_game.db');
+  backupDir = join(dir, 'backups');
+  await mkdir(backupDir);
+  await createDatabase(dbPath, ['current']);
+});
+
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe('restoreDatabase', () => {
+  it('round-trips: backup, change the data, restore, the data is back (with a restore point of the replaced one)', async () => {
+    const sqlite = new SqliteFiles();
+    let db = sqlite.open(dbPath);
+    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, clock, () => db).backup();
+    db.prepare('INSERT INTO probe (name) VALUES (?)').run('added after the backup');
+    db.prepare('DELETE FROM probe WHERE name = ?').run('current');
+    db.close();
+    expect(probeNames(dbPath)).toEqual(['added after the backup']);
+    // A pid file left by a crashed server names a dead process and does not block.
+    await writeFile(serverPidPath(dbPath), `${await deadPid()}\n`);
+
+    const result = await restoreDatabase(backup.file, options());
+
+    expect(result.archive).toBe(backup.path);
+    expect(probeNames(dbPath)).toEqual(['current']);
+    expect(result.restorePoint).toMatchObject({ file: 'dnd_game_20260101_000000_1.db.gz' });
+    // The restore point holds the data that was replaced, and can itself be restored.
+    await restoreDatabase(result.restorePoint!.path, options());
+    expect(probeNames(dbPath)).toEqual(['added after the backup']);
+    // Nothing of the restore is left next to the database.
+    expect((await readdir(dir)).sort()).toEqual(['backups', 'dnd_game.db', 'dnd_game.db.pid']);
+    db = new Database(dbPath);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+  });
+
+  describe('refuses, leaving the current database untouched', () => {
+    const refusals: Array<[string, () => Promise<string>, RegExp]> = [
+      ['a missing file', async () => 'dnd_game_20250101_000000.db.gz', /No backup file dnd_game_20250101_000000\.db\.gz/],
+      [
+        'a file that is not gzip',
+        async () => {
+          await writeFile(join(backupDir, 'plain.db.gz'), 'just text');
+          return join(backupDir, 'plain.db.gz');
+        },
+        /is not a gzip archive/,
+      ],
+      [
+        'a damaged gzip archive',
+        async () => {
+          const archive = gzipSync(Buffer.alloc(100_000, 1));
+          await writeFile(join(backupDir, 'cut.db.gz'), archive.subarray(0, archive.length - 20));
+          return 'cut.db.gz';
+        },
+        /could not be unpacked/,
+      ],
+      [
+        'a gzip of something that is not SQLite',
+        async () => {
+          await writeFile(join(backupDir, 'text.db.gz'), gzipSync('hello, not a database'));
+          return 'text.db.gz';
+        },
+        /does not hold an SQLite database/,
+      ],
+      [
+        'an SQLite database that fails the integrity check',
+        async () => {
+          const path = join(dir, 'corrupt.db');
+          const db = new Database(path);
+          db.pragma('journal_mode = DELETE');
+          db.exec('CREATE TABLE migrations (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE t (x TEXT); CREATE INDEX t_x ON t (x)');
+          const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
+          for (let i = 0; i < 500; i++) insert.run(`row ${i}`);
+          const pageSize = db.pragma('page_size', { simple: true }) as number;
+          db.close();
+          const bytes = await readFile(path);
+          bytes.fill(0xff, 2 * pageSize, 3 * pageSize); // page 3: the root of table t
+          await rm(path);
+          await writeFile(join(backupDir, 'corrupt.db.gz'), gzipSync(bytes));
+          return 'corrupt.db.gz';
+        },
+        /fails PRAGMA integrity_check|is not a readable SQLite database/,
+      ],
+      [
+        'an SQLite database without our migrations table',
+        async () => {
+          const path = join(dir, 'foreign.db');
+          const db = new Database(path);
+          db.pragma('journal_mode = DELETE');
+          db.exec('CREATE TABLE notes (text TEXT)');
+          db.close();
+          const bytes = await readFile(path);
+          await rm(path);
+          await writeFile(join(backupDir, 'foreign.db.gz'), gzipSync(bytes));
+          return 'foreign.db.gz';
+        },
+        /has no migrations table/,
+      ],
+      [
+        'anything while the server runs',
+        async () => {
+          // A valid backup, but this (live) process holds the pid file, as a running server does.
+          const db = new SqliteFiles().open(dbPath);
+          const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, clock, () => db).backup();
+          db.close();
+          await writeFile(serverPidPath(dbPath), `${process.pid}\n`);
+          return backup.file;
+        },
+        new RegExp(`The server \\(pid ${process.pid}\\) is using .*dnd_game\\.db; stop it first`),
+      ],
+    ];
+
+    it.each(refusals)('%s', async (_case, prepare, message) => {
+      const archive = await prepare();
+      const before = await snapshotState();
+      const error = await restoreDatabase(archive, options()).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(RestoreRefusedError);
+      expect((error as Error).message).toMatch(message);
+      expect(await snapshotState()).toEqual(before);
+      expect(probeNames(dbPath)).toEqual(['current']);
+    });
+  });
+});
+
+describe('npm run restore (runRestoreCli)', () => {
+  const env = () => ({ DATABASE_URL: `sqlite:///${dbPath}`, BACKUP_DIR: backupDir });
+  const capture = () => {
+    const lines: string[] = [];
+    return { lines, output: { out: (line: string) => lines.push(`out: ${line}`), err: (line: string) => lines.push(`err: ${line}`) } };
+  };
+
+  it('prints the restore point and what it restored', async () => {
+    const db = new SqliteFiles().open(dbPath);
+    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, clock, () => db).backup();
+    db.close();
+    const { lines, output } = capture();
+    expect(await runRestoreCli([backup.path], env(), output)).toBe(0);
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^out: Restore point: ${backupDir}/dnd_game_\\d{8}_\\d{6}(_\\d+)?\\.db\\.gz \\(\\d+ bytes\\)$`)),
+      `out: Restored ${dbPath} from ${backup.path}`,
+    ]);
+  });
+
+  it('explains a refusal and a missing argument', async () => {
+    const { lines, output } = capture();
+    expect(await runRestoreCli(['nope.db.gz'], env(), output)).toBe(1);
+    expect(await runRestoreCli([], env(), output)).toBe(2);
+    expect(lines).toEqual([
+      `err: Restore refused: No backup file nope.db.gz (looked in ${process.cwd()} and ${backupDir}). The current database was not changed.`,
+      'err: Usage: npm run restore -- <backup file: a path, or a file name in BACKUP_DIR>',
+    ]);
+  });
+});
+
+/** The pid of a process that has exited. */
+function deadPid(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', '']);
+    child.once('error', reject);
+    child.once('exit', () => resolve(child.pid!));
+  });
+}

@@ -5,4 +5,8 @@
 #   0 2 * * * /path/to/project/scripts/backup.sh >> /var/log/dnd-backup.log 2>&1
 set -eu
 cd "$(dirname "$0")/.."
+# Use the built CLI when it is there: a production install may lack the dev tools to build.
+if [ -f dist/src/cli/backup.js ]; then
+  exec node dist/src/cli/backup.js
+fi
 exec npm run --silent backup

@@ -22,7 +22,13 @@ export class BackupHealthIndicator {
   async check() {
     const indicator = this.indicators.check('backup');
     const cron = this.config.maintenance.jobsEnabled ? this.config.maintenance.cron.backup : null;
-    const [latest] = await this.backups.list();
+    let latest: { createdAt: Date } | undefined;
+    try {
+      [latest] = await this.backups.list();
+    } catch (error) {
+      // Unreadable BACKUP_DIR: backups are in trouble, but the service still serves.
+      return indicator.degraded({ message: `BACKUP_DIR cannot be read: ${error instanceof Error ? error.message : String(error)}` });
+    }
     const latestAt = latest?.createdAt.toISOString() ?? null;
     if (!cron) return indicator.up({ scheduled: false, latestAt });
 

@@ -153,6 +153,22 @@ describe('restore and the running server', () => {
     expect((await readFile(dbPath)).equals(before)).toBe(true);
   });
 
+  it('refuses even without the pid file, because SQLite sees the server’s open connection', async () => {
+    const backup = (await request(server).post('/api/v1/maintenance/backup').expect(201)).body;
+    const pidFile = await readFile(serverPidPath(dbPath));
+    await rm(serverPidPath(dbPath));
+    try {
+      const error = await restoreDatabase(backup.file, { databasePath: dbPath, backup: { dir: backupDir, retentionDays: 30 }, clock }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(RestoreRefusedError);
+      expect((error as Error).message).toMatch(/is open in another process/);
+      await generate('the server still writes after the refused restore');
+    } finally {
+      await writeFile(serverPidPath(dbPath), pidFile);
+    }
+  });
+
   it('after shutdown, restores a backup taken by the server: images added since are gone', async () => {
     clock.advance(3_600_000);
     const backup = (await request(server).post('/api/v1/maintenance/backup').expect(201)).body;
@@ -163,8 +179,11 @@ describe('restore and the running server', () => {
     await t.app.close();
     await expect(readFile(serverPidPath(dbPath))).rejects.toMatchObject({ code: 'ENOENT' });
 
+    // Restoring a backup older than the retention window must not delete it on the way.
+    clock.advance(31 * 86_400_000);
     const result = await restoreDatabase(backup.file, { databasePath: dbPath, backup: { dir: backupDir, retentionDays: 30 }, clock });
-    expect(result.restorePoint?.file).toBe('dnd_game_20260101_020000_1.db.gz');
+    expect(result.restorePoint?.file).toMatch(/^dnd_game_20260201_\d{6}\.db\.gz$/);
+    await readFile(join(backupDir, backup.file)); // still there
     const db = new Database(dbPath);
     try {
       const ids = (db.prepare('SELECT id FROM images ORDER BY id').all() as Array<{ id: string }>).map((row) => row.id);

@@ -62,6 +62,13 @@ describe('POST /maintenance/cleanup/orphaned-images', () => {
       await utimes(path, when, when);
       return path;
     };
+    // Files of images with rows are as old as the orphans: only the missing row may decide.
+    const settle = async (path: string) => {
+      const when = new Date(now - 2 * 3_600_000);
+      await utimes(path, when, when);
+    };
+    for (const id of [recentlyDeleted.id, missing.id]) await settle(fileOf(id, 'full'));
+    await settle(fileOf(recentlyDeleted.id, 'thumbnail'));
     const orphan = await put(`${randomUUID()}.webp`, 2 * 3_600_000, 'thumbnails');
     const staleTemp = await put(`${randomUUID()}.webp.0123456789ab.tmp`, 2 * 3_600_000);
     const freshOrphan = await put(`${randomUUID()}.webp`, 10 * 60_000);

@@ -51,9 +51,12 @@ export class BackupService {
     private readonly sqlite = new SqliteFiles(),
   ) {}
 
-  /** Takes a backup (after any running one finishes) and answers the file written. */
-  backup(): Promise<BackupInfo> {
-    const result = this.tail.then(() => this.runMeasured());
+  /**
+   * Takes a backup (after any running one finishes) and answers the file written. A restore
+   * point skips retention: it must never delete the archive being restored.
+   */
+  backup(options: { applyRetention: boolean } = { applyRetention: true }): Promise<BackupInfo> {
+    const result = this.tail.then(() => this.runMeasured(options.applyRetention));
     this.tail = result.catch(() => undefined);
     return result;
   }
@@ -89,7 +92,7 @@ export class BackupService {
     return { deleted: expired.map((file) => file.name) };
   }
 
-  private async runMeasured(): Promise<BackupInfo> {
+  private async runMeasured(applyRetention: boolean): Promise<BackupInfo> {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     let info: BackupInfo;
@@ -102,6 +105,7 @@ export class BackupService {
     }
     this.metrics.record('success', seconds());
     this.logger.log(`Backup ${info.file} written (${info.sizeBytes} bytes)`);
+    if (!applyRetention) return info;
     // The backup is made; a failed clean-up is reported but does not undo it.
     await this.applyRetention().catch((error: unknown) => this.logger.warn(`Backup retention failed: ${messageOf(error)}`));
     return info;

@@ -65,6 +65,11 @@ export async function restoreDatabase(archiveArgument: string, options: RestoreO
 
     const restorePoint = await takeRestorePoint(options, files, sqlite);
     await refuseWhileServerRuns(databasePath); // one may have started meanwhile
+    // The pid file can be missing (a server still booting, another container): SQLite itself
+    // knows whether any other connection has the database open.
+    if (sqlite.isOpenElsewhere(databasePath)) {
+      throw new RestoreRefusedError(`${databasePath} is open in another process (a running server?); stop it first`);
+    }
     // The restore point's connection checkpointed the old WAL when it closed; whatever is
     // left must not be replayed into the restored file.
     await Promise.all([files.remove(`${databasePath}-wal`), files.remove(`${databasePath}-shm`)]);
@@ -103,7 +108,7 @@ async function takeRestorePoint(options: RestoreOptions, files: BackupFiles, sql
     throw new RestoreRefusedError(`Could not open the current database for a restore point, so nothing was changed (${messageOf(error)})`);
   }
   try {
-    return await new BackupService(options.backup, options.clock, () => db, undefined, files, sqlite).backup();
+    return await new BackupService(options.backup, options.clock, () => db, undefined, files, sqlite).backup({ applyRetention: false });
   } catch (error) {
     throw new RestoreRefusedError(`Could not take a restore point of the current database, so nothing was changed: ${messageOf(error)}`);
   } finally {

@@ -22,6 +22,28 @@ export class SqliteFiles {
   }
 
   /**
+   * Whether another connection has the database open: leaving WAL mode needs the only
+   * connection, so it fails (SQLITE_BUSY) while anyone else holds the file. Only for a file
+   * about to be replaced: when nobody else has it open, it is left in rollback-journal mode.
+   */
+  isOpenElsewhere(path: string): boolean {
+    let db: SqliteHandle;
+    try {
+      db = new Database(path, { fileMustExist: true, timeout: 0 });
+    } catch {
+      return false; // no database there: nothing to protect
+    }
+    try {
+      return db.pragma('journal_mode = DELETE', { simple: true }) !== 'delete';
+    } catch (error) {
+      if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) return true;
+      throw error;
+    } finally {
+      db.close();
+    }
+  }
+
+  /**
    * Opens a copy with its own connection and runs `PRAGMA integrity_check`; with
    * `requireMigrationsTable`, also asks for this service's `migrations` table. Answers what
    * is wrong (to finish a sentence about the file), or null when it is healthy.

@@ -98,6 +98,29 @@ describe('restoreDatabase', () => {
     db.close();
   });
 
+  it('restores over a damaged database with restorePoint: false, keeping the damaged files aside', async () => {
+    const sqlite = new SqliteFiles();
+    const db = sqlite.open(dbPath);
+    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, clock, () => db).backup();
+    db.close();
+    const damaged = await readFile(dbPath);
+    damaged.fill(0x5a, 4096, 8192); // scribble over a page
+    await writeFile(dbPath, damaged);
+
+    const refused = await restoreDatabase(backup.file, options()).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(RestoreRefusedError);
+    expect((refused as Error).message).toContain('--without-restore-point');
+    expect(await readFile(dbPath)).toEqual(damaged);
+
+    const result = await restoreDatabase(backup.file, { ...options(), restorePoint: false });
+    expect(result.restorePoint).toBeNull();
+    expect(probeNames(dbPath)).toEqual(['current']);
+    // Kept as it was, but for the 100-byte header, whose journal-mode flag the check for other
+    // connections (leaving WAL mode) rewrites; every page is untouched.
+    const kept = await readFile(join(dir, 'dnd_game.db.before-restore-20260101T000000Z'));
+    expect(kept.subarray(100)).toEqual(damaged.subarray(100));
+  });
+
   describe('refuses, leaving the current database untouched', () => {
     const refusals: Array<[string, () => Promise<string>, RegExp]> = [
       ['a missing file', async () => 'dnd_game_20250101_000000.db.gz', /No backup file dnd_game_20250101_000000\.db\.gz/],
@@ -211,7 +234,7 @@ describe('npm run restore (runRestoreCli)', () => {
     expect(await runRestoreCli([], env(), output)).toBe(2);
     expect(lines).toEqual([
       `err: Restore refused: No backup file nope.db.gz (looked in ${process.cwd()} and ${backupDir}). The current database was not changed.`,
-      'err: Usage: npm run restore -- <backup file: a path, or a file name in BACKUP_DIR>',
+      'err: Usage: npm run restore -- <backup file: a path, or a file name in BACKUP_DIR> [--without-restore-point]',
     ]);
   });
 });

@@ -45,17 +45,27 @@ export async function runBackupCli(env: NodeJS.ProcessEnv = loadEnv(), output: C
   }
 }
 
+/** For a damaged current database: keep its files aside instead of backing it up first. */
+const WITHOUT_RESTORE_POINT = '--without-restore-point';
+
 /** `npm run restore -- <file>`: a path, or a name in BACKUP_DIR. Answers the exit code. */
 export async function runRestoreCli(args: string[], env: NodeJS.ProcessEnv = loadEnv(), output: CliOutput = CONSOLE): Promise<number> {
   quietNestLogger();
-  if (args.length !== 1 || args[0].startsWith('-')) {
-    output.err('Usage: npm run restore -- <backup file: a path, or a file name in BACKUP_DIR>');
+  const withoutRestorePoint = args.includes(WITHOUT_RESTORE_POINT);
+  const files = args.filter((arg) => arg !== WITHOUT_RESTORE_POINT);
+  if (files.length !== 1 || files[0].startsWith('-')) {
+    output.err(`Usage: npm run restore -- <backup file: a path, or a file name in BACKUP_DIR> [${WITHOUT_RESTORE_POINT}]`);
     return 2;
   }
   const config = configFrom(env, output);
   if (!config) return 1;
   try {
-    const result = await restoreDatabase(args[0], { databasePath: config.database.path, backup: config.backup, clock: new SystemClock() });
+    const result = await restoreDatabase(files[0], {
+      databasePath: config.database.path,
+      backup: config.backup,
+      clock: new SystemClock(),
+      restorePoint: !withoutRestorePoint,
+    });
     if (result.restorePoint) output.out(`Restore point: ${result.restorePoint.path} (${result.restorePoint.sizeBytes} bytes)`);
     output.out(`Restored ${result.databasePath} from ${result.archive}`);
     return 0;

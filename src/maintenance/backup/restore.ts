@@ -19,6 +19,11 @@ export interface RestoreOptions {
   clock: Clock;
   /** Where a relative archive path starts; defaults to the working directory. */
   cwd?: string;
+  /**
+   * false for a damaged current database, of which no backup can be taken: its files are
+   * renamed aside (`<db>.before-restore-<time>`) instead, so nothing is lost either way.
+   */
+  restorePoint?: boolean;
   files?: BackupFiles;
   sqlite?: SqliteFiles;
 }
@@ -63,7 +68,7 @@ export async function restoreDatabase(archiveArgument: string, options: RestoreO
     const problem = sqlite.inspect(temp, { requireMigrationsTable: true });
     if (problem) throw new RestoreRefusedError(`The database in ${archive} ${problem}`);
 
-    const restorePoint = await takeRestorePoint(options, files, sqlite);
+    const restorePoint = options.restorePoint === false ? null : await takeRestorePoint(options, files, sqlite);
     await refuseWhileServerRuns(databasePath); // one may have started meanwhile
     // The pid file can be missing (a server still booting, another container): SQLite itself
     // knows whether any other connection has the database open.
@@ -72,7 +77,11 @@ export async function restoreDatabase(archiveArgument: string, options: RestoreO
     }
     // The restore point's connection checkpointed the old WAL when it closed; whatever is
     // left must not be replayed into the restored file.
-    await Promise.all([files.remove(`${databasePath}-wal`), files.remove(`${databasePath}-shm`)]);
+    if (options.restorePoint === false) {
+      await moveAside(databasePath, `${databasePath}.before-restore-${compactTime(options.clock.now())}`, files);
+    } else {
+      await Promise.all([files.remove(`${databasePath}-wal`), files.remove(`${databasePath}-shm`)]);
+    }
     await files.rename(temp, databasePath);
     return { archive, databasePath, restorePoint };
   } finally {
@@ -110,8 +119,22 @@ async function takeRestorePoint(options: RestoreOptions, files: BackupFiles, sql
   try {
     return await new BackupService(options.backup, options.clock, () => db, undefined, files, sqlite).backup({ applyRetention: false });
   } catch (error) {
-    throw new RestoreRefusedError(`Could not take a restore point of the current database, so nothing was changed: ${messageOf(error)}`);
+    throw new RestoreRefusedError(
+      `Could not take a restore point of the current database, so nothing was changed: ${messageOf(error)}. If the current database is damaged, run again with --without-restore-point (its files are then kept beside it as .before-restore-…)`,
+    );
   } finally {
     db.close();
   }
+}
+
+/** Renames a database and its WAL aside (whatever state they are in), leaving its place free. */
+async function moveAside(databasePath: string, asidePath: string, files: BackupFiles): Promise<void> {
+  for (const suffix of ['', '-wal']) {
+    if ((await files.size(`${databasePath}${suffix}`)) !== null) await files.rename(`${databasePath}${suffix}`, `${asidePath}${suffix}`);
+  }
+  await files.remove(`${databasePath}-shm`);
+}
+
+function compactTime(date: Date): string {
+  return `${date.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}Z`;
 }

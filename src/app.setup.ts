@@ -1,6 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json } from 'express';
 import helmet from 'helmet';
 import { ADMIN_BEARER_SCHEME, ADMIN_HEADER_SCHEME } from './common/auth/admin.guard.js';
 import { AppConfig } from './config/app-config.js';
@@ -18,7 +19,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.set('etag', false);
   // Behind a reverse proxy every request comes from the proxy; trusting it (TRUST_PROXY) makes
   // `req.ip` the real client, which per-client rate limits and the admin guard key on.
-  app.set('trust proxy', app.get(AppConfig).http.trustProxy);
+  const config = app.get(AppConfig);
+  app.set('trust proxy', config.http.trustProxy);
   app.use(
     helmet({
       // Game tables embed these pictures from other origins.
@@ -28,6 +30,9 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       strictTransportSecurity: false,
     }),
   );
+  // The LocalStorage import alone takes large bodies; its parser runs first, and the general
+  // one then finds the body already read.
+  app.use(`/${API_PREFIX}/migrate`, json({ limit: config.migration.maxBodyBytes }));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [

@@ -17,6 +17,7 @@ describe('parseAppConfig', () => {
       fileCacheBytes: 64 * 1024 * 1024,
     });
     expect(config.images.maxPerItem).toBe(20);
+    expect(config.migration.maxBodyBytes).toBe(25 * 1024 * 1024);
     expect(config.cache.expiryDays).toBe(7);
     expect(config.rateLimit).toEqual({ enabled: true, requestsPerMinute: 10, scenesPerMinute: 5, windowSeconds: 60 });
     expect(config.backup).toEqual({ retentionDays: 30, dir: '/srv/dnd/backups' });

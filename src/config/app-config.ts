@@ -30,6 +30,8 @@ export abstract class AppConfig {
     fileCacheBytes: number;
   };
   declare readonly images: { maxPerItem: number };
+  /** MIGRATION_MAX_MB: the body limit of the LocalStorage import route alone. */
+  declare readonly migration: { maxBodyBytes: number };
   declare readonly generation: {
     /** What IMAGE_PROVIDER asked for, and what `auto` resolved to. */
     requested: ProviderChoice;
@@ -111,6 +113,7 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
       fileCacheBytes: Math.round(read.number('IMAGE_CACHE_MB', 64, { min: 0 }) * 1024 * 1024),
     },
     images: { maxPerItem: read.integer('MAX_IMAGES_PER_ITEM', 20, { min: 1 }) },
+    migration: { maxBodyBytes: Math.round(read.number('MIGRATION_MAX_MB', 25, { min: 1 }) * 1024 * 1024) },
     generation: {
       requested,
       provider: requested === 'local' || (requested === 'auto' && !geminiApiKey) ? 'local' : 'gemini',

@@ -10,6 +10,7 @@ import type { AspectRatio, ImageSource } from '../generation/image-provider.js';
 @Index('idx_images_source', ['source', 'createdAt'])
 @Index('idx_images_content_hash', ['contentHash'])
 @Index('idx_images_deleted_at', ['deletedAt'])
+@Index('idx_images_source_hash', ['sourceHash'])
 export class ImageEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -59,6 +60,10 @@ export class ImageEntity {
   /** sha256 hex of the stored full WebP; also the strong ETag of the file routes. */
   @Column({ name: 'content_hash', type: 'varchar', length: 64 })
   contentHash!: string;
+
+  /** Imports only: sha256 of the decoded input, so the same data is never imported twice. */
+  @Column({ name: 'source_hash', type: 'varchar', length: 64, nullable: true })
+  sourceHash!: string | null;
 
   @Column({ name: 'created_at', type: 'datetime' })
   createdAt!: Date;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, In, IsNull, LessThanOrEqual, MoreThanOrEqual, Repository } from 'typeorm';
+import { type EntityManager, In, IsNull, LessThanOrEqual, MoreThanOrEqual, Not, Repository } from 'typeorm';
 import { WriteLock } from '../database/write-lock.js';
 import type { ImageSource } from '../generation/image-provider.js';
 import { ImageEntity } from './image.entity.js';
@@ -19,7 +19,8 @@ export interface ImageSearchFilter {
 /** Reads the item-limit rule needs; available inside and outside a write transaction. */
 export interface ItemImagesReader {
   countActiveForItem(itemId: string): Promise<number>;
-  oldestNonFeatured(itemId: string, limit: number): Promise<ImageEntity[]>;
+  /** The item's oldest images the per-item limit may evict: neither featured nor imported. */
+  oldestEvictable(itemId: string, limit: number): Promise<ImageEntity[]>;
 }
 
 /** What a write transaction may do. */
@@ -45,6 +46,12 @@ export class ImagesRepository implements ItemImagesReader {
     return this.images.count();
   }
 
+  async existingSourceHashes(hashes: string[]): Promise<Set<string>> {
+    if (hashes.length === 0) return new Set();
+    const rows = await this.images.find({ where: { sourceHash: In(hashes) }, select: { sourceHash: true }, withDeleted: true });
+    return new Set(rows.map((row) => row.sourceHash!));
+  }
+
   /** Images of a source created at or after `since`, soft-deleted ones included. */
   countCreatedSince(source: ImageSource, since: Date): Promise<number> {
     return this.images.count({ where: { source, createdAt: MoreThanOrEqual(since) }, withDeleted: true });
@@ -54,8 +61,8 @@ export class ImagesRepository implements ItemImagesReader {
     return itemReader(this.images.manager).countActiveForItem(itemId);
   }
 
-  oldestNonFeatured(itemId: string, limit: number): Promise<ImageEntity[]> {
-    return itemReader(this.images.manager).oldestNonFeatured(itemId, limit);
+  oldestEvictable(itemId: string, limit: number): Promise<ImageEntity[]> {
+    return itemReader(this.images.manager).oldestEvictable(itemId, limit);
   }
 
   async search(filter: ImageSearchFilter): Promise<[ImageEntity[], number]> {
@@ -179,9 +186,9 @@ export class ImagesRepository implements ItemImagesReader {
 function itemReader(manager: EntityManager): ItemImagesReader {
   return {
     countActiveForItem: (itemId) => manager.countBy(ImageEntity, { itemId }),
-    oldestNonFeatured: (itemId, limit) =>
+    oldestEvictable: (itemId, limit) =>
       manager.find(ImageEntity, {
-        where: { itemId, featured: false },
+        where: { itemId, featured: false, source: Not('import') },
         order: { createdAt: 'ASC', id: 'ASC' },
         take: limit,
       }),

@@ -51,7 +51,7 @@ function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; i
 
   const reader = {
     countActiveForItem: async () => items.length,
-    oldestNonFeatured: async (_itemId: string, limit: number) => items.filter((image) => !image.featured).slice(0, limit),
+    oldestEvictable: async (_itemId: string, limit: number) => items.filter((image) => !image.featured).slice(0, limit),
   };
   const repository = strict<ImagesRepository>('repository', {
     ...reader,

@@ -35,6 +35,8 @@ export interface ImageMetadata {
   model: string | null;
   aspectRatio: AspectRatio | null;
   createdAt?: Date;
+  /** Imports: sha256 of the decoded input. */
+  sourceHash?: string;
 }
 
 export interface StoreOptions {
@@ -135,6 +137,7 @@ export class ImagesService {
       thumbnailHeight: processed.thumbnail.height,
       thumbnailSizeBytes: processed.thumbnail.data.length,
       contentHash: processed.contentHash,
+      sourceHash: metadata.sourceHash ?? null,
       createdAt: metadata.createdAt ?? this.clock.now(),
       deletedAt: null,
     } satisfies ImageEntity);
@@ -160,6 +163,15 @@ export class ImagesService {
       throw error;
     }
     return image;
+  }
+
+  /** Which of these input hashes were imported before (deleted images included). */
+  importedSourceHashes(hashes: string[]): Promise<Set<string>> {
+    return this.repository.existingSourceHashes(hashes);
+  }
+
+  countForItem(itemId: string): Promise<number> {
+    return this.repository.countActiveForItem(itemId);
   }
 
   count(): Promise<number> {
@@ -247,16 +259,16 @@ export class ImagesService {
 
   /**
    * Which of an item's images must go so one more fits under MAX_IMAGES_PER_ITEM: the
-   * oldest non-featured ones. Throws ConflictError when featured images fill the item.
+   * oldest ones neither featured nor imported. Throws ConflictError when those fill the item.
    */
   private async planEviction(reader: ItemImagesReader, itemId: string): Promise<string[]> {
     const max = this.config.images.maxPerItem;
     const excess = (await reader.countActiveForItem(itemId)) - max + 1;
     if (excess <= 0) return [];
-    const evictable = await reader.oldestNonFeatured(itemId, excess);
+    const evictable = await reader.oldestEvictable(itemId, excess);
     if (evictable.length < excess) {
       throw new ConflictError(
-        `Item "${itemId}" already has ${max} images (MAX_IMAGES_PER_ITEM) and all of them are featured; unfeature or delete one first`,
+        `Item "${itemId}" already has ${max} images (MAX_IMAGES_PER_ITEM) and all of them are featured or imported, which are never evicted; unfeature or delete one first`,
       );
     }
     return evictable.map((image) => image.id);

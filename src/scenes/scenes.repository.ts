@@ -48,12 +48,12 @@ export class ScenesRepository {
     );
   }
 
-  /** Stores (or replaces) the entry for its key and counts a miss on the cache. */
-  saveGenerated(entry: SceneCacheEntry): Promise<void> {
+  /** Stores (or replaces) the entry for its key; a generated one also counts a miss on the cache. */
+  saveEntry(entry: SceneCacheEntry, options: { countMiss: boolean }): Promise<void> {
     return this.writeLock.run(() =>
       this.entries.manager.transaction(async (manager) => {
         await manager.upsert(SceneCacheEntry, entry, ['cacheKey']);
-        await manager.increment(SceneCacheCounters, { id: 1 }, 'misses', 1);
+        if (options.countMiss) await manager.increment(SceneCacheCounters, { id: 1 }, 'misses', 1);
       }),
     );
   }

@@ -137,6 +137,19 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
+   * Makes an imported picture the cached art of a description, under the key a request with
+   * the default aspect ratio and today's model would use. A fresh entry is never replaced.
+   * Answers whether an entry was made.
+   */
+  async importScene(description: string, style: string | null, image: ImageEntity): Promise<boolean> {
+    const aspectRatio = DEFAULT_ASPECT_RATIO;
+    const cacheKey = sceneCacheKey({ description, style, aspectRatio, model: this.modelKey });
+    if (await this.repository.findFresh(cacheKey, this.clock.now())) return false;
+    await this.repository.saveEntry(this.newEntry(cacheKey, description, style, aspectRatio, image), { countMiss: false });
+    return true;
+  }
+
+  /**
    * Deletes expired entries; answers how many, and the images no remaining entry uses (for
    * the caller to purge: they were only the cache's).
    */
@@ -182,6 +195,22 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     return hot;
   }
 
+  private newEntry(cacheKey: string, description: string, style: string | null, aspectRatio: AspectRatio, image: ImageEntity): SceneCacheEntry {
+    const now = this.clock.now();
+    return Object.assign(new SceneCacheEntry(), {
+      cacheKey,
+      description: normalizeSceneText(description),
+      style,
+      aspectRatio,
+      model: this.modelKey,
+      imageId: image.id,
+      hitCount: 0,
+      lastHitAt: null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.config.cache.expiryDays * DAY_MS),
+    } satisfies Omit<SceneCacheEntry, 'image'>);
+  }
+
   /** Part of every key: a new model must never be answered with the old model's art. */
   private get modelKey(): string {
     return this.generation.model ?? this.generation.source;
@@ -199,20 +228,9 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     });
     await this.flushHits(); // the old entry's hits belong to it, not to its replacement
     const now = this.clock.now();
-    const entry = Object.assign(new SceneCacheEntry(), {
-      cacheKey,
-      description: normalizeSceneText(description),
-      style,
-      aspectRatio,
-      model: this.modelKey,
-      imageId: image.id,
-      hitCount: 0,
-      lastHitAt: null,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + this.config.cache.expiryDays * DAY_MS),
-    } satisfies Omit<SceneCacheEntry, 'image'>);
+    const entry = this.newEntry(cacheKey, description, style, aspectRatio, image);
     try {
-      await this.repository.saveGenerated(entry);
+      await this.repository.saveEntry(entry, { countMiss: true });
     } catch (error) {
       // A scene image without its entry would be a paid picture nobody asked for by itself.
       await this.images.discard(image.id).catch((discardError: unknown) =>

@@ -32,7 +32,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   );
   // The LocalStorage import alone takes large bodies; its parser runs first, and the general
   // one then finds the body already read.
-  app.use(`/${API_PREFIX}/migrate`, json({ limit: config.migration.maxBodyBytes }));
+  app.use(`/${API_PREFIX}/migrate/from-localstorage`, json({ limit: config.migration.maxBodyBytes }));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [

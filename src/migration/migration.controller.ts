@@ -1,5 +1,6 @@
 import { BadRequestException, Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../common/auth/admin.guard.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { DryRunQueryDto } from '../maintenance/dto/maintenance.dto.js';
 import { ImportReportDto, MigrateFromLocalStorageDto } from './dto/migrate.dto.js';
@@ -11,6 +12,7 @@ export class MigrationController {
   constructor(private readonly migration: MigrationService) {}
 
   @Post('from-localstorage')
+  @AdminOnly() // a bulk write: this machine needs no key, anyone else needs ADMIN_API_KEY
   @HttpCode(200)
   @ApiOperation({ summary: 'Import the browser app’s LocalStorage pictures (structured or raw dump); idempotent' })
   @ApiOkResponse({ type: ImportReportDto })

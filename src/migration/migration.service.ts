@@ -32,6 +32,8 @@ type Entry = { kind: 'image'; found: FoundImage } | { kind: 'scene'; found: Foun
 @Injectable()
 export class MigrationService {
   private readonly logger = new Logger(MigrationService.name);
+  /** Imports run one at a time, so two runs of the same dump cannot both pass the duplicate check. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly config: AppConfig,
@@ -48,37 +50,38 @@ export class MigrationService {
     return this.import(scanLocalStorage(storage), options);
   }
 
-  private async import(scan: ScanResult, { dryRun }: { dryRun: boolean }): Promise<ImportReport> {
+  private import(scan: ScanResult, options: { dryRun: boolean }): Promise<ImportReport> {
+    const result = this.tail.then(() => this.importNow(scan, options));
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private async importNow(scan: ScanResult, { dryRun }: { dryRun: boolean }): Promise<ImportReport> {
     const report: ImportReport = { dryRun, imported: { images: 0, scenes: 0 }, skipped: { duplicates: 0 }, failed: [...scan.failed], overLimit: [] };
     const entries: Entry[] = [
       ...scan.images.map((found) => ({ kind: 'image' as const, found })),
       ...scan.scenes.map((found) => ({ kind: 'scene' as const, found })),
     ];
-    const decoded = entries.flatMap((entry) => {
-      const parsed = parseImageDataUrl(entry.found.dataUrl);
+    const done = new Set<string>(); // hashes imported by this run (a dry run's "would import")
+    const touchedItems = new Set<string>();
+    // One entry at a time: decoded, checked and stored before the next is decoded.
+    for (const entry of entries) {
+      const problem = fieldProblem(entry);
+      const parsed = problem ? { error: problem } : parseImageDataUrl(entry.found.dataUrl);
       if ('error' in parsed) {
         report.failed.push({ ref: entry.found.ref, reason: parsed.error });
-        return [];
+        continue;
       }
-      return [{ entry, data: parsed.data, hash: createHash('sha256').update(parsed.data).digest('hex') }];
-    });
-
-    const known = await this.images.importedSourceHashes(decoded.map(({ hash }) => hash));
-    const touchedItems = new Set<string>();
-    for (const { entry, data, hash } of decoded) {
-      if (known.has(hash)) {
+      const hash = createHash('sha256').update(parsed.data).digest('hex');
+      if (done.has(hash) || (await this.images.importedSourceHashes([hash])).has(hash)) {
         report.skipped.duplicates++;
         continue;
       }
-      known.add(hash); // the same picture twice in one dump is imported once
       try {
         const createdAt = parseCreatedAt(entry.found.createdAt);
-        if (dryRun) {
-          await this.processor.process(data, { webpQuality: this.config.storage.webpQuality, thumbnail: this.config.storage.thumbnail });
-        } else {
-          await this.store(entry, data, hash, createdAt);
-        }
-        report.imported[entry.kind === 'image' ? 'images' : 'scenes']++;
+        const kind = dryRun ? await this.check(entry, parsed.data) : await this.store(entry, parsed.data, hash, createdAt);
+        done.add(hash); // only now: a copy of a picture that failed may still succeed
+        report.imported[kind === 'image' ? 'images' : 'scenes']++;
         if (entry.kind === 'image' && entry.found.itemId) touchedItems.add(entry.found.itemId);
       } catch (error) {
         report.failed.push({ ref: entry.found.ref, reason: reasonOf(error) });
@@ -89,15 +92,29 @@ export class MigrationService {
     return report;
   }
 
-  private async store(entry: Entry, data: Buffer, sourceHash: string, createdAt: Date | undefined): Promise<void> {
+  /** A dry run decodes the picture as the import would, and writes nothing. */
+  private async check(entry: Entry, data: Buffer): Promise<Entry['kind']> {
+    await this.processor.process(data, { webpQuality: this.config.storage.webpQuality, thumbnail: this.config.storage.thumbnail });
+    return entry.kind;
+  }
+
+  /** Answers what the entry became: a scene, or an image (a scene whose description already has fresh art). */
+  private async store(entry: Entry, data: Buffer, sourceHash: string, createdAt: Date | undefined): Promise<Entry['kind']> {
     const common = { source: 'import' as const, model: null, aspectRatio: null, createdAt, sourceHash, style: entry.found.style ?? null };
     if (entry.kind === 'image') {
       const { prompt, itemId, itemType, featured } = entry.found;
       await this.images.store(data, { ...common, prompt: prompt ?? '', itemId: itemId ?? null, itemType: itemType ?? null, featured }, { enforceItemLimit: false });
-      return;
+      return 'image';
     }
     const image = await this.images.store(data, { ...common, prompt: entry.found.description, itemId: null, itemType: 'scene' }, { enforceItemLimit: false });
-    await this.scenes.importScene(entry.found.description, entry.found.style ?? null, image);
+    try {
+      // Kept in the gallery either way: the picture is the game master's, even when the
+      // description already has fresh art in the cache.
+      return (await this.scenes.importScene(entry.found.description, entry.found.style ?? null, image)) ? 'scene' : 'image';
+    } catch (error) {
+      await this.images.discard(image.id); // the entry failed: nothing of it stays
+      throw error;
+    }
   }
 
   private async itemsOverLimit(itemIds: Set<string>): Promise<ImportReport['overLimit']> {
@@ -134,12 +151,23 @@ function checkFields(raw: unknown, fields: Record<string, FieldType>, required: 
     if (record[name] === undefined || record[name] === '') return `${name} is missing`;
   }
   for (const [name, value] of Object.entries(record)) {
-    const type = fields[name];
+    const type = Object.hasOwn(fields, name) ? fields[name] : undefined;
     if (!type) return `unknown field ${name}; known fields are ${Object.keys(fields).join(', ')}`;
     if (value === undefined || value === null) continue;
     if (type === 'date' ? parseCreatedAt(value as string | number) === undefined : typeof value !== type) {
       return type === 'date' ? `${name} is not a date` : `${name} must be a ${type}`;
     }
+  }
+  return null;
+}
+
+/** The limits the generate route enforces, so imported rows fit every database. */
+const FIELD_LIMITS = { itemId: 200, itemType: 50, style: 200 } as const;
+
+function fieldProblem(entry: Entry): string | null {
+  for (const [name, max] of Object.entries(FIELD_LIMITS)) {
+    const value = (entry.found as unknown as Record<string, unknown>)[name];
+    if (typeof value === 'string' && value.length > max) return `${name} is longer than ${max} characters`;
   }
   return null;
 }

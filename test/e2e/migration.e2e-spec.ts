@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../support/test-app.js';
 let t: TestApp;
 const url = (mime: string, data: Buffer) => `data:${mime};base64,${data.toString('base64')}`;
 const picture = (seed: number) =>
-  sharp({ create: { width: 64, height: 48, channels: 3, background: { r: seed * 40, g: 90, b: 200 - seed * 30 } } });
+  sharp({ create: { width: 64, height: 48, channels: 3, background: { r: (seed * 37) % 256, g: (90 + seed * 11) % 256, b: (200 + seed * 53) % 256 } } });
 
 let png: string, png2: string, jpeg: string, webp: string, gif: string, truncated: string, bomb: string;
 
@@ -80,6 +80,7 @@ describe('POST /migrate/from-localstorage with a raw dump', () => {
 
     const imported = (await request(t.server).get('/api/v1/images/search').query({ source: 'import', pageSize: 100 })).body;
     expect(imported.total).toBe(5);
+    expect(await t.storedFiles()).toHaveLength(2 * 5); // a full image and a thumbnail each, nothing from failures
     const gnome = imported.items.find((image: { prompt: string }) => image.prompt === 'a gnome tinkerer');
     expect(gnome).toMatchObject({ itemId: 'char-9', itemType: 'character', featured: true, createdAt: '2024-05-06T07:08:09.000Z', width: 64, height: 48 });
     expect(imported.items.filter((image: { itemId: string }) => image.itemId === 'npc-7')).toHaveLength(2);
@@ -104,6 +105,46 @@ describe('POST /migrate/from-localstorage with a raw dump', () => {
     expect(response.body.imported).toEqual({ images: 0, scenes: 0 });
     expect(response.body.skipped).toEqual({ duplicates: 5 });
     expect(await imageRows()).toBe(rows);
+  });
+});
+
+describe('POST /migrate/from-localstorage, safety', () => {
+  it('imports a dump once even when it is sent twice at the same time', async () => {
+    const fresh = { localStorage: { one: url('image/png', await picture(7).png().toBuffer()), two: url('image/png', await picture(8).png().toBuffer()) } };
+    const rows = await imageRows();
+    const [a, b] = await Promise.all([migrate(fresh).expect(200), migrate(fresh).expect(200)]);
+    expect(a.body.imported.images + b.body.imported.images).toBe(2);
+    expect(a.body.skipped.duplicates + b.body.skipped.duplicates).toBe(2);
+    expect(await imageRows()).toBe(rows + 2);
+  });
+
+  it('leaves nothing of a scene whose cache entry cannot be saved, so a later run imports it', async () => {
+    const scene = { scenes: [{ description: 'a lighthouse in fog', dataUrl: url('image/png', await picture(9).png().toBuffer()) }] };
+    const [rows, files] = [await imageRows(), (await t.storedFiles()).length];
+    await t.dataSource.query('ALTER TABLE scene_cache RENAME TO scene_cache_away');
+    try {
+      const failed = await migrate(scene).expect(200);
+      expect(failed.body.imported).toEqual({ images: 0, scenes: 0 });
+      expect(failed.body.failed).toEqual([{ ref: 'scenes[0]', reason: expect.any(String) }]);
+    } finally {
+      await t.dataSource.query('ALTER TABLE scene_cache_away RENAME TO scene_cache');
+    }
+    expect([await imageRows(), (await t.storedFiles()).length]).toEqual([rows, files]);
+    expect((await migrate(scene).expect(200)).body.imported).toEqual({ images: 0, scenes: 1 });
+  });
+
+  it('keeps a scene picture whose description already has fresh art as a gallery image', async () => {
+    const response = await migrate({ scenes: [{ description: 'A cosy tavern by the fire', style: 'ink', dataUrl: url('image/png', await picture(10).png().toBuffer()) }] }).expect(200);
+    expect(response.body.imported).toEqual({ images: 1, scenes: 0 });
+  });
+
+  it('fails entries whose fields are longer than the generate route allows', async () => {
+    const response = await migrate({ images: [{ dataUrl: url('image/png', await picture(11).png().toBuffer()), itemType: 'x'.repeat(51) }] }).expect(200);
+    expect(response.body.failed).toEqual([{ ref: 'images[0]', reason: 'itemType is longer than 50 characters' }]);
+  });
+
+  it('is an admin route: a client relayed from elsewhere is refused while ADMIN_API_KEY is unset', async () => {
+    await migrate({ images: [] }).set('X-Forwarded-For', '203.0.113.5').expect(403);
   });
 });
 

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DomainError, InvalidImageError } from '../common/errors.js';
 import { AppConfig } from '../config/app-config.js';
+import { IMAGE_FIELD_LIMITS } from '../images/dto/generate-image.dto.js';
 import { ImagesService } from '../images/images.service.js';
 import { ScenesService } from '../scenes/scenes.service.js';
 import { ImageProcessor } from '../storage/image-processor.js';
@@ -162,10 +163,8 @@ function checkFields(raw: unknown, fields: Record<string, FieldType>, required: 
 }
 
 /** The limits the generate route enforces, so imported rows fit every database. */
-const FIELD_LIMITS = { itemId: 200, itemType: 50, style: 200 } as const;
-
 function fieldProblem(entry: Entry): string | null {
-  for (const [name, max] of Object.entries(FIELD_LIMITS)) {
+  for (const [name, max] of Object.entries(IMAGE_FIELD_LIMITS)) {
     const value = (entry.found as unknown as Record<string, unknown>)[name];
     if (typeof value === 'string' && value.length > max) return `${name} is longer than ${max} characters`;
   }

@@ -1,5 +1,7 @@
-import { BadRequestException, Param, ParseUUIDPipe, ValidationPipe } from '@nestjs/common';
+import { applyDecorators, BadRequestException, Param, ParseUUIDPipe, ValidationPipe } from '@nestjs/common';
+import { ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
+import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
 /** Whitelisting rejects unknown fields with a message naming them; transform applies DTO defaults. */
 export function createValidationPipe(): ValidationPipe {
@@ -25,3 +27,15 @@ export const Trim = () => Transform(({ value }) => (typeof value === 'string' ? 
 /** Query strings are text: "true"/"false" become booleans, anything else fails @IsBoolean. */
 export const QueryBoolean = () =>
   Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value));
+
+/** An optional, trimmed, non-empty string of at most `maxLength` characters, documented. */
+export function OptionalText(maxLength: number, doc: ApiPropertyOptions = {}): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ ...doc, maxLength } as ApiPropertyOptions),
+    IsOptional(),
+    Trim(),
+    IsString(),
+    MinLength(1),
+    MaxLength(maxLength),
+  );
+}

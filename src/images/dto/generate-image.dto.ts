@@ -1,7 +1,11 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, MaxLength, MinLength } from 'class-validator';
-import { Trim } from '../../common/http/validation.js';
-import { ASPECT_RATIOS, type AspectRatio } from '../../generation/image-provider.js';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Length } from 'class-validator';
+import { OptionalText, Trim } from '../../common/http/validation.js';
+import { AspectRatioField } from '../../generation/aspect-ratio.field.js';
+import type { AspectRatio } from '../../generation/image-provider.js';
+
+/** Lengths of an image's descriptive fields, for every way in (generate, import). */
+export const IMAGE_FIELD_LIMITS = { style: 200, itemId: 200, itemType: 50 } as const;
 
 export class GenerateImageDto {
   @ApiProperty({ minLength: 3, maxLength: 2000, example: 'a dwarf paladin in a torch-lit crypt' })
@@ -10,32 +14,15 @@ export class GenerateImageDto {
   @Length(3, 2000)
   prompt!: string;
 
-  @ApiPropertyOptional({ maxLength: 200, example: 'oil painting' })
-  @IsOptional()
-  @Trim()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @OptionalText(IMAGE_FIELD_LIMITS.style, { example: 'oil painting' })
   style?: string;
 
-  @ApiPropertyOptional({ maxLength: 200, example: 'char-42', description: 'The app object this image belongs to' })
-  @IsOptional()
-  @Trim()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @OptionalText(IMAGE_FIELD_LIMITS.itemId, { example: 'char-42', description: 'The app object this image belongs to' })
   itemId?: string;
 
-  @ApiPropertyOptional({ maxLength: 50, example: 'character' })
-  @IsOptional()
-  @Trim()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(50)
+  @OptionalText(IMAGE_FIELD_LIMITS.itemType, { example: 'character' })
   itemType?: string;
 
-  @ApiPropertyOptional({ enum: ASPECT_RATIOS, default: '1:1' })
-  @IsOptional()
-  @IsIn(ASPECT_RATIOS, { message: `aspectRatio must be one of: ${ASPECT_RATIOS.join(', ')}` })
+  @AspectRatioField()
   aspectRatio?: AspectRatio;
 }

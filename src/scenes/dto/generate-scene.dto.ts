@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength, MinLength } from 'class-validator';
-import { Trim } from '../../common/http/validation.js';
-import { ASPECT_RATIOS, type AspectRatio } from '../../generation/image-provider.js';
+import { IsBoolean, IsOptional, IsString, Length } from 'class-validator';
+import { OptionalText, Trim } from '../../common/http/validation.js';
+import { AspectRatioField } from '../../generation/aspect-ratio.field.js';
+import type { AspectRatio } from '../../generation/image-provider.js';
+import { IMAGE_FIELD_LIMITS } from '../../images/dto/generate-image.dto.js';
 import { ImageDto } from '../../images/dto/image.dto.js';
 import type { SceneCacheStats } from '../scenes.service.js';
 
@@ -12,17 +14,10 @@ export class GenerateSceneDto {
   @Length(3, 4000)
   description!: string;
 
-  @ApiPropertyOptional({ maxLength: 200, example: 'watercolour' })
-  @IsOptional()
-  @Trim()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @OptionalText(IMAGE_FIELD_LIMITS.style, { example: 'watercolour' })
   style?: string;
 
-  @ApiPropertyOptional({ enum: ASPECT_RATIOS, default: '1:1' })
-  @IsOptional()
-  @IsIn(ASPECT_RATIOS, { message: `aspectRatio must be one of: ${ASPECT_RATIOS.join(', ')}` })
+  @AspectRatioField()
   aspectRatio?: AspectRatio;
 
   @ApiPropertyOptional({ default: false, description: 'Draw anew even when a fresh cached image exists' })

@@ -104,13 +104,6 @@ export class ImagesRepository implements ItemImagesReader {
     });
   }
 
-  /** Removes a row for good (soft-deleted or not). */
-  hardDelete(id: string): Promise<void> {
-    return this.writeLock.run(async () => {
-      await this.images.delete({ id });
-    });
-  }
-
   /**
    * Removes rows for good and answers what they were; `keepFeatured` spares featured ones.
    * Scene entries pointing at them go too (the foreign key cascades).

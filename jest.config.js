@@ -32,7 +32,8 @@ export default {
   // Source imports carry NodeNext's `.js` suffix; map them back to the `.ts` files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   roots: ['<rootDir>/src', '<rootDir>/test'],
-  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  // *.browser-spec.ts drive the web app in headless chromium (test/support/browser.ts).
+  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/*.browser-spec.ts'],
   setupFiles: ['<rootDir>/test/setup/reflect-metadata.ts'],
   testTimeout: 30000,
   maxWorkers: 2,

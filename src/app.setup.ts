@@ -5,6 +5,7 @@ import { json } from 'express';
 import helmet from 'helmet';
 import { ADMIN_BEARER_SCHEME, ADMIN_HEADER_SCHEME } from './common/auth/admin.guard.js';
 import { AppConfig } from './config/app-config.js';
+import { findWebAppDir, webAppRouter } from './web-app/web-app.router.js';
 
 export const API_PREFIX = 'api/v1';
 /** JSON bodies are prompts and flags; anything larger is a mistake or an attack. */
@@ -53,8 +54,6 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  // Until the web app is served at `/`, send people who open the root to the API docs.
-  const http = app.getHttpAdapter();
-  http.get('/', (_request, response) => http.redirect(response, 302, '/docs'));
+  app.use(webAppRouter(findWebAppDir()));
   return app;
 }

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { requireBuiltWebApp } from '../support/browser.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
@@ -77,12 +78,31 @@ describe('Swagger', () => {
     expect(html.text).toContain('swagger-ui');
   });
 
-  it('sends visitors of / to the API docs', async () => {
-    await request(t.server).get('/').expect(302).expect('Location', '/docs');
-  });
-
   it('never leaks stack traces or paths in errors', async () => {
     const response = await request(t.server).get('/api/v1/images/search?page=-1').expect(400);
     expect(JSON.stringify(response.body)).not.toMatch(/at \w+ \(|\/work\/|node_modules/);
+  });
+});
+
+describe('the web app at /', () => {
+  it("is served under helmet's CSP, its hashed assets cached for a year, beside the API, docs, health and metrics", async () => {
+    requireBuiltWebApp();
+    const page = await request(t.server).get('/').expect(200).expect('Content-Type', /text\/html/);
+    expect(page.headers['cache-control']).toBe('no-cache');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    // Code and styles come from /assets only: no inline script for the CSP to block, no CDN.
+    expect(page.text).not.toMatch(/<script(?![^>]*\bsrc="\/assets\/)[^>]*>/);
+    const assets = [...page.text.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((match) => match[1]);
+    expect(assets).toEqual(expect.arrayContaining([expect.stringMatching(/\.js$/), expect.stringMatching(/\.css$/)]));
+    for (const url of new Set(assets)) {
+      const asset = await request(t.server).get(url).expect(200);
+      expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    }
+
+    const unknown = await request(t.server).get('/api/v1/no-such-route').expect(404);
+    expect(unknown.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+    expect((await request(t.server).get('/docs').expect(200)).text).toContain('swagger-ui');
+    await request(t.server).get('/health').expect(200);
+    await request(t.server).get('/metrics').expect(200).expect('Content-Type', /text\/plain/);
   });
 });

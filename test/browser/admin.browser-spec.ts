@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { access, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import request from 'supertest';
+import { definitions, describeInBrowser, useBrowserSession } from '../support/browser.js';
+
+const ADMIN_KEY = 'a-long-admin-key-for-the-browser-tests';
+const DAY_MS = 86_400_000;
+
+describeInBrowser('the web app: admin', () => {
+  // With a key configured, even this machine must present it: the key field is exercised.
+  const s = useBrowserSession({ env: { ADMIN_API_KEY: ADMIN_KEY, CACHE_EXPIRY_DAYS: '7' } });
+  beforeAll(async () => {
+    for (const prompt of ['a lich on a bone throne', 'a treant guarding a grove']) {
+      await request(s.t.server).post('/api/v1/images/generate').send({ prompt }).expect(201);
+    }
+  });
+
+  const view = () => s.page.getByRole('region', { name: 'Look after the service' });
+  const status = () => view().getByRole('status').first();
+  const panel = (name: string) => view().getByRole('region', { name });
+  const statGroup = (title: string) => panel('Statistics').locator('.stat-group', { has: s.page.getByRole('heading', { name: title, exact: true }) });
+  const admin = (method: 'get' | 'post', url: string) => request(s.t.server)[method](url).set('Authorization', `Bearer ${ADMIN_KEY}`);
+  const confirmWith = async (message: RegExp, button: string) => {
+    const dialog = s.page.getByRole('dialog', { name: message });
+    await dialog.getByRole('button', { name: button, exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  };
+
+  it('asks for the admin key, keeps it in sessionStorage only, then shows the statistics', async () => {
+    await s.open('admin');
+    await status().getByText('This needs the admin key: enter it under Admin').waitFor();
+    await statGroup('Scene cache').waitFor(); // public, shown without the key
+    expect(await statGroup('Images').count()).toBe(0);
+
+    await view().getByLabel('Admin key').fill(ADMIN_KEY);
+    await view().getByRole('button', { name: 'Use this key' }).click();
+    await statGroup('Images').waitFor();
+    const stats = (await admin('get', '/api/v1/maintenance/stats').expect(200)).body;
+    expect(await definitions(statGroup('Images'))).toMatchObject({ Active: String(stats.images.active), Featured: '0' });
+    expect(stats.images.active).toBe(2);
+    const stored = await s.page.evaluate(() => ({ session: Object.values(sessionStorage), local: JSON.stringify(localStorage) }));
+    expect(stored.session).toContain(ADMIN_KEY);
+    expect(stored.local).not.toContain(ADMIN_KEY);
+
+    // A reload in the same tab keeps the key.
+    await s.open('admin');
+    expect(await view().getByLabel('Admin key').inputValue()).toBe(ADMIN_KEY);
+    await statGroup('Images').waitFor();
+  });
+
+  it('takes a backup and lists it', async () => {
+    await s.open('admin');
+    const backups = panel('Backups');
+    await backups.getByText('No backups yet.').waitFor();
+    await backups.getByRole('button', { name: 'Take a backup now' }).click();
+    await status().getByText(/^Backup written: dnd_game_\d{8}_\d{6}\.db\.gz/).waitFor();
+    const listed = (await admin('get', '/api/v1/maintenance/backups').expect(200)).body as Array<{ file: string }>;
+    expect(listed).toHaveLength(1);
+    await backups.getByRole('table', { name: '1 backup, newest first' }).getByRole('cell', { name: listed[0].file }).waitFor();
+    await access(join(s.t.dir, 'backups', listed[0].file));
+  });
+
+  it('runs the orphan cleanup as a dry run first, then for real after confirmation', async () => {
+    // A file with no image row, settled for two hours: what a crash mid-write leaves behind.
+    const orphan = join(s.t.config.storage.dir, 'full', `${randomUUID()}.webp`);
+    await writeFile(orphan, Buffer.alloc(2048));
+    const twoHoursAgo = new Date(s.t.clock.now().getTime() - 2 * 3_600_000);
+    await utimes(orphan, twoHoursAgo, twoHoursAgo);
+
+    await s.open('admin');
+    const cleanups = panel('Cleanups');
+    const runForReal = cleanups.getByRole('button', { name: 'Clean up for real…' });
+    expect(await runForReal.isDisabled()).toBe(true);
+    await cleanups.getByRole('button', { name: 'Dry run' }).click();
+    await cleanups.getByText('Dry run: would remove').waitFor();
+    expect(await definitions(cleanups.locator('#orphans-report'))).toMatchObject({ 'Stray files': '1', 'Space freed': '2 KB', 'Deleted images purged': '0' });
+    await access(orphan); // still there
+
+    await runForReal.click();
+    await confirmWith(/Remove the purgeable images and orphaned files/, 'Clean up');
+    await cleanups.getByText('Removed', { exact: true }).waitFor();
+    expect(await definitions(cleanups.locator('#orphans-report'))).toMatchObject({ 'Stray files': '1' });
+    await expect(access(orphan)).rejects.toThrow();
+    expect(await runForReal.isDisabled()).toBe(true); // the next real run starts from a new dry run
+  });
+
+  it('clears the scene cache after confirmation, keeping the images', async () => {
+    await request(s.t.server).post('/api/v1/scenes/generate').send({ description: 'a ruined watchtower at dawn' }).expect(200);
+    const imagesBefore = (await request(s.t.server).get('/api/v1/images/search').expect(200)).body.total;
+    await s.open('admin');
+    await s.page.getByText('1 active, 0 expired').waitFor();
+    await panel('Cleanups').getByRole('button', { name: 'Clear the cache…' }).click();
+    await confirmWith(/Clear the scene cache \(1 entry\)/, 'Clear');
+    await panel('Cleanups').getByText('Cache cleared').waitFor();
+    expect(await definitions(panel('Cleanups').locator('#cache-report'))).toEqual({ 'Entries removed': '1' });
+    expect((await request(s.t.server).get('/api/v1/scenes/cache/stats').expect(200)).body.entries).toBe(0);
+    expect((await request(s.t.server).get('/api/v1/images/search').expect(200)).body.total).toBe(imagesBefore);
+  });
+
+  it('removes expired scene entries and the images only they used', async () => {
+    await request(s.t.server).post('/api/v1/scenes/generate').send({ description: 'a frozen waterfall in the underdark' }).expect(200);
+    s.t.clock.advance(8 * DAY_MS);
+    await s.open('admin');
+    await s.page.getByText('0 active, 1 expired').waitFor();
+    await panel('Cleanups').getByRole('button', { name: 'Remove expired entries…' }).click();
+    await confirmWith(/Remove 1 expired entry and the images only they used/, 'Remove');
+    await panel('Cleanups').getByText('Expired entries removed').waitFor();
+    expect(await definitions(panel('Cleanups').locator('#cache-report'))).toMatchObject({ Entries: '1', Images: '1' });
+    await s.page.getByText('0 active, 0 expired').waitFor(); // the stats were refreshed
+    await s.screenshot('admin');
+  });
+});

@@ -1,0 +1,42 @@
+import { ASPECT_RATIOS } from './api';
+import { el } from './dom';
+import { createAdminView } from './views/admin';
+import { createGallery } from './views/gallery';
+import { createGenerateView } from './views/generate';
+import { createImportView } from './views/import';
+import { createScenesView } from './views/scenes';
+
+const VIEWS = ['gallery', 'generate', 'scenes', 'import', 'admin'] as const;
+type ViewName = (typeof VIEWS)[number];
+
+for (const select of document.querySelectorAll<HTMLSelectElement>('select[data-aspect-ratios]')) {
+  select.replaceChildren(...ASPECT_RATIOS.map((ratio) => el('option', { value: ratio }, ratio === '1:1' ? '1:1 (square)' : ratio)));
+}
+
+const gallery = createGallery();
+const importView = createImportView();
+const admin = createAdminView();
+createGenerateView();
+createScenesView();
+
+/** What each view refreshes when it is shown: the gallery always shows what was just made. */
+const onShow: Partial<Record<ViewName, () => unknown>> = { gallery: gallery.refresh, import: importView.refresh, admin: admin.refresh };
+
+/** One view at a time, chosen by the URL's hash, so views can be linked and Back works. */
+function showView(moveFocus: boolean): void {
+  const requested = location.hash.slice(1);
+  const current: ViewName = (VIEWS as readonly string[]).includes(requested) ? (requested as ViewName) : 'gallery';
+  for (const name of VIEWS) {
+    document.getElementById(name)!.hidden = name !== current;
+    const link = document.querySelector(`nav a[href="#${name}"]`);
+    if (name === current) link?.setAttribute('aria-current', 'page');
+    else link?.removeAttribute('aria-current');
+  }
+  document.title = `${current[0].toUpperCase()}${current.slice(1)} · D&D Image Service`;
+  void onShow[current]?.();
+  // After a navigation, start reading at the view's heading rather than at the top of the page.
+  if (moveFocus) document.getElementById(`${current}-heading`)?.focus();
+}
+
+window.addEventListener('hashchange', () => showView(true));
+showView(false);

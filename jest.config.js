@@ -20,8 +20,8 @@ const swc = {
 // from core, and RateLimitGuard declares its constructor so Nest injects the real one.
 const swcJs = { ...swc, jsc: { ...swc.jsc, parser: { syntax: 'ecmascript' } } };
 
-/** @type {import('jest').Config} */
-export default {
+/** What both projects share: how files are compiled and found. */
+const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
@@ -32,9 +32,41 @@ export default {
   // Source imports carry NodeNext's `.js` suffix; map them back to the `.ts` files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   roots: ['<rootDir>/src', '<rootDir>/test'],
-  // *.browser-spec.ts drive the web app in headless chromium (test/support/browser.ts).
-  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/*.browser-spec.ts'],
   setupFiles: ['<rootDir>/test/setup/reflect-metadata.ts'],
   testTimeout: 30000,
+};
+
+/** Everything, on SQLite (the embedded default). */
+const sqlite = {
+  ...common,
+  displayName: 'sqlite',
+  // *.browser-spec.ts drive the web app in headless chromium (test/support/browser.ts).
+  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/*.browser-spec.ts'],
+};
+
+/**
+ * The e2e suites again as a scaled-out replica runs them: createTestApp on PostgreSQL (a
+ * database per test file) and, when TEST_REDIS_URL is set, Redis (a key prefix per file); plus the
+ * PostgreSQL-only suites (*.pg-spec.ts). Left out: the SQLite backup and restore suite, whose
+ * PostgreSQL counterpart is test/postgres/backups.pg-spec.ts.
+ */
+const postgres = {
+  ...common,
+  displayName: 'postgres',
+  testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/postgres/**/*.pg-spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/backups\\.e2e-spec\\.ts$'],
+  globals: { TEST_DATABASE_DRIVER: 'postgres' },
+};
+
+if (!process.env.TEST_DATABASE_URL) {
+  console.log('PostgreSQL suites skipped: set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres to run them');
+}
+if (!process.env.TEST_REDIS_URL) {
+  console.log('Redis and two-replica suites skipped: set TEST_REDIS_URL=redis://127.0.0.1:6379 to run them');
+}
+
+/** @type {import('jest').Config} */
+export default {
+  projects: process.env.TEST_DATABASE_URL ? [sqlite, postgres] : [sqlite],
   maxWorkers: 2,
 };

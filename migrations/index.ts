@@ -1,10 +1,23 @@
-import { CreateImages1763900000000 } from './1763900000000-CreateImages.js';
-import { CreateSceneCache1763900000001 } from './1763900000001-CreateSceneCache.js';
-import { AddImageSourceHash1763900000002 } from './1763900000002-AddImageSourceHash.js';
+import type { MigrationInterface } from 'typeorm';
+import type { DatabaseDriver } from '../src/config/database-url.js';
+import { CreateImages1763900000000 as PostgresCreateImages } from './postgres/1763900000000-CreateImages.js';
+import { CreateSceneCache1763900000001 as PostgresCreateSceneCache } from './postgres/1763900000001-CreateSceneCache.js';
+import { AddImageSourceHash1763900000002 as PostgresAddImageSourceHash } from './postgres/1763900000002-AddImageSourceHash.js';
+import { CreateJobLeases1763900000003 as PostgresCreateJobLeases } from './postgres/1763900000003-CreateJobLeases.js';
+import { IndexLiveImages1763900000004 as PostgresIndexLiveImages } from './postgres/1763900000004-IndexLiveImages.js';
+import { CreateImages1763900000000 as SqliteCreateImages } from './sqlite/1763900000000-CreateImages.js';
+import { CreateSceneCache1763900000001 as SqliteCreateSceneCache } from './sqlite/1763900000001-CreateSceneCache.js';
+import { AddImageSourceHash1763900000002 as SqliteAddImageSourceHash } from './sqlite/1763900000002-AddImageSourceHash.js';
+import { CreateJobLeases1763900000003 as SqliteCreateJobLeases } from './sqlite/1763900000003-CreateJobLeases.js';
+import { IndexLiveImages1763900000004 as SqliteIndexLiveImages } from './sqlite/1763900000004-IndexLiveImages.js';
 
 /**
- * Every migration, in order. Listed explicitly rather than globbed so the same list works
- * from compiled output, the TypeORM CLI and jest. `npm run migration:create` writes a new
- * file; add its class here.
+ * Every migration of each driver, in order; the DataSource takes its driver's list. A schema
+ * change is one migration in each folder, with the same class name and timestamp (TypeORM
+ * records the name). Listed explicitly rather than globbed so the same lists work from
+ * compiled output, the TypeORM CLI and jest.
  */
-export const MIGRATIONS = [CreateImages1763900000000, CreateSceneCache1763900000001, AddImageSourceHash1763900000002];
+export const MIGRATIONS: Record<DatabaseDriver, Array<new () => MigrationInterface>> = {
+  sqlite: [SqliteCreateImages, SqliteCreateSceneCache, SqliteAddImageSourceHash, SqliteCreateJobLeases, SqliteIndexLiveImages],
+  postgres: [PostgresCreateImages, PostgresCreateSceneCache, PostgresAddImageSourceHash, PostgresCreateJobLeases, PostgresIndexLiveImages],
+};

@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module.js';
 import { ImagesModule } from './images/images.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { MigrationModule } from './migration/migration.module.js';
+import { RedisModule } from './redis/redis.module.js';
 import { ScenesModule } from './scenes/scenes.module.js';
 
 @Module({})
@@ -20,7 +21,7 @@ export class AppModule {
   static async forRoot(options: AppConfigOptions = {}): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [await AppConfigModule.forRoot(options), CommonModule, DatabaseModule, MetricsModule, ScheduleModule.forRoot(), RateLimitModule, ImagesModule, ScenesModule, MaintenanceModule, MigrationModule, HealthModule],
+      imports: [await AppConfigModule.forRoot(options), CommonModule, DatabaseModule, RedisModule, MetricsModule, ScheduleModule.forRoot(), RateLimitModule, ImagesModule, ScenesModule, MaintenanceModule, MigrationModule, HealthModule],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: ErrorResponseFilter },

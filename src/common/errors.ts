@@ -52,3 +52,43 @@ export class UpstreamTimeoutError extends DomainError {}
  * or a full disk). → 507. The message names the setting (e.g. BACKUP_DIR), never the path.
  */
 export class StorageUnavailableError extends DomainError {}
+
+/**
+ * This deployment cannot do that at all, and asking again will not help (e.g. a backup on
+ * PostgreSQL without pg_dump installed). The message says what to do instead. → 501
+ */
+export class NotSupportedHereError extends DomainError {}
+
+/** A failure as plain data, so one replica can hand it to requests waiting on another. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  /** The subclass's own fields (a refusal's reason, a Retry-After). */
+  fields: Record<string, unknown>;
+}
+
+/** The errors a shared piece of work (a generation) can end with, by name. */
+const SHAREABLE_ERRORS: Record<string, new (message: string) => DomainError> = {
+  NotFoundError,
+  ConflictError,
+  InvalidImageError,
+  ContentRefusedError: ContentRefusedError as unknown as new (message: string) => DomainError,
+  UpstreamBadResponseError,
+  UpstreamUnavailableError,
+  UpstreamTimeoutError,
+  StorageUnavailableError,
+};
+
+export function serializeError(error: unknown): SerializedError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error), fields: {} };
+  // Own enumerable fields only: `message` and `stack` are not, `name` is set by DomainError.
+  const fields = Object.fromEntries(Object.entries(error).filter(([key]) => key !== 'name'));
+  return { name: error.name, message: error.message, fields };
+}
+
+/** The same domain error again (same status and message); anything else becomes a plain Error (500). */
+export function reviveError(serialized: SerializedError): Error {
+  const ErrorClass = SHAREABLE_ERRORS[serialized.name];
+  if (!ErrorClass) return new Error(serialized.message);
+  return Object.assign(new ErrorClass(serialized.message), serialized.fields);
+}

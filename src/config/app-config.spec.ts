@@ -1,4 +1,5 @@
 import { ConfigValidationError, parseAppConfig } from './app-config.js';
+import { redactUrlPassword } from './database-url.js';
 
 const CWD = '/srv/dnd';
 
@@ -35,7 +36,7 @@ describe('parseAppConfig', () => {
     ['sqlite:///data/game.db', '/srv/dnd/data/game.db'],
     ['sqlite:////var/lib/dnd/game.db', '/var/lib/dnd/game.db'],
   ])('reads the SQLAlchemy URL %s', (url, path) => {
-    expect(parseAppConfig({ DATABASE_URL: url }, CWD).database.path).toBe(path);
+    expect(parseAppConfig({ DATABASE_URL: url }, CWD).database).toEqual({ driver: 'sqlite', path });
   });
 
   it.each([
@@ -94,7 +95,7 @@ describe('parseAppConfig', () => {
     expect(problems).toEqual([
       'IMAGE_PROVIDER must be one of auto, gemini, local (got "dalle")',
       'PORT must be an integer from 0 to 65535 (got "eighty")',
-      'DATABASE_URL must be sqlite:///relative/path.db or sqlite:////absolute/path.db (got "mysql://x")',
+      'DATABASE_URL must be sqlite:///relative/path.db, sqlite:////absolute/path.db or postgres://user:password@host:5432/database (got "mysql://x")',
       'MAX_IMAGE_SIZE_MB must be a number ≥ 0.01 (got "-1")',
       'WEBP_QUALITY must be an integer from 1 to 100 (got "101")',
       'THUMBNAIL_SIZE must be a size like "(200, 200)" or "200x200", each side from 16 to 2048 (got "200")',
@@ -105,9 +106,51 @@ describe('parseAppConfig', () => {
     expect(message).toMatch(/^Invalid configuration:\n {2}- IMAGE_PROVIDER/);
   });
 
-  it('says PostgreSQL is not supported yet, and that gemini needs a key', () => {
-    expect(() => parseAppConfig({ DATABASE_URL: 'postgres://u@h/db', IMAGE_PROVIDER: 'gemini' }, CWD)).toThrow(
-      /IMAGE_PROVIDER=gemini needs GEMINI_API_KEY[\s\S]*PostgreSQL is not supported yet/,
+  it.each([
+    ['postgres://dnd:secret@db.internal:5432/dnd_images'],
+    ['postgresql://dnd@127.0.0.1/dnd_images?sslmode=require'],
+    ['postgres:///dnd_images?host=/run/postgresql'],
+  ])('takes the PostgreSQL URL %s as it is', (url) => {
+    expect(parseAppConfig({ DATABASE_URL: url }, CWD).database).toEqual({ driver: 'postgres', url });
+  });
+
+  it('lists a bad PostgreSQL URL with the other problems, never echoing its password', () => {
+    const problems = (url: string) => {
+      try {
+        parseAppConfig({ DATABASE_URL: url, IMAGE_PROVIDER: 'gemini' }, CWD);
+      } catch (error) {
+        return (error as ConfigValidationError).problems;
+      }
+      throw new Error('expected a ConfigValidationError');
+    };
+    expect(problems('postgres://dnd:s3cret@db.internal:5432/')).toEqual([
+      'IMAGE_PROVIDER=gemini needs GEMINI_API_KEY (or use IMAGE_PROVIDER=auto to fall back to the local provider)',
+      'DATABASE_URL must name one database after the host: postgres://user:password@host:5432/database (got "postgres://dnd:***@db.internal:5432/")',
+    ]);
+    expect(problems('postgres://dnd:s3cret@db.internal:99999/dnd')[1]).toBe(
+      'DATABASE_URL must be sqlite:///relative/path.db, sqlite:////absolute/path.db or postgres://user:password@host:5432/database (got "postgres://dnd:***@db.internal:99999/dnd")',
+    );
+    expect(problems('postgresql:///dnd')[1]).toMatch(/^DATABASE_URL names no host/);
+  });
+
+  it.each([
+    ['postgres://dnd:p@ss@db.internal:5432/dnd', 'postgres://dnd:***@db.internal:5432/dnd'],
+    ['postgres://dnd@db.internal/dnd?sslmode=require&password=s3cret', 'postgres://dnd@db.internal/dnd?sslmode=require&password=***'],
+    ['redis://:s3cret@cache:6379/0', 'redis://:***@cache:6379/0'],
+    ['postgres://dnd@db.internal/dnd', 'postgres://dnd@db.internal/dnd'],
+  ])('masks the password of %s', (url, shown) => {
+    expect(redactUrlPassword(url)).toBe(shown);
+  });
+
+  it('reads REDIS_URL and its key prefix, and refuses another scheme without echoing the password', () => {
+    expect(parseAppConfig({}, CWD).redis).toBeNull();
+    expect(parseAppConfig({ REDIS_URL: 'rediss://:pw@cache.internal:6380/2', REDIS_KEY_PREFIX: 'table-7:' }, CWD).redis).toEqual({
+      url: 'rediss://:pw@cache.internal:6380/2',
+      keyPrefix: 'table-7:',
+    });
+    expect(parseAppConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }, CWD).redis?.keyPrefix).toBe('dnd-images:');
+    expect(() => parseAppConfig({ REDIS_URL: 'http://user:s3cret@cache:6379' }, CWD)).toThrow(
+      'REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0 (got "http://user:***@cache:6379")',
     );
   });
 

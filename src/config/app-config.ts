@@ -1,7 +1,8 @@
 import type { LogLevel } from '@nestjs/common';
 import { validateCronExpression } from 'cron';
 import { isIP } from 'node:net';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { type DatabaseConfig, readDatabaseUrl, redactUrlPassword } from './database-url.js';
 import { EnvReader } from './env-reader.js';
 
 export type ProviderChoice = 'auto' | 'gemini' | 'local';
@@ -19,7 +20,7 @@ export abstract class AppConfig {
   };
   /** ADMIN_API_KEY; undefined means admin routes answer loopback clients only. */
   declare readonly adminApiKey?: string;
-  declare readonly database: { driver: 'sqlite'; path: string };
+  declare readonly database: DatabaseConfig;
   declare readonly storage: {
     /** Absolute path of IMAGE_STORAGE_DIR. */
     dir: string;
@@ -62,6 +63,11 @@ export abstract class AppConfig {
     /** Cron expressions; null switches a job off. */
     cron: { expiredCache: string | null; orphanCleanup: string | null; backup: string | null };
   };
+  /**
+   * REDIS_URL: where replicas share rate-limit counts, scene locks and Gemini reservations.
+   * Null (the embedded default) keeps all of that in this process's memory.
+   */
+  declare readonly redis: { url: string; keyPrefix: string } | null;
   declare readonly logLevels: LogLevel[];
 }
 
@@ -91,15 +97,7 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
       trustProxy: read.parse('TRUST_PROXY', false, 'true, false, a hop count, or proxy addresses (e.g. loopback, 10.0.0.0/8)', parseTrustProxy),
     },
     adminApiKey: read.optionalString('ADMIN_API_KEY'),
-    database: {
-      driver: 'sqlite',
-      path: read.parse(
-        'DATABASE_URL',
-        resolve(cwd, 'dnd_game.db'),
-        'sqlite:///relative/path.db or sqlite:////absolute/path.db',
-        (raw) => parseDatabaseUrl(raw, cwd, read),
-      ),
-    },
+    database: readDatabaseUrl(read, cwd),
     storage: {
       dir: resolve(cwd, read.string('IMAGE_STORAGE_DIR', 'images')),
       maxImageBytes: Math.round(read.number('MAX_IMAGE_SIZE_MB', 5, { min: 0.01 }) * 1024 * 1024),
@@ -148,6 +146,7 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
         backup: readCron(env, read, 'BACKUP_CRON', '0 2 * * *'),
       },
     },
+    redis: readRedis(read),
     logLevels: logLevelsFrom(read.oneOf('LOG_LEVEL', [...LOG_LEVELS, 'info'] as const, 'log')),
   };
 
@@ -155,19 +154,25 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
   return config;
 }
 
-/**
- * The original service used SQLAlchemy URLs: three slashes then a relative path, four
- * for an absolute one. PostgreSQL is recognised so its users get a clear answer.
- */
-function parseDatabaseUrl(raw: string, cwd: string, read: EnvReader): string | undefined {
-  if (/^postgres(ql)?:\/\//i.test(raw)) {
-    read.fail('DATABASE_URL: PostgreSQL is not supported yet; use sqlite:///./dnd_game.db for now');
-    return resolve(cwd, 'dnd_game.db');
+function readRedis(read: EnvReader): AppConfig['redis'] {
+  // Several deployments (or test files) may share one Redis; each keeps to its own keys.
+  const keyPrefix = read.string('REDIS_KEY_PREFIX', 'dnd-images:');
+  const url = read.optionalString('REDIS_URL');
+  if (url === undefined) return null;
+  if (!isRedisUrl(url)) {
+    read.fail(`REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0 (got "${redactUrlPassword(url)}")`);
+    return null;
   }
-  const match = /^sqlite:\/\/\/(.+)$/i.exec(raw);
-  if (!match) return undefined;
-  const path = match[1];
-  return isAbsolute(path) ? path : resolve(cwd, path);
+  return { url, keyPrefix };
+}
+
+function isRedisUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return ['redis:', 'rediss:'].includes(url.protocol) && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function parseThumbnailSize(raw: string): { width: number; height: number } | undefined {

@@ -1,20 +1,37 @@
-import type { DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions, type EntityManager } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
-import type { AppConfig } from '../config/app-config.js';
+import { type DatabaseConfig, type DatabaseDriver, redactUrlPassword } from '../config/database-url.js';
 import { ImageEntity } from '../images/image.entity.js';
+import { JobLease } from '../maintenance/job-lease.entity.js';
 import { SceneCacheCounters, SceneCacheEntry } from '../scenes/scene-cache-entry.entity.js';
 
-export const ENTITIES = [ImageEntity, SceneCacheEntry, SceneCacheCounters];
+export const ENTITIES = [ImageEntity, SceneCacheEntry, SceneCacheCounters, JobLease];
 
-/** One definition of the database connection, shared by the app and ormconfig.ts (the CLI). */
-export function buildDataSourceOptions(database: AppConfig['database']): DataSourceOptions {
+/** How this service's PostgreSQL sessions name themselves (pg_stat_activity); a restore looks for them. */
+export const POSTGRES_APPLICATION_NAME = 'dnd-image-service';
+
+/**
+ * One definition of the database connection, shared by the app and ormconfig.ts (the CLI):
+ * the driver DATABASE_URL chose, with that driver's migrations. The entities are the same.
+ */
+export function buildDataSourceOptions(database: DatabaseConfig): DataSourceOptions {
+  const common = { entities: ENTITIES, migrations: MIGRATIONS[database.driver], migrationsTableName: 'migrations', synchronize: false };
+  if (database.driver === 'postgres') {
+    return {
+      ...common,
+      type: 'postgres',
+      url: database.url,
+      applicationName: POSTGRES_APPLICATION_NAME,
+      // Transactions are short (nothing slow happens inside one), so a few connections per
+      // replica serve many requests; pg's default of 10 leaves room for several replicas.
+      poolSize: 10,
+      connectTimeoutMS: 10_000,
+    };
+  }
   return {
+    ...common,
     type: 'better-sqlite3',
     database: database.path,
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
-    migrationsTableName: 'migrations',
-    synchronize: false,
     enableWAL: true,
     // better-sqlite3's busy timeout: wait for a lock held by another process (a backup, the CLI).
     timeout: 5000,
@@ -23,4 +40,32 @@ export function buildDataSourceOptions(database: AppConfig['database']): DataSou
       db.pragma('synchronous = NORMAL');
     },
   };
+}
+
+/**
+ * The service's DataSource, for the app and the CLI. Entity date columns say `type: Date`,
+ * which TypeORM takes for `datetime` on SQLite (as the migrations create them) but for
+ * `timestamp` without time zone on PostgreSQL, where the migrations create `timestamptz`.
+ * Reads and writes work either way (pg sends and parses instants), but a schema diff
+ * (`migration:generate`) would rebuild every date column; so here they are `timestamptz`.
+ */
+export class ServiceDataSource extends DataSource {
+  protected override async buildMetadatas(): Promise<void> {
+    await super.buildMetadatas();
+    if (this.options.type !== 'postgres') return;
+    for (const column of this.entityMetadatas.flatMap((entity) => entity.columns)) {
+      if (column.type === Date) column.type = 'timestamptz';
+    }
+  }
+}
+
+/** Which database, for the log: the driver and the file or the URL (password masked). */
+export function describeDataSource(options: DataSourceOptions): string {
+  if (options.type === 'postgres') return `PostgreSQL ${redactUrlPassword(options.url ?? '')}`;
+  return `SQLite ${String(options.database)}`;
+}
+
+/** The driver behind a manager's connection, for the few queries that differ between them. */
+export function driverOf(manager: EntityManager): DatabaseDriver {
+  return manager.connection.options.type === 'postgres' ? 'postgres' : 'sqlite';
 }

@@ -8,7 +8,8 @@ import { longestCronGapMs } from './schedule-interval.js';
 /**
  * `backup`: degraded when the newest backup is older than twice what the BACKUP_CRON
  * schedule allows between runs (one missed run is tolerated, two are a problem). With no
- * backup yet, degraded only once the service has run that long.
+ * backup yet, degraded only once the service has run that long. Up, saying why, where this
+ * service cannot take backups (PostgreSQL without pg_dump).
  */
 @Injectable()
 export class BackupHealthIndicator {
@@ -30,6 +31,9 @@ export class BackupHealthIndicator {
       return indicator.degraded({ message: `BACKUP_DIR cannot be read: ${error instanceof Error ? error.message : String(error)}` });
     }
     const latestAt = latest?.createdAt.toISOString() ?? null;
+    // PostgreSQL without pg_dump: the database's own backups apply, which is no fault of this service.
+    const unavailable = await this.backups.unavailableReason();
+    if (unavailable) return indicator.up({ scheduled: false, latestAt, message: unavailable });
     if (!cron) return indicator.up({ scheduled: false, latestAt });
 
     const allowedMs = 2 * longestCronGapMs(cron);

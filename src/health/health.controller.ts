@@ -10,6 +10,7 @@ import {
 } from '@nestjs/terminus';
 import { AppConfig } from '../config/app-config.js';
 import { ImagesService } from '../images/images.service.js';
+import { RedisHealthIndicator } from '../redis/redis.health.js';
 import { BackupHealthIndicator } from './backup.health.js';
 
 /** Disk usage above this share of the volume marks the service down: writes would start failing. */
@@ -26,17 +27,21 @@ export class HealthController {
     private readonly images: ImagesService,
     private readonly config: AppConfig,
     private readonly backup: BackupHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
   ) {}
 
   @Get()
   @HealthCheck()
-  @ApiOperation({ summary: 'Database, disk, image store and backup status; 503 when a check is down, "degraded" when backups are late' })
+  @ApiOperation({
+    summary: 'Database, disk, image store, backup and (with REDIS_URL) Redis status; 503 when a check is down, "degraded" when backups are late',
+  })
   check(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.database.pingCheck('database'),
       () => this.disk.checkStorage('disk', { path: this.config.storage.dir, thresholdPercent: DISK_THRESHOLD_PERCENT }),
       () => this.imageCount(),
       () => this.backup.check(),
+      ...(this.redis.enabled ? [() => this.redis.check()] : []),
     ]);
   }
 

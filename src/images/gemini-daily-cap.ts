@@ -2,21 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { UpstreamUnavailableError } from '../common/errors.js';
 import { AppConfig } from '../config/app-config.js';
+import { GeminiReservations } from './gemini-reservations.js';
 import { ImagesRepository } from './images.repository.js';
 
 /**
  * GEMINI_DAILY_IMAGE_LIMIT: a spending cap on Gemini images per UTC day. Counts what the
- * database says was drawn today plus what is being drawn right now, so concurrent requests
- * cannot overshoot it. Other providers are not capped.
+ * database says was drawn today plus what is being drawn right now (on every replica), so
+ * concurrent requests cannot overshoot it. Other providers are not capped.
  */
 @Injectable()
 export class GeminiDailyCap {
-  private inFlight = 0;
-
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly repository: ImagesRepository,
+    private readonly reservations: GeminiReservations,
   ) {}
 
   /** Reserves one image; call the returned function when the attempt is over (either way). */
@@ -24,8 +24,18 @@ export class GeminiDailyCap {
     const limit = this.config.generation.geminiDailyLimit;
     if (source !== 'gemini' || limit === undefined) return () => undefined;
     const now = this.clock.now();
-    const used = (await this.countToday(now)) + this.inFlight;
+    // Reserve first, count the database second: a generation that finishes in between is then
+    // seen in one place or the other (its row lands before its reservation goes), never in neither.
+    const reservation = await this.reservations.reserve();
+    let used: number;
+    try {
+      used = (await this.countToday(now)) + reservation.othersInFlight;
+    } catch (error) {
+      reservation.release();
+      throw error;
+    }
     if (used >= limit) {
+      reservation.release();
       const resetsAt = startOfNextUtcDay(now);
       const seconds = Math.ceil((resetsAt.getTime() - now.getTime()) / 1000);
       throw new UpstreamUnavailableError(
@@ -33,12 +43,7 @@ export class GeminiDailyCap {
         seconds,
       );
     }
-    this.inFlight++;
-    let released = false;
-    return () => {
-      if (!released) this.inFlight--;
-      released = true;
-    };
+    return reservation.release;
   }
 
   /** Gemini images created since 00:00 UTC, deleted ones included: they were paid for. */

@@ -3,13 +3,15 @@ import type { AspectRatio, ImageSource } from '../generation/image-provider.js';
 
 /** A stored picture: one full WebP and one thumbnail on disk, addressed by `id`. */
 @Entity('images')
-@Index('idx_images_created_at', ['createdAt', 'id'])
-@Index('idx_images_item', ['itemId', 'createdAt'])
-@Index('idx_images_item_type', ['itemType', 'createdAt'])
-@Index('idx_images_featured', ['featured', 'createdAt'])
+// Search's order and filters over live images only (migration IndexLiveImages explains).
+@Index('idx_images_live_created_at', ['createdAt', 'id'], { where: '"deleted_at" IS NULL' })
+@Index('idx_images_live_item', ['itemId', 'createdAt', 'id'], { where: '"deleted_at" IS NULL' })
+@Index('idx_images_live_item_type', ['itemType', 'createdAt', 'id'], { where: '"deleted_at" IS NULL' })
+@Index('idx_images_live_featured', ['featured', 'createdAt', 'id'], { where: '"deleted_at" IS NULL' })
+@Index('idx_images_live_source', ['source', 'createdAt', 'id'], { where: '"deleted_at" IS NULL' })
 @Index('idx_images_source', ['source', 'createdAt'])
 @Index('idx_images_content_hash', ['contentHash'])
-@Index('idx_images_deleted_at', ['deletedAt'])
+@Index('idx_images_deleted_at', ['deletedAt'], { where: '"deleted_at" IS NOT NULL' })
 @Index('idx_images_source_hash', ['sourceHash'])
 export class ImageEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
@@ -65,10 +67,14 @@ export class ImageEntity {
   @Column({ name: 'source_hash', type: 'varchar', length: 64, nullable: true })
   sourceHash!: string | null;
 
-  @Column({ name: 'created_at', type: 'datetime' })
+  /**
+   * `type: Date` (here and on every date column) leaves the column type to the driver: SQLite
+   * stores UTC text in a `datetime` column, PostgreSQL a `timestamptz` (see the migrations).
+   */
+  @Column({ name: 'created_at', type: Date })
   createdAt!: Date;
 
   /** Set by a soft delete; the files stay until orphan cleanup purges them. */
-  @DeleteDateColumn({ name: 'deleted_at', type: 'datetime', nullable: true })
+  @DeleteDateColumn({ name: 'deleted_at', type: Date, nullable: true })
   deletedAt!: Date | null;
 }

@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { GenerationModule } from '../generation/generation.module.js';
+import { longestGenerationMs } from '../generation/longest-generation.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { Clock } from '../common/clock.js';
+import { type OptionalRedis, REDIS } from '../redis/redis.module.js';
 import { AppConfig } from '../config/app-config.js';
 import { ImageEntity } from './image.entity.js';
 import { GeminiDailyCap } from './gemini-daily-cap.js';
+import { GeminiReservations, InProcessReservations, RedisReservations } from './gemini-reservations.js';
 import { ImageFileCache } from './image-file-cache.js';
 import { ImageFilesFastPath } from './image-files.fast-path.js';
 import { ImagesController } from './images.controller.js';
@@ -31,6 +34,13 @@ const FILE_CACHE_TTL_MS = 60_000;
     },
     ImageFilesFastPath,
     GeminiDailyCap,
+    {
+      provide: GeminiReservations,
+      inject: [AppConfig, REDIS],
+      // A reservation outlives its generation's every attempt, then lapses (a crashed replica's).
+      useFactory: (config: AppConfig, redis: OptionalRedis) =>
+        redis ? new RedisReservations(redis, longestGenerationMs(config)) : new InProcessReservations(),
+    },
   ],
   exports: [ImagesService, ImagesRepository],
 })

@@ -7,6 +7,7 @@ import type { FileStore } from '../storage/file-store.js';
 import type { ImageProcessor, ProcessedImage } from '../storage/image-processor.js';
 import { StoragePaths } from '../storage/storage-paths.js';
 import { ImageEntity } from './image.entity.js';
+import { NoOtherReplicas } from '../redis/replica-events.js';
 import type { GeminiDailyCap } from './gemini-daily-cap.js';
 import { ImageFileCache } from './image-file-cache.js';
 import type { ImagesRepository, ImagesWriter } from './images.repository.js';
@@ -99,7 +100,7 @@ function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; i
 
   const fileCache = new ImageFileCache({ maxBytes: 1_000_000, ttlMs: 60_000, now: () => 0 });
   const dailyCap = strict<GeminiDailyCap>('dailyCap', { reserve: async () => () => undefined });
-  const service = new ImagesService(config, new FixedClock(), repository, generation, processor, files, paths, fileCache, dailyCap);
+  const service = new ImagesService(config, new FixedClock(), repository, generation, processor, files, paths, fileCache, dailyCap, new NoOtherReplicas());
   return { service, fileCache, written, removed, inserted, softDeleted, providerCalls };
 }
 

@@ -1,9 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock.js';
 import { ConflictError, InvalidImageError, NotFoundError, UpstreamBadResponseError } from '../common/errors.js';
 import { AppConfig } from '../config/app-config.js';
 import { GenerationService } from '../generation/generation.service.js';
+import { ReplicaEvents } from '../redis/replica-events.js';
 import { type AspectRatio, DEFAULT_ASPECT_RATIO, type ImageSource } from '../generation/image-provider.js';
 import { FileStore } from '../storage/file-store.js';
 import { ImageProcessor } from '../storage/image-processor.js';
@@ -53,7 +54,7 @@ export interface ImagePage {
 
 /** The images pipeline and rules: generation, storage, the per-item limit, lookup. */
 @Injectable()
-export class ImagesService {
+export class ImagesService implements OnModuleInit {
   private readonly logger = new Logger(ImagesService.name);
   private readonly changeListeners: Array<(ids: string[]) => void> = [];
 
@@ -67,7 +68,13 @@ export class ImagesService {
     private readonly paths: StoragePaths,
     private readonly fileCache: ImageFileCache,
     private readonly dailyCap: GeminiDailyCap,
+    private readonly replicas: ReplicaEvents,
   ) {}
+
+  onModuleInit(): void {
+    // Another replica removed images: its files and scenes must not be served from memory here.
+    this.replicas.on('images-changed', ({ ids, removed }) => (removed ? this.forgetLocally(ids) : this.announceChanged(ids)));
+  }
 
   async generate(command: GenerateImageCommand): Promise<ImageEntity> {
     const aspectRatio = command.aspectRatio ?? DEFAULT_ASPECT_RATIO;
@@ -199,6 +206,7 @@ export class ImagesService {
     const image = await this.repository.setFeatured(id, featured);
     if (!image) throw new NotFoundError(`Image ${id} was not found`);
     this.announceChanged([id]);
+    this.replicas.publish('images-changed', { ids: [id], removed: false });
     return image;
   }
 
@@ -253,6 +261,11 @@ export class ImagesService {
 
   private forgetRemoved(ids: string[]): void {
     if (ids.length === 0) return;
+    this.forgetLocally(ids);
+    this.replicas.publish('images-changed', { ids, removed: true });
+  }
+
+  private forgetLocally(ids: string[]): void {
     this.fileCache.evict(ids);
     this.announceChanged(ids);
   }

@@ -1,20 +1,25 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import { METRICS } from '../common/metrics/metric-names.js';
 import { ImagesModule } from '../images/images.module.js';
 import { ScenesModule } from '../scenes/scenes.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { BackupModule } from './backup/backup.module.js';
+import { JobLease } from './job-lease.entity.js';
+import { JobLeasesRepository } from './job-leases.repository.js';
+import { JobsController } from './jobs.controller.js';
 import { MaintenanceJobs } from './maintenance-jobs.js';
 import { MaintenanceController } from './maintenance.controller.js';
 import { MaintenanceService } from './maintenance.service.js';
 
 @Module({
-  imports: [ImagesModule, ScenesModule, StorageModule, BackupModule],
-  controllers: [MaintenanceController],
+  imports: [TypeOrmModule.forFeature([JobLease]), ImagesModule, ScenesModule, StorageModule, BackupModule],
+  controllers: [MaintenanceController, JobsController],
   providers: [
     MaintenanceService,
     MaintenanceJobs,
+    JobLeasesRepository,
     makeCounterProvider({ name: METRICS.jobRuns, help: 'Scheduled job runs by job and outcome', labelNames: ['job', 'outcome'] }),
     makeHistogramProvider({
       name: METRICS.jobDuration,

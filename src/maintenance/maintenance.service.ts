@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
+import type { DatabaseDriver } from '../config/database-url.js';
+import { DatabaseSize } from '../database/database-size.js';
 import { ImagesRepository } from '../images/images.repository.js';
 import { BackupService } from './backup/backup.service.js';
 import { ImagesService } from '../images/images.service.js';
@@ -29,7 +31,7 @@ export interface MaintenanceStats {
   images: { total: number; active: number; deleted: number; featured: number };
   cache: SceneCacheStats;
   storage: { files: number; fullBytes: number; thumbnailBytes: number };
-  database: { driver: string; sizeBytes: number };
+  database: { driver: DatabaseDriver; sizeBytes: number };
   backups: { count: number; latestAt: Date | null; latestBytes: number | null };
   uptimeSeconds: number;
 }
@@ -50,6 +52,7 @@ export class MaintenanceService {
     private readonly files: FileStore,
     private readonly paths: StoragePaths,
     private readonly backups: BackupService,
+    private readonly databaseSize: DatabaseSize,
   ) {}
 
   /** Removes expired scene entries and the images only they used (featured ones are kept). */
@@ -88,7 +91,7 @@ export class MaintenanceService {
       this.imagesRepository.counts(),
       this.scenes.stats(),
       this.imagesRepository.storageTotals(),
-      this.databaseSize(),
+      this.databaseSize.bytes(),
       this.backups.list(),
     ]);
     const [latest] = backups;
@@ -100,12 +103,6 @@ export class MaintenanceService {
       backups: { count: backups.length, latestAt: latest?.createdAt ?? null, latestBytes: latest?.sizeBytes ?? null },
       uptimeSeconds: Math.round(process.uptime()),
     };
-  }
-
-  /** The database file and its write-ahead log, which holds recent commits until a checkpoint. */
-  private async databaseSize(): Promise<number> {
-    const sizes = await Promise.all(['', '-wal'].map((suffix) => this.files.sizeOf(`${this.config.database.path}${suffix}`)));
-    return sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0);
   }
 
   private isOrphan(file: StoredFile, knownIds: Set<string>): boolean {

@@ -36,13 +36,13 @@ export class SceneCacheEntry {
   @Column({ name: 'hit_count', type: 'integer', default: 0 })
   hitCount!: number;
 
-  @Column({ name: 'last_hit_at', type: 'datetime', nullable: true })
+  @Column({ name: 'last_hit_at', type: Date, nullable: true })
   lastHitAt!: Date | null;
 
-  @Column({ name: 'created_at', type: 'datetime' })
+  @Column({ name: 'created_at', type: Date })
   createdAt!: Date;
 
-  @Column({ name: 'expires_at', type: 'datetime' })
+  @Column({ name: 'expires_at', type: Date })
   expiresAt!: Date;
 }
 

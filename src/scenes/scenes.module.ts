@@ -1,7 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config.js';
 import { GenerationModule } from '../generation/generation.module.js';
+import { longestGenerationMs } from '../generation/longest-generation.js';
 import { ImagesModule } from '../images/images.module.js';
+import { type OptionalRedis, REDIS } from '../redis/redis.module.js';
+import { InProcessFlights, RedisFlights, ReplicaFlights } from './replica-flights.js';
 import { SceneCacheCounters, SceneCacheEntry } from './scene-cache-entry.entity.js';
 import { ScenesController } from './scenes.controller.js';
 import { ScenesRepository } from './scenes.repository.js';
@@ -10,7 +14,20 @@ import { ScenesService } from './scenes.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([SceneCacheEntry, SceneCacheCounters]), ImagesModule, GenerationModule],
   controllers: [ScenesController],
-  providers: [ScenesRepository, ScenesService],
+  providers: [
+    ScenesRepository,
+    ScenesService,
+    {
+      provide: ReplicaFlights,
+      inject: [AppConfig, REDIS],
+      useFactory: (config: AppConfig, redis: OptionalRedis) => (redis ? new RedisFlights(redis, sceneFlightSettings(config), 'scene-flight') : new InProcessFlights()),
+    },
+  ],
   exports: [ScenesService],
 })
 export class ScenesModule {}
+
+/** Waiters give up only after the holder's generation could have run out of retries. */
+function sceneFlightSettings(config: AppConfig) {
+  return { lockTtlMs: 30_000, pollMs: 100, maxWaitMs: longestGenerationMs(config) };
+}

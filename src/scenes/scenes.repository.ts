@@ -15,7 +15,7 @@ export interface SceneCacheTotals {
   newestEntryAt: Date | null;
 }
 
-/** Thin adapter around the scene cache tables. Every write runs under the WriteLock. */
+/** Thin adapter around the scene cache tables. Every write runs under the in-process WriteLock. */
 @Injectable()
 export class ScenesRepository {
   constructor(
@@ -28,13 +28,18 @@ export class ScenesRepository {
     return this.entries.findOne({ where: { cacheKey, expiresAt: MoreThan(now) }, relations: { image: true } });
   }
 
-  /** Adds buffered hits to their entries, and hits and misses to the cache's counters, in one transaction. */
-  recordCounts(counts: PendingCounts): Promise<void> {
+  /**
+   * Adds buffered hits to their entries, and hits and misses to the cache's counters, in one
+   * transaction, unless `stillValid()` says no when the write's turn comes (a clear ran first).
+   */
+  recordCounts(counts: PendingCounts, stillValid: () => boolean): Promise<void> {
     let totalHits = 0;
     for (const { hits } of counts.hits.values()) totalHits += hits;
-    return this.writeLock.run(() =>
-      this.entries.manager.transaction(async (manager) => {
-        for (const [cacheKey, { hits, lastHitAt }] of counts.hits) {
+    return this.writeLock.run(async () => {
+      if (!stillValid()) return;
+      await this.entries.manager.transaction(async (manager) => {
+        // In key order: replicas flushing overlapping keys then lock rows in the same order (no deadlock).
+        for (const [cacheKey, { hits, lastHitAt }] of [...counts.hits].sort(([a], [b]) => (a < b ? -1 : 1))) {
           await manager
             .createQueryBuilder()
             .update(SceneCacheEntry)
@@ -44,8 +49,8 @@ export class ScenesRepository {
         }
         await manager.increment(SceneCacheCounters, { id: 1 }, 'hits', totalHits);
         await manager.increment(SceneCacheCounters, { id: 1 }, 'misses', counts.misses);
-      }),
-    );
+      });
+    });
   }
 
   /** Stores (or replaces) the entry for its key; a generated one also counts a miss on the cache. */
@@ -77,15 +82,20 @@ export class ScenesRepository {
     return imageIds.filter((id) => !usedIds.has(id));
   }
 
-  /** Removes every entry and resets the counters; the images stay in the gallery. */
-  clear(): Promise<number> {
-    return this.writeLock.run(() =>
-      this.entries.manager.transaction(async (manager) => {
+  /**
+   * Removes every entry and resets the counters; the images stay in the gallery. `onCleared`
+   * runs right after the commit, before any write queued behind the clear.
+   */
+  clear(onCleared: () => void): Promise<number> {
+    return this.writeLock.run(async () => {
+      const cleared = await this.entries.manager.transaction(async (manager) => {
         const { affected } = await manager.createQueryBuilder().delete().from(SceneCacheEntry).execute();
         await manager.update(SceneCacheCounters, { id: 1 }, { hits: 0, misses: 0 });
         return affected ?? 0;
-      }),
-    );
+      });
+      onCleared();
+      return cleared;
+    });
   }
 
   async totals(now: Date): Promise<SceneCacheTotals> {
@@ -98,9 +108,10 @@ export class ScenesRepository {
       .addSelect('MIN(entry.createdAt)', 'oldestEntryAt')
       .addSelect('MAX(entry.createdAt)', 'newestEntryAt')
       .setParameter('now', now)
-      .getRawOne<Record<string, string | number | null>>();
+      .getRawOne<Record<string, string | number | Date | null>>();
     const counters = await this.entries.manager.findOneByOrFail(SceneCacheCounters, { id: 1 });
-    const date = (value: unknown) => (value ? new Date(`${String(value).replace(' ', 'T')}Z`) : null);
+    // Raw MIN/MAX: SQLite answers with the column's UTC text ("2026-01-01 00:00:00.000"), PostgreSQL with a Date.
+    const date = (value: unknown) => (value instanceof Date ? value : value ? new Date(`${String(value).replace(' ', 'T')}Z`) : null);
     return {
       entries: Number(row?.entries ?? 0),
       activeEntries: Number(row?.activeEntries ?? 0),

@@ -12,6 +12,8 @@ import { HotScenes, type HotScene } from './hot-scenes.js';
 import { SceneCacheEntry } from './scene-cache-entry.entity.js';
 import { SceneHitBuffer } from './scene-hit-buffer.js';
 import { normalizeSceneText, sceneCacheKey } from './scene-key.js';
+import { ReplicaEvents } from '../redis/replica-events.js';
+import { type FlightOutcome, ReplicaFlights } from './replica-flights.js';
 import { ScenesRepository, type SceneCacheTotals } from './scenes.repository.js';
 import { SingleFlight } from './single-flight.js';
 
@@ -50,7 +52,7 @@ const HOT_SCENE_LIMIT = 1000;
 @Injectable()
 export class ScenesService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ScenesService.name);
-  private readonly generations = new SingleFlight<SceneResult>();
+  private readonly generations = new SingleFlight<FlightOutcome<SceneResult>>();
   private readonly hot = new HotScenes(HOT_SCENE_LIMIT);
   private readonly hits = new SceneHitBuffer();
   private flushTimer?: NodeJS.Timeout;
@@ -68,6 +70,8 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     private readonly repository: ScenesRepository,
     private readonly images: ImagesService,
     private readonly generation: GenerationService,
+    private readonly replicas: ReplicaFlights,
+    private readonly replicaEvents: ReplicaEvents,
     @InjectMetric(METRICS.sceneCacheRequests) private readonly requests: Counter<'result'>,
     @InjectMetric(METRICS.sceneSingleFlightJoins) private readonly joins: Counter,
   ) {}
@@ -76,6 +80,10 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     this.images.onImagesChanged((ids) => {
       this.hotEpoch++;
       this.hot.forgetImages(ids);
+    });
+    this.replicaEvents.on('scene-cache-cleared', () => {
+      this.forgetEverything();
+      this.hits.take(); // counted before the clear: the counters were reset
     });
     this.flushTimer = setInterval(() => void this.flushHits(), HIT_FLUSH_INTERVAL_MS).unref();
   }
@@ -103,9 +111,16 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
       }
     }
 
-    const flight = this.generations.run(cacheKey, () => this.generateEntry(cacheKey, command, style, aspectRatio));
-    const result = await flight.result;
-    if (flight.joined) {
+    // One flight per key in this process, and one across replicas.
+    const flight = this.generations.run(cacheKey, () =>
+      this.replicas.run(cacheKey, {
+        generate: () => this.generateEntry(cacheKey, command, style, aspectRatio),
+        findStored: () => this.storedResult(cacheKey),
+        checkFirst: !command.forceRegenerate,
+      }),
+    );
+    const { result, joined: joinedAnotherReplica } = await flight.result;
+    if (flight.joined || joinedAnotherReplica) {
       this.joins.inc();
       this.hits.addMiss();
     }
@@ -128,11 +143,14 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
   async clear(): Promise<number> {
     this.forgetEverything();
     this.hits.take(); // the counters are reset anyway
-    const cleared = await this.repository.clear();
     // Requests served while the delete was queued read pre-clear entries: forget what they
-    // remembered and counted (no new entry can be saved meanwhile: saves queue behind the delete).
-    this.forgetEverything();
-    this.hits.take();
+    // remembered and counted. This runs inside the write lock, before any write queued behind
+    // the clear (an entry's save, or a flush of hits taken meanwhile, which the epoch voids).
+    const cleared = await this.repository.clear(() => {
+      this.forgetEverything();
+      this.hits.take();
+    });
+    this.replicaEvents.publish('scene-cache-cleared', {});
     return cleared;
   }
 
@@ -162,12 +180,14 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
   async flushHits(): Promise<void> {
     if (this.hits.isEmpty) return;
     const counts = this.hits.take();
+    const epoch = this.cacheEpoch;
     for (const [cacheKey, { hits }] of counts.hits) this.hot.addPersistedHits(cacheKey, hits);
     try {
-      await this.repository.recordCounts(counts);
+      // Counted against entries and counters a clear has since reset: dropped, not written.
+      await this.repository.recordCounts(counts, () => epoch === this.cacheEpoch);
     } catch (error) {
       for (const [cacheKey, { hits }] of counts.hits) this.hot.addPersistedHits(cacheKey, -hits);
-      this.hits.restore(counts);
+      if (epoch === this.cacheEpoch) this.hits.restore(counts);
       this.logger.error(`Could not record scene hits, will retry: ${String(error)}`);
     }
   }
@@ -186,6 +206,13 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     const entry = await this.repository.findFresh(cacheKey, now);
     if (!entry?.image || entry.image.deletedAt) return undefined;
     return this.remember(epoch, { cacheKey, expiresAt: entry.expiresAt, hitCount: entry.hitCount, image: entry.image }, now);
+  }
+
+  /** What another replica's flight stored for the key, answered like the generation it was. */
+  private async storedResult(cacheKey: string): Promise<SceneResult | undefined> {
+    const entry = await this.repository.findFresh(cacheKey, this.clock.now());
+    if (!entry?.image || entry.image.deletedAt) return undefined;
+    return { cached: false, cacheKey, expiresAt: entry.expiresAt, hitCount: entry.hitCount, image: entry.image };
   }
 
   /** Keeps a scene in memory unless a clear or an image change happened since it was read. */

@@ -1,7 +1,7 @@
 /**
  * Runs one piece of work per key at a time: callers that arrive while it runs get the
  * same promise (the same result, or the same error) instead of starting their own.
- * In-process; several replicas need a shared lock on top (scale-out).
+ * In-process; ReplicaFlights does the same across replicas.
  */
 export class SingleFlight<T> {
   private readonly inFlight = new Map<string, Promise<T>>();

@@ -17,9 +17,10 @@ let clock: ManualClock;
 
 beforeAll(async () => {
   // BACKUP_DIR sits under a parent that a test swaps for a regular file (so it cannot be created).
-  t = await createTestApp({ env: (dir) => ({ BACKUP_DIR: join(dir, 'store', 'backups'), BACKUP_RETENTION_DAYS: '30' }) });
+  // SQLite's backups and restore (PostgreSQL's are in test/postgres/backups.pg-spec.ts).
+  t = await createTestApp({ database: 'sqlite', env: (dir) => ({ BACKUP_DIR: join(dir, 'store', 'backups'), BACKUP_RETENTION_DAYS: '30' }) });
   ({ server, clock } = t);
-  dbPath = t.config.database.path;
+  dbPath = join(t.dir, 'test.db');
   backupDir = t.config.backup.dir;
 });
 

@@ -9,7 +9,7 @@ let t: TestApp;
 let gemini: FakeGeminiServer;
 
 beforeAll(async () => {
-  ({ t, gemini } = await createGeminiTestApp());
+  ({ t, gemini } = await createGeminiTestApp({ GEMINI_TIMEOUT_MS: '2000' }));
 });
 beforeEach(() => gemini.reset());
 afterAll(async () => {

@@ -71,6 +71,14 @@ it('filters by itemId, itemType, featured and source, combined with q', async ()
   expect(idsOf(await search({ q: 'shield', itemType: 'character' }))).toEqual([ids.paladin2]);
 });
 
+it('ignores accents and takes words apart at punctuation, on either database', async () => {
+  const bard = (await request(t.server).post(`${API}/generate`).send({ prompt: 'a naïve bard in the Café des Épées', style: 'ink-and-wash' }).expect(201)).body.id;
+  expect(idsOf(await search({ q: 'cafe naive' }))).toEqual([bard]);
+  expect(idsOf(await search({ q: 'ÉPÉE' }))).toEqual([bard]);
+  expect(idsOf(await search({ q: 'wash ink' }))).toEqual([bard]);
+  await request(t.server).delete(`${API}/${bard}`).expect(204);
+});
+
 it.each([
   [{ page: 0 }, 'page must be an integer ≥ 1'],
   [{ page: 'two' }, 'page must be an integer ≥ 1'],

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import request from 'supertest';
 import type { ImageDto } from '../../src/images/dto/image.dto.js';
+import { ImageEntity } from '../../src/images/image.entity.js';
 import { getBytes } from '../support/http.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -96,7 +97,7 @@ describe('POST /images/generate', () => {
 });
 
 describe('concurrent generations', () => {
-  it('all succeed: writes are serialised on the shared SQLite connection', async () => {
+  it('all succeed (on SQLite, writes are serialised on the shared connection)', async () => {
     const responses = await Promise.all(
       Array.from({ length: 12 }, (_, i) => request(t.server).post(`${API}/generate`).send({ prompt: `crowd scene ${i}`, itemType: 'crowd' })),
     );
@@ -213,7 +214,7 @@ describe('file cache and its pre-Express fast path', () => {
   it('notices a delete made elsewhere (another replica) within the cache TTL', async () => {
     const image = await generate({ prompt: 'a wizard on another server' });
     await fileOf(image.urls.full);
-    await t.dataSource.query(`UPDATE images SET deleted_at = datetime('now') WHERE id = ?`, [image.id]);
+    await t.dataSource.getRepository(ImageEntity).update(image.id, { deletedAt: new Date() });
     await fileOf(image.urls.full); // still fresh in this process's cache
     t.clock.advance(60_000);
     await request(t.server).get(image.urls.full).expect(404);

@@ -1,6 +1,8 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import request from 'supertest';
-import { MaintenanceJobs } from '../../src/maintenance/maintenance-jobs.js';
+import { JobLease } from '../../src/maintenance/job-lease.entity.js';
+import { JobLeasesRepository } from '../../src/maintenance/job-leases.repository.js';
+import { LEASE_MIN_HOLD_MS, MaintenanceJobs } from '../../src/maintenance/maintenance-jobs.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 const DAY_MS = 86_400_000;
@@ -43,6 +45,40 @@ it('records a failed run and keeps scheduling', async () => {
   await t.dataSource.query('ALTER TABLE scene_cache_gone RENAME TO scene_cache');
   expect(await jobRuns('expired-cache-cleanup', 'failure')).toBe(1);
   expect(await jobs.run('expired-cache-cleanup')).toBe('success');
+});
+
+describe('once across replicas: the job lease', () => {
+  const leaseOf = async (name: string) => t.app.get(JobLeasesRepository).find(name);
+
+  it('skips a run while another replica holds the lease, and takes it once the lease has lapsed', async () => {
+    // Another replica took the lease a moment ago (its run is going, or ran this tick).
+    const until = new Date(t.clock.now().getTime() + LEASE_MIN_HOLD_MS);
+    await t.dataSource.getRepository(JobLease).save({ name: 'expired-cache-cleanup', holder: 'other-host:42:abc', leasedUntil: until, lastRunAt: t.clock.now() });
+    const skippedBefore = await jobRuns('expired-cache-cleanup', 'skipped');
+    expect(await jobs.run('expired-cache-cleanup')).toBe('skipped');
+    expect(await jobRuns('expired-cache-cleanup', 'skipped')).toBe(skippedBefore + 1);
+    expect(await leaseOf('expired-cache-cleanup')).toMatchObject({ holder: 'other-host:42:abc' });
+
+    t.clock.advance(LEASE_MIN_HOLD_MS);
+    expect(await jobs.run('expired-cache-cleanup')).toBe('success');
+    const lease = await leaseOf('expired-cache-cleanup');
+    expect(lease?.holder).not.toBe('other-host:42:abc');
+    expect(lease?.lastRunAt).toEqual(t.clock.now());
+    // Held for the minimum after its start, so a replica firing the same tick late skips it.
+    expect(lease?.leasedUntil).toEqual(new Date(t.clock.now().getTime() + LEASE_MIN_HOLD_MS));
+  });
+
+  it('lists the jobs and runs one on demand over HTTP (admin)', async () => {
+    const listed = (await request(t.server).get('/api/v1/maintenance/jobs').expect(200)).body as Array<Record<string, unknown>>;
+    expect(listed.map((job) => job.name)).toEqual(['expired-cache-cleanup', 'orphan-cleanup', 'backup']);
+    expect(listed[0]).toMatchObject({ cron: '*/5 * * * *', scheduled: true, runningHere: false, lastRunAt: t.clock.now().toISOString() });
+    expect(listed[1]).toMatchObject({ cron: null, scheduled: false, nextRunAt: null });
+    expect(typeof listed[0].nextRunAt).toBe('string');
+
+    await request(t.server).post('/api/v1/maintenance/jobs/orphan-cleanup/run').expect(200, { job: 'orphan-cleanup', outcome: 'success' });
+    const unknown = await request(t.server).post('/api/v1/maintenance/jobs/reindex/run').expect(400);
+    expect(unknown.body.message).toEqual(['name must be one of expired-cache-cleanup, orphan-cleanup, backup']);
+  });
 });
 
 describe('the backup job and its health', () => {

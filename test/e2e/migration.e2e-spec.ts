@@ -1,6 +1,7 @@
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import request from 'supertest';
+import { ImageEntity } from '../../src/images/image.entity.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
@@ -29,7 +30,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const migrate = (body: unknown, query: Record<string, string> = {}) => request(t.server).post('/api/v1/migrate/from-localstorage').query(query).send(body as object);
-const imageRows = async () => (await t.dataSource.query('SELECT COUNT(*) AS n FROM images'))[0].n as number;
+const imageRows = async () => t.dataSource.getRepository(ImageEntity).count({ withDeleted: true });
 
 function dump() {
   return {

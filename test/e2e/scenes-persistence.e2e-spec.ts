@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import request from 'supertest';
+import { SceneCacheCounters, SceneCacheEntry } from '../../src/scenes/scene-cache-entry.entity.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
@@ -15,13 +14,13 @@ it('writes buffered hit counts to the database when the app shuts down', async (
   for (let i = 0; i < 3; i++) await scene();
   await t.app.close();
 
-  const db = new Database(join(t.dir, 'test.db'), { readonly: true });
+  const database = await t.connectAgain();
   try {
-    const entry = db.prepare('SELECT hit_count FROM scene_cache WHERE cache_key = ?').get(first.body.cacheKey);
-    const counters = db.prepare('SELECT hits, misses FROM scene_cache_counters WHERE id = 1').get();
-    expect(entry).toEqual({ hit_count: 3 });
-    expect(counters).toEqual({ hits: 3, misses: 1 });
+    const entry = await database.getRepository(SceneCacheEntry).findOneByOrFail({ cacheKey: first.body.cacheKey });
+    const counters = await database.getRepository(SceneCacheCounters).findOneByOrFail({ id: 1 });
+    expect(entry.hitCount).toBe(3);
+    expect(counters).toMatchObject({ hits: 3, misses: 1 });
   } finally {
-    db.close();
+    await database.destroy();
   }
 });

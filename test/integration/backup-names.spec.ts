@@ -19,17 +19,20 @@ describe('backup names: generator, pattern and parser together', () => {
   it('gives the original name format, in UTC', () => {
     expect(backupFileName(new Date('2026-03-04T05:06:07.890Z'))).toBe('dnd_game_20260304_050607.db.gz');
     expect(backupFileName(new Date('2026-03-04T05:06:07Z'), 2)).toBe('dnd_game_20260304_050607_2.db.gz');
+    expect(backupFileName(new Date('2026-03-04T05:06:07Z'), 0, 'pgdump')).toBe('dnd_game_20260304_050607.pgdump');
   });
 
-  it.each(dates)('round-trips %s (to the second), with and without a sequence', (date) => {
+  it.each(dates)('round-trips %s (to the second), with and without a sequence, in both formats', (date) => {
     const whole = new Date(Math.floor(date.getTime() / 1000) * 1000);
-    for (const sequence of [0, 1, 42, 999]) {
-      const name = backupFileName(date, sequence);
-      expect(name).toMatch(BACKUP_NAME_PATTERN);
-      expect(parseBackupName(name)).toEqual({ createdAt: whole, sequence });
-      expect(name).not.toMatch(BACKUP_TEMP_PATTERN);
+    for (const format of ['db.gz', 'pgdump'] as const) {
+      for (const sequence of [0, 1, 42, 999]) {
+        const name = backupFileName(date, sequence, format);
+        expect(name).toMatch(BACKUP_NAME_PATTERN);
+        expect(parseBackupName(name)).toEqual({ createdAt: whole, sequence, format });
+        expect(name).not.toMatch(BACKUP_TEMP_PATTERN);
+      }
     }
-    for (const kind of ['db', 'db.gz'] as const) {
+    for (const kind of ['db', 'db.gz', 'pgdump'] as const) {
       const temp = backupTempName(date, kind, '0123abcd');
       expect(temp).toMatch(BACKUP_TEMP_PATTERN);
       expect(parseBackupTempName(temp)).toEqual(whole);
@@ -45,6 +48,9 @@ describe('backup names: generator, pattern and parser together', () => {
 
   it.each([
     'dnd_game_20260101_020000.db', // not gzipped
+    'dnd_game_20260101_020000.pgdump.gz',
+    'dnd_game_20260101_020000.dump',
+    'dnd_game_20260101_020000.1234abcd.pgdump.tmp',
     'dnd_game_20260101_020000.db.gz.tmp',
     'dnd_game_20260101_020000.db.gz.bak',
     'dnd_game_20260101_020000.1234abcd.db.gz.tmp',

@@ -13,6 +13,7 @@ import { BackupService } from '../../src/maintenance/backup/backup.service.js';
 import { runRestoreCli } from '../../src/maintenance/backup/backup-cli.js';
 import { restoreDatabase, RestoreRefusedError } from '../../src/maintenance/backup/restore.js';
 import { serverPidPath } from '../../src/maintenance/backup/server-pid-file.js';
+import { SqliteBackupEngine } from '../../src/maintenance/backup/sqlite-backup.engine.js';
 import { SqliteFiles } from '../../src/maintenance/backup/sqlite-files.js';
 
 class FixedClock extends Clock {
@@ -75,7 +76,7 @@ describe('restoreDatabase', () => {
   it('round-trips: backup, change the data, restore, the data is back (with a restore point of the replaced one)', async () => {
     const sqlite = new SqliteFiles();
     let db = sqlite.open(dbPath);
-    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, clock, () => db).backup();
+    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, clock, new SqliteBackupEngine(() => db)).backup();
     db.prepare('INSERT INTO probe (name) VALUES (?)').run('added after the backup');
     db.prepare('DELETE FROM probe WHERE name = ?').run('current');
     db.close();
@@ -101,7 +102,7 @@ describe('restoreDatabase', () => {
   it('restores over a damaged database with restorePoint: false, keeping the damaged files aside', async () => {
     const sqlite = new SqliteFiles();
     const db = sqlite.open(dbPath);
-    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, clock, () => db).backup();
+    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, clock, new SqliteBackupEngine(() => db)).backup();
     db.close();
     const damaged = await readFile(dbPath);
     damaged.fill(0x5a, 4096, 8192); // scribble over a page
@@ -188,7 +189,7 @@ describe('restoreDatabase', () => {
         async () => {
           // A valid backup, but this (live) process holds the pid file, as a running server does.
           const db = new SqliteFiles().open(dbPath);
-          const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, clock, () => db).backup();
+          const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, clock, new SqliteBackupEngine(() => db)).backup();
           db.close();
           await writeFile(serverPidPath(dbPath), `${process.pid}\n`);
           return backup.file;
@@ -218,7 +219,7 @@ describe('npm run restore (runRestoreCli)', () => {
 
   it('prints the restore point and what it restored', async () => {
     const db = new SqliteFiles().open(dbPath);
-    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, clock, () => db).backup();
+    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, clock, new SqliteBackupEngine(() => db)).backup();
     db.close();
     const { lines, output } = capture();
     expect(await runRestoreCli([backup.path], env(), output)).toBe(0);

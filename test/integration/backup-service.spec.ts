@@ -13,6 +13,7 @@ import { WriteLock } from '../../src/database/write-lock.js';
 import { BACKUP_NAME_PATTERN } from '../../src/maintenance/backup/backup-names.js';
 import type { BackupMetrics, BackupOutcome } from '../../src/maintenance/backup/backup.metrics.js';
 import { BackupService } from '../../src/maintenance/backup/backup.service.js';
+import { SqliteBackupEngine } from '../../src/maintenance/backup/sqlite-backup.engine.js';
 import type { SqliteHandle } from '../../src/maintenance/backup/sqlite-files.js';
 
 class FixedClock extends Clock {
@@ -34,6 +35,8 @@ class RecordingMetrics implements BackupMetrics {
 let dir: string;
 let dataSource: DataSource;
 const handle = () => (dataSource.driver as BetterSqlite3Driver).databaseConnection as SqliteHandle;
+/** Backups through the live connection, as the server takes them. */
+const engine = new SqliteBackupEngine(handle);
 
 beforeAll(async () => {
   Logger.overrideLogger(false);
@@ -65,7 +68,7 @@ async function openBackup(path: string): Promise<Database.Database> {
 describe('BackupService', () => {
   it('backs up consistently while writes go on, keeping every row committed before it started', async () => {
     const backupDir = join(dir, 'concurrent');
-    const service = new BackupService({ dir: backupDir, retentionDays: 30 }, new FixedClock(new Date('2026-01-01T00:00:00Z')), handle);
+    const service = new BackupService({ dir: backupDir, retentionDays: 30 }, new FixedClock(new Date('2026-01-01T00:00:00Z')), engine);
     const lock = new WriteLock();
     let stop = false;
     let commits = 0;
@@ -114,7 +117,7 @@ describe('BackupService', () => {
 
   it('runs backups one at a time and names two in the same second apart', async () => {
     const backupDir = join(dir, 'serial');
-    const service = new BackupService({ dir: backupDir, retentionDays: 30 }, new FixedClock(new Date('2026-05-06T07:08:09Z')), handle);
+    const service = new BackupService({ dir: backupDir, retentionDays: 30 }, new FixedClock(new Date('2026-05-06T07:08:09Z')), engine);
     const [first, second, third] = await Promise.all([service.backup(), service.backup(), service.backup()]);
     expect([first.file, second.file, third.file]).toEqual([
       'dnd_game_20260506_070809.db.gz',
@@ -153,7 +156,7 @@ describe('BackupService', () => {
     for (const name of [...expired, ...kept, ...foreign]) await writeFile(join(backupDir, name), name);
     await mkdir(join(backupDir, 'dnd_game_20200101_000001.db.gz')); // a directory is never ours
 
-    const service = new BackupService({ dir: backupDir, retentionDays: 30 }, clock, handle);
+    const service = new BackupService({ dir: backupDir, retentionDays: 30 }, clock, engine);
     const backup = await service.backup();
 
     expect(backup.file).toBe('dnd_game_20260101_000000.db.gz');
@@ -169,7 +172,7 @@ describe('BackupService', () => {
 
   it('creates a missing BACKUP_DIR', async () => {
     const backupDir = join(dir, 'missing', 'nested');
-    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, new FixedClock(new Date('2026-01-01T00:00:00Z')), handle).backup();
+    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, new FixedClock(new Date('2026-01-01T00:00:00Z')), engine).backup();
     expect(await readdir(backupDir)).toEqual([backup.file]);
   });
 
@@ -180,7 +183,7 @@ describe('BackupService', () => {
     const parent = join(dir, 'unwritable');
     await mkdir(parent);
     await writeFile(join(parent, 'a-file'), 'not a directory');
-    const throughFile = new BackupService({ dir: join(parent, 'a-file', 'sub'), retentionDays: 30 }, clock, handle, metrics);
+    const throughFile = new BackupService({ dir: join(parent, 'a-file', 'sub'), retentionDays: 30 }, clock, engine, metrics);
     const error = await throughFile.backup().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StorageUnavailableError);
     expect((error as Error).message).toBe('Backup failed: BACKUP_DIR is not a directory, or part of its path is a file (ENOTDIR); nothing was written');
@@ -194,7 +197,7 @@ describe('BackupService', () => {
       await mkdir(readOnly);
       await chmod(readOnly, 0o555);
       try {
-        const service = new BackupService({ dir: readOnly, retentionDays: 30 }, clock, handle, metrics);
+        const service = new BackupService({ dir: readOnly, retentionDays: 30 }, clock, engine, metrics);
         await expect(service.backup()).rejects.toThrow(/BACKUP_DIR is not writable/);
         expect(metrics.runs).toEqual(['failure', 'failure']);
         expect(await readdir(readOnly)).toEqual([]);
@@ -204,7 +207,7 @@ describe('BackupService', () => {
     }
 
     // The next backup to a good directory works: a failure does not wedge the queue.
-    const recovered = new BackupService({ dir: join(parent, 'good'), retentionDays: 30 }, clock, handle, metrics);
+    const recovered = new BackupService({ dir: join(parent, 'good'), retentionDays: 30 }, clock, engine, metrics);
     await expect(recovered.backup()).resolves.toMatchObject({ file: 'dnd_game_20260101_000000.db.gz' });
     expect(metrics.runs.at(-1)).toBe('success');
   });

@@ -11,7 +11,9 @@ export async function createGeminiTestApp(env: Record<string, string> = {}): Pro
       IMAGE_PROVIDER: 'auto',
       GEMINI_API_KEY: TEST_GEMINI_KEY,
       GEMINI_BASE_URL: gemini.baseUrl,
-      GEMINI_TIMEOUT_MS: '2000',
+      // Generous: a loaded CI machine must not turn a prompt answer into a 504. The timeout
+      // test sets its own.
+      GEMINI_TIMEOUT_MS: '10000',
       GEMINI_MAX_RETRIES: '1',
       ...env,
     },

@@ -8,6 +8,10 @@ import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
 import { Clock } from '../../src/common/clock.js';
 import { AppConfig } from '../../src/config/app-config.js';
+import type { DatabaseDriver } from '../../src/config/database-url.js';
+import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
+import { createTestDatabase } from './postgres.js';
+import { dropTestKeys, requireTestRedisUrl, TEST_REDIS_URL, uniqueKeyPrefix } from './redis.js';
 
 /** A clock that only moves when a test moves it. */
 export class ManualClock extends Clock {
@@ -31,10 +35,12 @@ export interface TestApp {
   config: AppConfig;
   clock: ManualClock;
   dataSource: DataSource;
-  /** The per-test-file temp directory holding the SQLite file and images. */
+  /** The per-test-file temp directory holding images, backups and (on SQLite) the database file. */
   dir: string;
   /** Files under IMAGE_STORAGE_DIR, relative to it (e.g. `full/<id>.webp`). */
   storedFiles(): Promise<string[]>;
+  /** A connection of its own to the test's database (say, to look at it after the app closed); destroy it after. */
+  connectAgain(): Promise<DataSource>;
   close(): Promise<void>;
 }
 
@@ -43,16 +49,39 @@ export interface TestAppOptions {
   env?: Record<string, string> | ((dir: string) => Record<string, string>);
   /** Extra overrides before compiling (e.g. a provider). */
   customize?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+  /**
+   * The database: by default the jest project's (jest.config.js), SQLite or, in the
+   * `postgres` project, PostgreSQL. `postgres` needs TEST_DATABASE_URL.
+   */
+  database?: DatabaseDriver;
+  /**
+   * Share rate limits, scene locks and reservations through Redis (TEST_REDIS_URL, under a key
+   * prefix of the test's own). Default: in the `postgres` project when TEST_REDIS_URL is set,
+   * so the e2e suites run there as a scaled-out replica would.
+   */
+  redis?: boolean;
 }
 
+/** Set by the `postgres` jest project (its `globals`); the other project runs on SQLite. */
+const PROJECT_DATABASE: DatabaseDriver = (globalThis as { TEST_DATABASE_DRIVER?: DatabaseDriver }).TEST_DATABASE_DRIVER ?? 'sqlite';
+
 /**
- * The real application, configured like main.ts, on a fresh SQLite file and images folder
- * in its own temp directory. Config comes only from `env` (never the developer's .env).
+ * The real application, configured like main.ts, on a fresh database (an SQLite file in its
+ * own temp directory, or a PostgreSQL database of its own, dropped on close) and images
+ * folder. Config comes only from `env` (never the developer's .env).
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'dnd-images-test-'));
+  const postgres = (options.database ?? PROJECT_DATABASE) === 'postgres' ? await createTestDatabase() : null;
+  const redisKeyPrefix = (options.redis ?? (PROJECT_DATABASE === 'postgres' && TEST_REDIS_URL !== undefined)) ? uniqueKeyPrefix() : null;
+  const removeAll = async () => {
+    await postgres?.drop();
+    if (redisKeyPrefix) await dropTestKeys(redisKeyPrefix);
+    await rm(dir, { recursive: true, force: true });
+  };
   const env = {
-    DATABASE_URL: `sqlite:///${join(dir, 'test.db')}`,
+    DATABASE_URL: postgres?.url ?? `sqlite:///${join(dir, 'test.db')}`,
+    ...(redisKeyPrefix ? { REDIS_URL: requireTestRedisUrl(), REDIS_KEY_PREFIX: redisKeyPrefix } : {}),
     IMAGE_STORAGE_DIR: join(dir, 'images'),
     BACKUP_DIR: join(dir, 'backups'),
     IMAGE_PROVIDER: 'local',
@@ -63,14 +92,22 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...(typeof options.env === 'function' ? options.env(dir) : options.env),
   };
   const clock = new ManualClock();
-  let builder = Test.createTestingModule({ imports: [await AppModule.forRoot({ env })] })
-    .overrideProvider(Clock)
-    .useValue(clock);
-  if (options.customize) builder = options.customize(builder);
-  const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
-  configureApp(app);
-  await app.init();
+  let created: NestExpressApplication | undefined;
+  try {
+    let builder = Test.createTestingModule({ imports: [await AppModule.forRoot({ env })] })
+      .overrideProvider(Clock)
+      .useValue(clock);
+    if (options.customize) builder = options.customize(builder);
+    const moduleRef = await builder.compile();
+    created = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error'] });
+    configureApp(created);
+    await created.init();
+  } catch (error) {
+    await created?.close().catch(() => undefined); // its pools and connections, if it got that far
+    await removeAll();
+    throw error;
+  }
+  const app = created;
 
   const config = app.get(AppConfig);
   return {
@@ -81,9 +118,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     dataSource: app.get(DataSource),
     dir,
     storedFiles: () => listFiles(config.storage.dir),
+    connectAgain: () => new DataSource(buildDataSourceOptions(config.database)).initialize(),
     close: async () => {
       await app.close();
-      await rm(dir, { recursive: true, force: true });
+      await removeAll();
     },
   };
 }

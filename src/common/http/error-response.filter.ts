@@ -7,6 +7,7 @@ import {
   DomainError,
   InvalidImageError,
   NotFoundError,
+  NotSupportedHereError,
   StorageUnavailableError,
   UpstreamBadResponseError,
   UpstreamTimeoutError,
@@ -22,6 +23,7 @@ const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => DomainE
   [UpstreamUnavailableError, HttpStatus.SERVICE_UNAVAILABLE],
   [UpstreamTimeoutError, HttpStatus.GATEWAY_TIMEOUT],
   [StorageUnavailableError, HttpStatus.INSUFFICIENT_STORAGE],
+  [NotSupportedHereError, HttpStatus.NOT_IMPLEMENTED],
 ];
 
 /** When the provider gives no hint, a minute is a polite first wait. */

@@ -1,9 +1,11 @@
 import { Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { seconds, ThrottlerModule, type ThrottlerModuleOptions, ThrottlerStorageService } from '@nestjs/throttler';
 import { AppConfig } from '../../config/app-config.js';
+import { type OptionalRedis, REDIS } from '../../redis/redis.module.js';
 import { RATE_LIMIT_NAMES, RATE_LIMITS } from './rate-limits.js';
+import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 
-function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
+function throttlerOptions(config: AppConfig, redis: OptionalRedis): ThrottlerModuleOptions {
   return {
     throttlers: RATE_LIMIT_NAMES.map((name) => ({
       name,
@@ -13,9 +15,9 @@ function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
       // retry as soon as its oldest counted request is a window old (which Retry-After says).
       blockDuration: 0,
     })),
-    // The one place that decides where counts live: this process's memory for now. Several
-    // instances behind one proxy would each count separately; a shared store (Redis) goes here.
-    storage: new ThrottlerStorageService(),
+    // The one place that decides where counts live: Redis when replicas share one (each would
+    // otherwise count separately, multiplying every limit), else this process's memory.
+    storage: redis ? new RedisThrottlerStorage(redis) : new ThrottlerStorageService(),
   };
 }
 
@@ -25,7 +27,7 @@ function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
  * in whichever feature module uses it.
  */
 @Module({
-  imports: [ThrottlerModule.forRootAsync({ inject: [AppConfig], useFactory: throttlerOptions })],
+  imports: [ThrottlerModule.forRootAsync({ inject: [AppConfig, REDIS], useFactory: throttlerOptions })],
 })
 export class RateLimitModule implements OnModuleInit {
   private readonly logger = new Logger('RateLimit');
@@ -38,7 +40,8 @@ export class RateLimitModule implements OnModuleInit {
       this.logger.warn('Rate limits are OFF (RATE_LIMIT_ENABLED=false): generation routes accept any number of requests');
       return;
     }
-    this.logger.log(`Rate limits per client: ${requestsPerMinute} image and ${scenesPerMinute} scene generations per ${windowSeconds} s`);
+    const where = this.config.redis ? 'counted in Redis across replicas' : 'counted in this process';
+    this.logger.log(`Rate limits per client: ${requestsPerMinute} image and ${scenesPerMinute} scene generations per ${windowSeconds} s (${where})`);
     if (this.config.http.trustProxy === true) {
       // Express then takes the leftmost X-Forwarded-For entry, which the client writes itself.
       this.logger.warn(

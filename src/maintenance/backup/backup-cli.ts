@@ -2,9 +2,13 @@ import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { SystemClock } from '../../common/clock.js';
 import { type AppConfig, ConfigValidationError, parseAppConfig } from '../../config/app-config.js';
-import { BackupService } from './backup.service.js';
+import type { BackupEngine } from './backup-engine.js';
+import { type BackupInfo, BackupService } from './backup.service.js';
+import { PostgresBackupEngine } from './postgres-backup.engine.js';
+import { restorePostgresDatabase } from './postgres-restore.js';
 import { restoreDatabase } from './restore.js';
-import { messageOf, SqliteFiles } from './sqlite-files.js';
+import { SqliteBackupEngine } from './sqlite-backup.engine.js';
+import { messageOf, type SqliteHandle, SqliteFiles } from './sqlite-files.js';
 
 export interface CliOutput {
   out(line: string): void;
@@ -14,34 +18,45 @@ export interface CliOutput {
 const CONSOLE: CliOutput = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
 /**
- * `npm run backup`: one backup with the server's code, whether the server runs or not
- * (SQLite's online backup through a connection of our own). Answers the exit code.
+ * `npm run backup`: one backup with the server's code, whether the server runs or not (SQLite:
+ * an online backup through a connection of our own; PostgreSQL: pg_dump). Answers the exit code.
  */
 export async function runBackupCli(env: NodeJS.ProcessEnv = loadEnv(), output: CliOutput = CONSOLE): Promise<number> {
   quietNestLogger();
   const config = configFrom(env, output);
   if (!config) return 1;
-  const sqlite = new SqliteFiles();
-  if (!existsSync(config.database.path)) {
-    output.err(`Backup failed: there is no database at ${config.database.path} (DATABASE_URL)`);
+  const { database } = config;
+  if (database.driver === 'postgres') return report(() => backupWith(config, new PostgresBackupEngine(database.url)), output);
+  if (!existsSync(database.path)) {
+    output.err(`Backup failed: there is no database at ${database.path} (DATABASE_URL)`);
     return 1;
   }
-  let db;
+  let db: SqliteHandle;
   try {
-    db = sqlite.open(config.database.path);
+    db = new SqliteFiles().open(database.path);
   } catch (error) {
-    output.err(`Backup failed: cannot open ${config.database.path}: ${messageOf(error)}`);
+    output.err(`Backup failed: cannot open ${database.path}: ${messageOf(error)}`);
     return 1;
   }
   try {
-    const backup = await new BackupService(config.backup, new SystemClock(), () => db).backup();
-    output.out(`Backup written: ${backup.path} (${backup.sizeBytes} bytes)`);
+    return await report(() => backupWith(config, new SqliteBackupEngine(() => db)), output);
+  } finally {
+    db.close();
+  }
+}
+
+function backupWith(config: AppConfig, engine: BackupEngine): Promise<BackupInfo> {
+  return new BackupService(config.backup, new SystemClock(), engine).backup();
+}
+
+async function report(backup: () => Promise<BackupInfo>, output: CliOutput): Promise<number> {
+  try {
+    const written = await backup();
+    output.out(`Backup written: ${written.path} (${written.sizeBytes} bytes)`);
     return 0;
   } catch (error) {
     output.err(messageOf(error).startsWith('Backup failed') ? messageOf(error) : `Backup failed: ${messageOf(error)}`);
     return 1;
-  } finally {
-    db.close();
   }
 }
 
@@ -60,14 +75,14 @@ export async function runRestoreCli(args: string[], env: NodeJS.ProcessEnv = loa
   const config = configFrom(env, output);
   if (!config) return 1;
   try {
-    const result = await restoreDatabase(files[0], {
-      databasePath: config.database.path,
-      backup: config.backup,
-      clock: new SystemClock(),
-      restorePoint: !withoutRestorePoint,
-    });
+    const { database } = config;
+    const common = { backup: config.backup, clock: new SystemClock(), restorePoint: !withoutRestorePoint };
+    const result =
+      database.driver === 'postgres'
+        ? await restorePostgresDatabase(files[0], { ...common, url: database.url })
+        : await restoreDatabase(files[0], { ...common, databasePath: database.path });
     if (result.restorePoint) output.out(`Restore point: ${result.restorePoint.path} (${result.restorePoint.sizeBytes} bytes)`);
-    output.out(`Restored ${result.databasePath} from ${result.archive}`);
+    output.out(`Restored ${result.database} from ${result.archive}`);
     return 0;
   } catch (error) {
     output.err(`Restore refused: ${messageOf(error).replace(/\.$/, '')}. The current database was not changed.`);

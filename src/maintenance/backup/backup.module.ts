@@ -5,10 +5,13 @@ import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSq
 import { Clock } from '../../common/clock.js';
 import { METRICS } from '../../common/metrics/metric-names.js';
 import { AppConfig } from '../../config/app-config.js';
+import type { BackupEngine } from './backup-engine.js';
 import { PromBackupMetrics, registerLastSuccessGauge } from './backup.metrics.js';
 import { BackupService } from './backup.service.js';
 import { BackupsController } from './backups.controller.js';
+import { PostgresBackupEngine } from './postgres-backup.engine.js';
 import { ServerPidFile } from './server-pid-file.js';
+import { SqliteBackupEngine } from './sqlite-backup.engine.js';
 import type { SqliteHandle } from './sqlite-files.js';
 
 /** Registers `backup_last_success_timestamp_seconds`, read from BACKUP_DIR at each scrape. */
@@ -19,10 +22,17 @@ class BackupLastSuccessGauge {
   }
 }
 
+/** The database-specific half of the server's backups, by driver. */
+function backupEngine(config: AppConfig, dataSource: DataSource): BackupEngine {
+  if (config.database.driver === 'postgres') return new PostgresBackupEngine(config.database.url);
+  // The live connection TypeORM writes through, so the backup sees every committed write.
+  return new SqliteBackupEngine(() => (dataSource.driver as BetterSqlite3Driver).databaseConnection as SqliteHandle);
+}
+
 /**
  * Backups: `POST /maintenance/backup`, `GET /maintenance/backups`, BackupService (for the
- * scheduled job and stats) and the `<database>.pid` file that keeps restores away from a
- * running server.
+ * scheduled job and stats) and, on SQLite, the `<database>.pid` file that keeps restores away
+ * from a running server.
  */
 @Module({
   controllers: [BackupsController],
@@ -30,7 +40,7 @@ class BackupLastSuccessGauge {
     makeCounterProvider({ name: METRICS.backups, help: 'Backups taken by this process, by outcome', labelNames: ['outcome'] }),
     makeHistogramProvider({
       name: METRICS.backupDuration,
-      help: 'Backup duration (online copy, integrity check, gzip), by outcome',
+      help: 'Backup duration (copy or dump, verification, compression), by outcome',
       labelNames: ['outcome'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     }),
@@ -39,8 +49,7 @@ class BackupLastSuccessGauge {
       provide: BackupService,
       inject: [AppConfig, Clock, DataSource, PromBackupMetrics],
       useFactory: (config: AppConfig, clock: Clock, dataSource: DataSource, metrics: PromBackupMetrics) =>
-        // The live connection TypeORM writes through, so the backup sees every committed write.
-        new BackupService(config.backup, clock, () => (dataSource.driver as BetterSqlite3Driver).databaseConnection as SqliteHandle, metrics),
+        new BackupService(config.backup, clock, backupEngine(config, dataSource), metrics),
     },
     BackupLastSuccessGauge,
     ServerPidFile,

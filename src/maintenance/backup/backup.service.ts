@@ -2,11 +2,12 @@ import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
-import { DomainError, StorageUnavailableError } from '../../common/errors.js';
+import { DomainError, NotSupportedHereError, StorageUnavailableError } from '../../common/errors.js';
 import { BackupFiles } from './backup-files.js';
+import { BackupFailedError, type BackupEngine } from './backup-engine.js';
 import { backupFileName, backupTempName, MAX_BACKUP_SEQUENCE, parseBackupName, parseBackupTempName } from './backup-names.js';
 import { type BackupMetrics, NO_BACKUP_METRICS } from './backup.metrics.js';
-import { messageOf, type SqliteHandle, SqliteFiles } from './sqlite-files.js';
+import { messageOf } from './sqlite-files.js';
 
 export interface BackupSettings {
   /** Absolute path of BACKUP_DIR. */
@@ -23,42 +24,60 @@ export interface BackupInfo {
   createdAt: Date;
 }
 
-/** The backup could not be made for a reason other than storage (e.g. the copy is damaged). → 500 */
-export class BackupFailedError extends DomainError {}
-
 const DAY_MS = 86_400_000;
 /** Our temp files older than this belong to a run that died; younger ones may be in flight. */
 export const STALE_TEMP_MS = 3_600_000;
 
 /**
- * Backups of the SQLite database into BACKUP_DIR: an online backup through the live
- * connection, checked with `PRAGMA integrity_check` on a separate connection, gzipped under
- * a temp name and then given its final name, so BACKUP_DIR only ever holds whole, verified
- * backups. Runs one at a time; after each success, expired backups and stale temp files go.
- * The server and the CLI (`npm run backup`, restore points) share this code.
+ * Backups of the database into BACKUP_DIR. The engine writes a verified archive under a temp
+ * name (SQLite: online backup, integrity check, gzip; PostgreSQL: pg_dump), which then gets
+ * its final name, so BACKUP_DIR only ever holds whole, verified backups. Runs one at a time;
+ * after each success, expired backups and stale temp files go. The server and the CLI
+ * (`npm run backup`, restore points) share this code.
  */
 export class BackupService {
   private readonly logger = new Logger('Backups');
   private tail: Promise<unknown> = Promise.resolve();
+  private unavailabilityLogged = false;
 
   constructor(
     private readonly settings: BackupSettings,
     private readonly clock: Clock,
-    /** The connection to back up through: the app's live one, or the CLI's own. */
-    private readonly database: () => SqliteHandle,
+    private readonly engine: BackupEngine,
     private readonly metrics: BackupMetrics = NO_BACKUP_METRICS,
     private readonly files = new BackupFiles(),
-    private readonly sqlite = new SqliteFiles(),
   ) {}
 
   /**
    * Takes a backup (after any running one finishes) and answers the file written. A restore
-   * point skips retention: it must never delete the archive being restored.
+   * point skips retention: it must never delete the archive being restored. Where no backup
+   * can be taken here (PostgreSQL without pg_dump), NotSupportedHereError says why.
    */
   backup(options: { applyRetention: boolean } = { applyRetention: true }): Promise<BackupInfo> {
-    const result = this.tail.then(() => this.runMeasured(options.applyRetention));
+    const result = this.tail.then(async () => {
+      const unavailable = await this.engine.unavailableReason();
+      if (unavailable) throw new NotSupportedHereError(`Backups are not available here: ${unavailable}`);
+      return this.runMeasured(options.applyRetention);
+    });
     this.tail = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * For the scheduled job: a backup, or, where none can be taken here, a skip that is logged
+   * once per process (not as a failure on every run: the database's own backups apply).
+   */
+  async scheduledBackup(): Promise<BackupInfo | { skipped: string }> {
+    const unavailable = await this.unavailableReason();
+    if (!unavailable) return this.backup();
+    if (!this.unavailabilityLogged) this.logger.warn(`Scheduled backups are skipped: ${unavailable}`);
+    this.unavailabilityLogged = true;
+    return { skipped: unavailable };
+  }
+
+  /** Null when backups can be taken here; otherwise why not (for health). */
+  unavailableReason(): Promise<string | null> {
+    return this.engine.unavailableReason();
   }
 
   /** The backups in BACKUP_DIR (names matching the pattern only), newest first. */
@@ -120,30 +139,28 @@ export class BackupService {
     }
     const at = this.clock.now();
     const token = randomBytes(4).toString('hex');
-    const rawTemp = join(dir, backupTempName(at, 'db', token));
-    const gzipTemp = join(dir, backupTempName(at, 'db.gz', token));
+    const archiveTemp = join(dir, backupTempName(at, this.engine.format, token));
+    const scratch = join(dir, backupTempName(at, 'db', token));
     try {
-      await this.sqlite.snapshot(this.database(), rawTemp);
-      const problem = this.sqlite.inspect(rawTemp, { requireMigrationsTable: false });
-      if (problem) throw new BackupFailedError(`Backup failed: the copy of the database ${problem}; nothing was kept`);
-      await this.files.gzip(rawTemp, gzipTemp);
-      const file = await this.publish(gzipTemp, at);
+      await this.engine.writeArchive(archiveTemp, () => scratch);
+      const file = await this.publish(archiveTemp, at);
       const path = join(dir, file);
       return { file, path, sizeBytes: (await this.files.size(path)) ?? 0, createdAt: parseBackupName(file)!.createdAt };
     } catch (error) {
       throw storageError(error, false) ?? error;
     } finally {
-      await Promise.all([this.files.removeDatabase(rawTemp), this.files.remove(gzipTemp)]).catch((error: unknown) =>
+      // The scratch file may be an SQLite copy, with -wal and -shm companions.
+      await Promise.all([this.files.removeDatabase(scratch), this.files.remove(archiveTemp)]).catch((error: unknown) =>
         this.logger.warn(`Could not remove a backup temp file (clean-up will retry): ${messageOf(error)}`),
       );
     }
   }
 
   /** Gives the finished archive the first free name for its second: `…_HHMMSS`, `…_HHMMSS_1`, … */
-  private async publish(gzipTemp: string, at: Date): Promise<string> {
+  private async publish(archiveTemp: string, at: Date): Promise<string> {
     for (let sequence = 0; sequence <= MAX_BACKUP_SEQUENCE; sequence++) {
-      const name = backupFileName(at, sequence);
-      if (await this.files.linkIfAbsent(gzipTemp, join(this.settings.dir, name))) return name;
+      const name = backupFileName(at, sequence, this.engine.format);
+      if (await this.files.linkIfAbsent(archiveTemp, join(this.settings.dir, name))) return name;
     }
     throw new BackupFailedError(`Backup failed: ${MAX_BACKUP_SEQUENCE + 1} backups already exist for this second`);
   }

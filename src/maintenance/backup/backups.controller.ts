@@ -13,9 +13,12 @@ export class BackupsController {
 
   @Post('backup')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Back up the database now (online, verified, gzipped) into BACKUP_DIR; expired backups are removed after' })
+  @ApiOperation({
+    summary: 'Back up the database now into BACKUP_DIR (SQLite: online copy, verified, gzipped; PostgreSQL: pg_dump, verified); expired backups are removed after',
+  })
   @ApiCreatedResponse({ type: BackupDto })
-  @ApiResponse({ status: 500, description: 'The copy failed its integrity check; nothing was kept', type: ErrorResponseDto })
+  @ApiResponse({ status: 500, description: 'The copy failed its check (or pg_dump failed); nothing was kept', type: ErrorResponseDto })
+  @ApiResponse({ status: 501, description: "PostgreSQL without pg_dump on the PATH: the database's own backups apply", type: ErrorResponseDto })
   @ApiResponse({ status: 507, description: 'BACKUP_DIR is not writable, not a directory, or full; nothing was written', type: ErrorResponseDto })
   async backup(): Promise<BackupDto> {
     return toBackupDto(await this.backups.backup());

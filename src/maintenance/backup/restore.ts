@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import { BackupFiles } from './backup-files.js';
+import { NO_BACKUP_METRICS } from './backup.metrics.js';
 import { type BackupInfo, type BackupSettings, BackupService } from './backup.service.js';
+import { SqliteBackupEngine } from './sqlite-backup.engine.js';
 import { runningServerPid, serverPidPath } from './server-pid-file.js';
 import { messageOf, SQLITE_HEADER, SqliteFiles } from './sqlite-files.js';
 
@@ -31,7 +33,8 @@ export interface RestoreOptions {
 export interface RestoreResult {
   /** The archive restored. */
   archive: string;
-  databasePath: string;
+  /** What was restored into: the SQLite file, or the PostgreSQL URL with its password masked. */
+  database: string;
   /** The backup of the database that was replaced; null when there was none. */
   restorePoint: BackupInfo | null;
 }
@@ -39,7 +42,7 @@ export interface RestoreResult {
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 
 /**
- * Replaces the database with a backup. Checks first (the archive exists, is gzip, holds an
+ * Replaces the SQLite database with a backup. Checks first (the archive exists, is gzip, holds an
  * SQLite database that passes `PRAGMA integrity_check` and has our `migrations` table, and no
  * server holds the database), then takes a restore point of the current database with the
  * backup code, then renames the restored file over the database. Any refusal leaves the
@@ -53,7 +56,10 @@ export async function restoreDatabase(archiveArgument: string, options: RestoreO
   await refuseWhileServerRuns(databasePath);
 
   const head = await files.head(archive, GZIP_MAGIC.length);
-  if (!head.equals(GZIP_MAGIC)) throw new RestoreRefusedError(`${archive} is not a gzip archive`);
+  if (!head.equals(GZIP_MAGIC)) {
+    const hint = archive.endsWith('.pgdump') ? ' (a .pgdump is a PostgreSQL backup, and DATABASE_URL names an SQLite database)' : '';
+    throw new RestoreRefusedError(`${archive} is not a gzip archive${hint}`);
+  }
 
   const temp = join(dirname(databasePath), `.${basename(databasePath)}.restore-${randomBytes(4).toString('hex')}.tmp`);
   try {
@@ -83,14 +89,14 @@ export async function restoreDatabase(archiveArgument: string, options: RestoreO
       await Promise.all([files.remove(`${databasePath}-wal`), files.remove(`${databasePath}-shm`)]);
     }
     await files.rename(temp, databasePath);
-    return { archive, databasePath, restorePoint };
+    return { archive, database: databasePath, restorePoint };
   } finally {
     await files.removeDatabase(temp).catch(() => undefined);
   }
 }
 
 /** A path (absolute, or relative to the working directory) or a bare name in BACKUP_DIR. */
-async function locateArchive(argument: string, options: RestoreOptions, files: BackupFiles): Promise<string> {
+export async function locateArchive(argument: string, options: Pick<RestoreOptions, 'backup' | 'cwd'>, files: BackupFiles): Promise<string> {
   const candidates = [isAbsolute(argument) ? argument : resolve(options.cwd ?? process.cwd(), argument)];
   if (basename(argument) === argument) candidates.push(join(options.backup.dir, argument));
   for (const candidate of candidates) {
@@ -117,7 +123,8 @@ async function takeRestorePoint(options: RestoreOptions, files: BackupFiles, sql
     throw new RestoreRefusedError(`Could not open the current database for a restore point, so nothing was changed (${messageOf(error)})`);
   }
   try {
-    return await new BackupService(options.backup, options.clock, () => db, undefined, files, sqlite).backup({ applyRetention: false });
+    const engine = new SqliteBackupEngine(() => db, files, sqlite);
+    return await new BackupService(options.backup, options.clock, engine, NO_BACKUP_METRICS, files).backup({ applyRetention: false });
   } catch (error) {
     throw new RestoreRefusedError(
       `Could not take a restore point of the current database, so nothing was changed: ${messageOf(error)}. If the current database is damaged, run again with --without-restore-point (its files are then kept beside it as .before-restore-…)`,

@@ -31,28 +31,30 @@ export async function runningServerPid(databasePath: string): Promise<number | n
 }
 
 /**
- * Marks the database as in use by this server from boot to shutdown, so `npm run restore`
- * refuses to swap the file under a running server.
+ * Marks the SQLite database as in use by this server from boot to shutdown, so `npm run
+ * restore` refuses to swap the file under a running server. On PostgreSQL there is no file:
+ * a restore asks the server which sessions of this service are connected instead.
  */
 @Injectable()
 export class ServerPidFile implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Backups');
-  private readonly databasePath: string;
-  private readonly path: string;
+  private readonly databasePath: string | null;
 
   constructor(config: AppConfig) {
-    this.databasePath = config.database.path;
-    this.path = serverPidPath(this.databasePath);
+    this.databasePath = config.database.driver === 'sqlite' ? config.database.path : null;
   }
 
   async onModuleInit(): Promise<void> {
+    if (this.databasePath === null) return;
     const other = await runningServerPid(this.databasePath);
     if (other !== null && other !== process.pid) this.logger.warn(`Another server (pid ${other}) also uses this database`);
-    await writeFile(this.path, `${process.pid}\n`);
+    await writeFile(serverPidPath(this.databasePath), `${process.pid}\n`);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    const owner = await readFile(this.path, 'utf8').catch(() => '');
-    if (owner.trim() === String(process.pid)) await unlink(this.path).catch(() => undefined);
+    if (this.databasePath === null) return;
+    const path = serverPidPath(this.databasePath);
+    const owner = await readFile(path, 'utf8').catch(() => '');
+    if (owner.trim() === String(process.pid)) await unlink(path).catch(() => undefined);
   }
 }

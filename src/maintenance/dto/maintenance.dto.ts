@@ -45,8 +45,8 @@ class StorageStatsDto {
 }
 
 class DatabaseStatsDto {
-  @ApiProperty({ example: 'sqlite' }) driver!: string;
-  @ApiProperty({ description: 'Database file plus its write-ahead log' }) sizeBytes!: number;
+  @ApiProperty({ enum: ['sqlite', 'postgres'], example: 'sqlite' }) driver!: 'sqlite' | 'postgres';
+  @ApiProperty({ description: 'SQLite: the database file plus its write-ahead log; PostgreSQL: pg_database_size' }) sizeBytes!: number;
 }
 
 export class BackupSummaryDto {

@@ -1,0 +1,27 @@
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../common/auth/admin.guard.js';
+import { JobNameParamDto, JobRunDto, JobStatusDto, toJobStatusDto } from './dto/jobs.dto.js';
+import { MaintenanceJobs } from './maintenance-jobs.js';
+
+@ApiTags('maintenance')
+@AdminOnly()
+@Controller('maintenance/jobs')
+export class JobsController {
+  constructor(private readonly jobs: MaintenanceJobs) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The scheduled jobs: schedule, next run here, last run on any replica' })
+  @ApiOkResponse({ type: [JobStatusDto] })
+  async list(): Promise<JobStatusDto[]> {
+    return (await this.jobs.describe()).map(toJobStatusDto);
+  }
+
+  @Post(':name/run')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Run a scheduled job now, as its schedule would (once across replicas)' })
+  @ApiOkResponse({ type: JobRunDto })
+  async run(@Param() { name }: JobNameParamDto): Promise<JobRunDto> {
+    return { job: name, outcome: await this.jobs.run(name) };
+  }
+}

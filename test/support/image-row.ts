@@ -1,0 +1,27 @@
+import { ImageEntity } from '../../src/images/image.entity.js';
+
+/** An images row with no files behind it, for tests that work on the database alone. */
+export function imageRow(id: string, fields: Partial<ImageEntity> = {}): ImageEntity {
+  return Object.assign(new ImageEntity(), {
+    id,
+    prompt: 'a clockwork owl',
+    style: null,
+    itemId: null,
+    itemType: null,
+    featured: false,
+    source: 'local',
+    model: null,
+    aspectRatio: '1:1',
+    width: 1,
+    height: 1,
+    sizeBytes: 1,
+    thumbnailWidth: 1,
+    thumbnailHeight: 1,
+    thumbnailSizeBytes: 1,
+    contentHash: '0'.repeat(64),
+    sourceHash: null,
+    createdAt: new Date('2026-01-01T00:00:00Z'),
+    deletedAt: null,
+    ...fields,
+  } satisfies ImageEntity);
+}

@@ -1,0 +1,64 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The built service, as `npm start` runs it (`npm test` builds it first, in pretest). */
+export const BUILT_MAIN = join(PROJECT_ROOT, 'dist/src/main.js');
+
+export interface ReplicaProcess {
+  url: string;
+  /** Everything the process printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the built service as its own process on a free port, with exactly `env` (plus PATH),
+ * and resolves once /health answers 200. The working directory is `cwd`, so no developer
+ * .env is read.
+ */
+export async function startReplica(env: Record<string, string>, cwd: string, timeoutMs = 30_000): Promise<ReplicaProcess> {
+  if (!existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run \`npm run build\` (npm test's pretest does)`);
+  const port = await freePort();
+  const child = spawn(process.execPath, [BUILT_MAIN], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'log', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const replica: ReplicaProcess = { url: `http://127.0.0.1:${port}`, output: () => output, stop: () => stop(child) };
+
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`replica exited with ${child.exitCode}:\n${output}`);
+    const healthy = await fetch(`${replica.url}/health`).then((response) => response.status === 200, () => false);
+    if (healthy) return replica;
+    await sleep(100);
+  }
+  await replica.stop();
+  throw new Error(`replica not healthy within ${timeoutMs} ms:\n${output}`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+  child.kill('SIGTERM');
+  const patience = new AbortController(); // so no timer outlives the test
+  const killed = sleep(10_000, undefined, { signal: patience.signal }).then(() => child.kill('SIGKILL'), () => undefined);
+  await Promise.race([exited, killed]);
+  patience.abort();
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolveClose) => server.close(resolveClose));
+  return port;
+}

@@ -18,8 +18,10 @@
  */
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
+import { sendJson, serveBaseline } from './lib/baseline-http.js';
+import { fromDbDate, imageJson, toDbDate } from './lib/images-table.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +38,6 @@ if (!dbPath) {
 
 /** The service's default when a request names no aspect ratio. */
 const DEFAULT_ASPECT_RATIO = '1:1';
-const IMAGES_BASE_PATH = '/api/v1/images';
 
 /** A copy of src/scenes/scene-key.ts (a baseline must not load the service's modules). */
 const normalize = (text: string) => text.normalize('NFC').trim().toLocaleLowerCase('en-US').replace(/\s+/g, ' ');
@@ -46,27 +47,7 @@ function cacheKey(description: string, style: string | null, aspectRatio: string
   return createHash('sha256').update(material).digest('hex');
 }
 
-interface Row {
-  cache_key: string;
-  expires_at: string;
-  hit_count: number;
-  id: string;
-  prompt: string;
-  style: string | null;
-  item_id: string | null;
-  item_type: string | null;
-  featured: number;
-  source: string;
-  model: string | null;
-  aspect_ratio: string | null;
-  width: number;
-  height: number;
-  size_bytes: number;
-  thumbnail_width: number;
-  thumbnail_height: number;
-  content_hash: string;
-  created_at: string;
-}
+type Row = Parameters<typeof imageJson>[0] & { cache_key: string; expires_at: string; hit_count: number };
 
 const db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 5000 });
 const lookup = db.prepare<[string, string], Row>(`
@@ -77,58 +58,30 @@ const lookup = db.prepare<[string, string], Row>(`
     FROM scene_cache JOIN images ON images.id = scene_cache.image_id
    WHERE scene_cache.cache_key = ? AND scene_cache.expires_at > ? AND images.deleted_at IS NULL`);
 
-/** TypeORM stores SQLite datetimes as UTC 'YYYY-MM-DD HH:MM:SS.SSS'; the API speaks ISO 8601. */
-const toDb = (date: Date) => date.toISOString().slice(0, 23).replace('T', ' ');
-const fromDb = (value: string) => `${value.replace(' ', 'T')}Z`;
-
-function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const data = JSON.stringify(body);
-  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(data), ...headers });
-  response.end(data);
-}
-
 function answer(response: ServerResponse, raw: Buffer): void {
   let body: { description?: unknown; style?: unknown; aspectRatio?: unknown };
   try {
     body = JSON.parse(raw.toString('utf8')) as typeof body;
   } catch {
-    return json(response, 400, { message: 'invalid JSON' });
+    return sendJson(response, 400, { message: 'invalid JSON' });
   }
-  if (typeof body.description !== 'string') return json(response, 400, { message: 'description must be a string' });
+  if (typeof body.description !== 'string') return sendJson(response, 400, { message: 'description must be a string' });
   const style = typeof body.style === 'string' ? body.style : null;
   const aspectRatio = typeof body.aspectRatio === 'string' ? body.aspectRatio : DEFAULT_ASPECT_RATIO;
   const key = cacheKey(body.description, style, aspectRatio);
 
-  const row = lookup.get(key, toDb(new Date()));
+  const row = lookup.get(key, toDbDate(new Date()));
   // This baseline only answers hits; a miss would mean the benchmark set it up wrong.
-  if (!row) return json(response, 404, { message: 'not in the scene cache' }, { 'X-Cache': 'MISS' });
-  json(
+  if (!row) return sendJson(response, 404, { message: 'not in the scene cache' }, { 'X-Cache': 'MISS' });
+  sendJson(
     response,
     200,
     {
       cached: true,
       cacheKey: row.cache_key,
-      expiresAt: fromDb(row.expires_at),
+      expiresAt: fromDbDate(row.expires_at),
       hitCount: row.hit_count,
-      image: {
-        id: row.id,
-        prompt: row.prompt,
-        style: row.style,
-        itemId: row.item_id,
-        itemType: row.item_type,
-        featured: row.featured === 1,
-        source: row.source,
-        model: row.model,
-        aspectRatio: row.aspect_ratio,
-        width: row.width,
-        height: row.height,
-        sizeBytes: row.size_bytes,
-        thumbnailWidth: row.thumbnail_width,
-        thumbnailHeight: row.thumbnail_height,
-        contentHash: row.content_hash,
-        createdAt: fromDb(row.created_at),
-        urls: { full: `${IMAGES_BASE_PATH}/${row.id}/full`, thumbnail: `${IMAGES_BASE_PATH}/${row.id}/thumbnail` },
-      },
+      image: imageJson(row),
     },
     { 'X-Cache': 'HIT' },
   );
@@ -141,19 +94,9 @@ function handler(request: IncomingMessage, response: ServerResponse): void {
     try {
       answer(response, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
     } catch (error) {
-      json(response, 500, { message: String(error) });
+      sendJson(response, 500, { message: String(error) });
     }
   });
 }
 
-const server = createServer(handler);
-server.listen(0, host, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  if (process.send) process.send({ port });
-  else console.log(`baseline (scene, ${dbPath}) listening on http://${host}:${port}`);
-});
-
-// The parent going away (IPC closed) or asking us to stop both end the process.
-process.on('disconnect', () => process.exit(0));
-process.on('SIGTERM', () => process.exit(0));
+serveBaseline(handler, host, `scene, ${dbPath}`);

@@ -15,8 +15,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
+import { serveBaseline } from './lib/baseline-http.js';
 
 const { values } = parseArgs({
   options: {
@@ -59,14 +60,4 @@ const handler =
         );
       };
 
-const server = createServer(handler);
-server.listen(0, host, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  if (process.send) process.send({ port });
-  else console.log(`baseline (${mode}) listening on http://${host}:${port}`);
-});
-
-// The parent going away (IPC closed) or asking us to stop both end the process.
-process.on('disconnect', () => process.exit(0));
-process.on('SIGTERM', () => process.exit(0));
+serveBaseline(handler, host, mode);

@@ -1,9 +1,10 @@
 /**
- * Benchmark of the image service's read path against bare node:http baselines.
+ * Benchmark of the image service against bare baselines: the read path, search over 100k
+ * images, the generation pipeline's overhead, and 50 concurrent generations.
  *
  *   npm run bench            (builds, then runs dist/bench/run.js)
  *
- * What it does, in order (about two and a half minutes on 2 cores):
+ * What it does, in order (about five minutes on 2 cores):
  *   1. Cold start: spawn the BUILT service (`node dist/src/main.js`) three times, each with a
  *      fresh temp database and storage dir, and time spawn → first 200 from /health.
  *      The third instance stays up as the service under test.
@@ -18,8 +19,16 @@
  *      baselines answering the same /full bytes from memory and from disk, and a node:http +
  *      better-sqlite3 baseline answering the same scene hit from the service's database file.
  *   4. Memory: the service's RSS around the throughput runs, and over a ~100k-request soak
- *      of /thumbnail. Then the service stops and the baselines run, one at a time.
- *   5. Prints markdown tables (stdout; progress goes to stderr) and writes
+ *      of /thumbnail (sized to the time budget). Then the service stops and the baselines
+ *      run, one at a time.
+ *   5. The other sections, each in its own module with its own service instance and data:
+ *        - bench/search.ts: GET /images/search over 100,000 seeded rows vs node:http +
+ *          better-sqlite3 running the same SQL (p99 ≤ 10 ms);
+ *        - bench/generation.ts: the service's pipeline (ImagesService.store in-process) vs
+ *          bare sharp + fs + better-sqlite3, per image (≤ 1.2×);
+ *        - bench/concurrency.ts: 50 concurrent POST /images/generate against the fake Gemini
+ *          server answering after 2 s (≤ 4 s), vs 2 s + bare sharp on the same PNGs.
+ *   6. Prints markdown tables (stdout; progress goes to stderr) and writes
  *      bench/results/latest.json.
  *
  * Targets are printed beside the measurements; missing one does not fail the run (this is a
@@ -28,15 +37,16 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Child, firstMessage, freePort, killAllChildrenNow, rssBytes, spawnNode, stopChild, waitForOk } from './lib/children.js';
-import { bodyBufferingPatchMissed, type Load, type Measurement, measure, median, type Target } from './lib/measure.js';
-import { fmt, markdownTable } from './lib/table.js';
+import { killAllChildrenNow, rssBytes, stopChild } from './lib/children.js';
+import { badRuns, bodyBufferingPatchMissed, cpuMicrosPerRequest, type Load, type Measurement, measure, measureEach, median, type Target } from './lib/measure.js';
+import { BENCH_DIST_DIR, type Service, startBaseline, startService } from './lib/service.js';
+import { fmt, markdownTable, type SectionReport, targetsTable } from './lib/table.js';
+import { concurrencyPlannedSeconds, concurrencyReport, runConcurrencyBench } from './concurrency.js';
+import { generationPlannedSeconds, generationReport, runGenerationBench } from './generation.js';
+import { runSearchBench, searchPlannedSeconds, searchReport } from './search.js';
 
 const CONFIG = {
-  host: '127.0.0.1',
   coldStarts: 3,
-  healthTimeoutMs: 60_000,
   seedImages: 20,
   /** The scene seeded into the scene cache, then requested again and again (every one a hit). */
   sceneDescription: 'The party enters a flooded dwarven forge lit by glowing runes',
@@ -61,8 +71,11 @@ const CONFIG = {
     maxSeconds: 60,
     rssSampleMs: 500,
   },
-  /** Whole run (after the build) should stay under ~3 minutes. */
-  budgetSeconds: 170,
+  /**
+   * Whole run (after the build) should stay under ~5 minutes. Everything else has a fixed
+   * length; the soak gets what is left (100k requests take a few seconds on an idle machine).
+   */
+  budgetSeconds: 300,
 } as const;
 
 const TARGETS = {
@@ -73,71 +86,12 @@ const TARGETS = {
   soakRssGrowthPct: 10,
 } as const;
 
-const benchDir = dirname(fileURLToPath(import.meta.url)); // dist/bench
-const SERVICE_ENTRY = resolve(benchDir, '../src/main.js');
-const BASELINE_ENTRY = resolve(benchDir, 'baseline-server.js');
-const SCENE_BASELINE_ENTRY = resolve(benchDir, 'baseline-scene-server.js');
+const BASELINE_ENTRY = 'baseline-server.js';
+const SCENE_BASELINE_ENTRY = 'baseline-scene-server.js';
 const SCENES_PATH = '/api/v1/scenes/generate';
-const RESULTS_FILE = resolve(benchDir, '../../bench/results/latest.json');
+const RESULTS_FILE = resolve(BENCH_DIST_DIR, '../../bench/results/latest.json');
 
 const log = (message: string) => console.error(`[bench] ${message}`);
-
-// ---------------------------------------------------------------------------------------
-// Processes under test
-
-interface Service {
-  child: Child;
-  baseUrl: string;
-  storageDir: string;
-  /** The service's SQLite database (WAL mode); the scene baseline reads the same file. */
-  dbPath: string;
-  coldStartMs: number;
-}
-
-/** Only what node needs, plus the service's settings: no stray .env or shell config leaks in. */
-function baseEnv(): NodeJS.ProcessEnv {
-  const { PATH, HOME, LANG, TZ } = process.env;
-  return { PATH, HOME, LANG, TZ, NODE_ENV: 'production' };
-}
-
-/** Starts the built service in `dir` (its cwd, database and storage) and times it to healthy. */
-async function startService(dir: string): Promise<Service> {
-  mkdirSync(dir, { recursive: true });
-  const port = await freePort(CONFIG.host);
-  const storageDir = join(dir, 'images');
-  const dbPath = join(dir, 'bench.db');
-  const env = {
-    ...baseEnv(),
-    PORT: String(port),
-    HOST: CONFIG.host,
-    DATABASE_URL: `sqlite:///${dbPath}`, // absolute path → four slashes
-    IMAGE_STORAGE_DIR: storageDir,
-    IMAGE_PROVIDER: 'local',
-    LOG_LEVEL: 'warn',
-    // Seeding posts 20 generations in a few seconds and the scene scenario posts thousands of
-    // scene requests a second; the benchmark measures serving, not the rate limiter's refusals
-    // (429). The per-minute setting is kept in case the switch is ever ignored.
-    RATE_LIMIT_ENABLED: 'false',
-    MAX_REQUESTS_PER_MINUTE: '1000000',
-  };
-  const baseUrl = `http://${CONFIG.host}:${port}`;
-  const started = performance.now();
-  const child = spawnNode({ args: [SERVICE_ENTRY], cwd: dir, env });
-  await waitForOk(`${baseUrl}/health`, child, CONFIG.healthTimeoutMs);
-  return { child, baseUrl, storageDir, dbPath, coldStartMs: performance.now() - started };
-}
-
-/** `entry` and its arguments: baseline-server.js (memory, disk) or baseline-scene-server.js. */
-async function startBaseline(entry: string, args: string[], cwd: string): Promise<{ child: Child; baseUrl: string }> {
-  const child = spawnNode({
-    args: [entry, ...args, '--host', CONFIG.host],
-    cwd,
-    env: baseEnv(),
-    ipc: true,
-  });
-  const { port } = await firstMessage<{ port: number }>(child, 10_000);
-  return { child, baseUrl: `http://${CONFIG.host}:${port}` };
-}
 
 // ---------------------------------------------------------------------------------------
 // Seeding
@@ -316,12 +270,14 @@ async function runScenario(scenario: Scenario, baseUrl: string, serverPid: numbe
   };
   log(`${scenario.name}: warm-up, throughput, ${CONFIG.fixedRate.rate} req/s steady and bursty`);
   const before = scenario.expectHeader ? await probe(scenario, baseUrl) : undefined;
-  const warmup = await measure(target, CONFIG.warmup);
-  const throughput = await measure(target, CONFIG.throughput);
-  const fixedRate = await measure(target, CONFIG.fixedRate);
-  const fixedRateBursty = await measure(target, CONFIG.fixedRateBursty);
+  const runs = await measureEach(target, {
+    warmup: CONFIG.warmup,
+    throughput: CONFIG.throughput,
+    fixedRate: CONFIG.fixedRate,
+    fixedRateBursty: CONFIG.fixedRateBursty,
+  });
   const after = before ? await probe(scenario, baseUrl) : undefined;
-  return { scenario, warmup, throughput, fixedRate, fixedRateBursty, probes: before && after ? { before, after } : undefined };
+  return { scenario, ...runs, probes: before && after ? { before, after } : undefined };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -427,6 +383,8 @@ function report(input: {
   rss: { beforeThroughput: number; afterThroughput: number };
   soak: Soak | undefined;
   soakSkippedReason: string | undefined;
+  /** The other sections (search, generation, concurrency), by their key in latest.json. */
+  more: Record<string, SectionReport>;
   totalSeconds: number;
 }): { text: string; json: unknown; bad: string[] } {
   const { coldStartsMs, image, scene, results, rss } = input;
@@ -528,34 +486,31 @@ function report(input: {
   // Targets
   const ratioMemory = full.throughput.reqPerS / memory.throughput.reqPerS;
   const ratioDisk = full.throughput.reqPerS / disk.throughput.reqPerS;
-  // Server CPU per request does not depend on the load generator keeping up: when both
-  // servers saturate it, req/s compares the load generator, while this still compares servers.
-  const cpuMicrosPerRequest = (m: Measurement) => (m.serverCpuPct / 100 / m.reqPerS) * 1e6;
   const cpuRatioMemory = cpuMicrosPerRequest(memory.throughput) / cpuMicrosPerRequest(full.throughput);
-  const targetRows: string[][] = [
-    ['service /full throughput ÷ baseline from memory', fmt.ratio(ratioMemory), `≥ ${fmt.ratio(TARGETS.fullVsMemoryBaseline)}`, fmt.yesNo(ratioMemory >= TARGETS.fullVsMemoryBaseline)],
+  const targetRows: [string, string, string, boolean | undefined][] = [
+    ['service /full throughput ÷ baseline from memory', fmt.ratio(ratioMemory), `≥ ${fmt.ratio(TARGETS.fullVsMemoryBaseline)}`, ratioMemory >= TARGETS.fullVsMemoryBaseline],
     [
       `same, by server CPU per request (${cpuMicrosPerRequest(memory.throughput).toFixed(1)} µs ÷ ${cpuMicrosPerRequest(full.throughput).toFixed(1)} µs)`,
       fmt.ratio(cpuRatioMemory),
       `≥ ${fmt.ratio(TARGETS.fullVsMemoryBaseline)}`,
-      fmt.yesNo(cpuRatioMemory >= TARGETS.fullVsMemoryBaseline),
+      cpuRatioMemory >= TARGETS.fullVsMemoryBaseline,
     ],
-    ['service /full throughput ÷ baseline readFile', fmt.ratio(ratioDisk), '(context)', '—'],
+    ['service /full throughput ÷ baseline readFile', fmt.ratio(ratioDisk), '(context)', undefined],
   ];
   const ratioScene = sceneHit.throughput.reqPerS / sqlite.throughput.reqPerS;
   const cpuRatioScene = cpuMicrosPerRequest(sqlite.throughput) / cpuMicrosPerRequest(sceneHit.throughput);
   targetRows.push(
-    ['service scene hit throughput ÷ baseline node:http + better-sqlite3', fmt.ratio(ratioScene), `≥ ${fmt.ratio(TARGETS.sceneHitVsSqliteBaseline)}`, fmt.yesNo(ratioScene >= TARGETS.sceneHitVsSqliteBaseline)],
+    ['service scene hit throughput ÷ baseline node:http + better-sqlite3', fmt.ratio(ratioScene), `≥ ${fmt.ratio(TARGETS.sceneHitVsSqliteBaseline)}`, ratioScene >= TARGETS.sceneHitVsSqliteBaseline],
     [
       `same, by server CPU per request (${cpuMicrosPerRequest(sqlite.throughput).toFixed(1)} µs ÷ ${cpuMicrosPerRequest(sceneHit.throughput).toFixed(1)} µs)`,
       fmt.ratio(cpuRatioScene),
       `≥ ${fmt.ratio(TARGETS.sceneHitVsSqliteBaseline)}`,
-      fmt.yesNo(cpuRatioScene >= TARGETS.sceneHitVsSqliteBaseline),
+      cpuRatioScene >= TARGETS.sceneHitVsSqliteBaseline,
     ],
   );
   for (const { scenario, fixedRate } of results.filter((r) => r.scenario.server === 'service')) {
     const p99 = fixedRate.latencyMs.p99;
-    targetRows.push([`p99 at ${CONFIG.fixedRate.rate} req/s: ${scenario.name}`, fmt.ms(p99), `≤ ${fmt.ms(TARGETS.p99AtFixedRateMs)}`, fmt.yesNo(p99 <= TARGETS.p99AtFixedRateMs)]);
+    targetRows.push([`p99 at ${CONFIG.fixedRate.rate} req/s: ${scenario.name}`, fmt.ms(p99), `≤ ${fmt.ms(TARGETS.p99AtFixedRateMs)}`, p99 <= TARGETS.p99AtFixedRateMs]);
   }
   let soakGrowthPct: number | undefined;
   if (soakResult) {
@@ -565,7 +520,7 @@ function report(input: {
       `RSS floor over ${fmt.int(soakResult.measurement.responses)} requests (last third vs first)`,
       `${fmt.signedMb(growth)} (${soakGrowthPct >= 0 ? '+' : ''}${soakGrowthPct.toFixed(1)} %)`,
       `flat (≤ +${TARGETS.soakRssGrowthPct} %)`,
-      fmt.yesNo(soakGrowthPct <= TARGETS.soakRssGrowthPct),
+      soakGrowthPct <= TARGETS.soakRssGrowthPct,
     ]);
   }
   const notes: string[] = [
@@ -590,19 +545,17 @@ function report(input: {
     }
   }
   const targetsNote = notes.map((note) => `\n\n${note}`).join('');
-  sections.push(`### Targets\n\n` + markdownTable(['Check', 'Measured', 'Target', 'Met'], targetRows, ['left', 'right', 'right', 'left']) + targetsNote);
+  sections.push(`### Targets\n\n` + targetsTable(targetRows) + targetsNote);
   if (bodyBufferingPatchMissed) {
     sections.push(`⚠️ autocannon's body buffering could not be switched off (internals changed?): the load generator may be the bottleneck; check the Loadgen CPU column.`);
   }
+  for (const section of Object.values(input.more)) sections.push(...section.markdown);
   sections.push(`Total runtime: ${input.totalSeconds.toFixed(1)} s (excluding the build).`);
 
   // Anything but the expected status (or a short body, an error, a timeout) invalidates a run.
   const bad: string[] = [];
   for (const { scenario, warmup, throughput, fixedRate, fixedRateBursty } of results) {
-    const phases = [['warm-up', warmup], ['throughput', throughput], ['fixed rate', fixedRate], ['fixed rate, bursty', fixedRateBursty]] as const;
-    for (const [phase, m] of phases) {
-      if (m.bad > 0) bad.push(`${scenario.name} (${phase}): ${m.bad} bad; statuses ${JSON.stringify(m.statusCounts)}, errors ${m.errors}, timeouts ${m.timeouts}`);
-    }
+    bad.push(...badRuns(scenario.name, { 'warm-up': warmup, throughput, 'fixed rate': fixedRate, 'fixed rate, bursty': fixedRateBursty }));
   }
   for (const { scenario, probes } of results) {
     if (!probes || !scenario.expectHeader) continue;
@@ -619,6 +572,7 @@ function report(input: {
   if (soakResult && soakResult.measurement.bad > 0) {
     bad.push(`soak: ${soakResult.measurement.bad} bad; statuses ${JSON.stringify(soakResult.measurement.statusCounts)}, errors ${soakResult.measurement.errors}`);
   }
+  for (const section of Object.values(input.more)) bad.push(...section.bad);
 
   const json = {
     date: new Date().toISOString(),
@@ -641,6 +595,7 @@ function report(input: {
     },
     serverCpuMicrosPerRequest: Object.fromEntries(results.map(({ scenario, throughput }) => [scenario.name, cpuMicrosPerRequest(throughput)])),
     memory: { rssBeforeThroughput: rss.beforeThroughput, rssAfterThroughput: rss.afterThroughput, soak: soakResult ?? null, soakGrowthPct: soakGrowthPct ?? null, soakSkippedReason: input.soakSkippedReason ?? null },
+    ...Object.fromEntries(Object.entries(input.more).map(([key, section]) => [key, section.json])),
     badResponses: bad,
     totalRuntimeSeconds: input.totalSeconds,
   };
@@ -681,11 +636,12 @@ async function main(tempDir: string): Promise<void> {
   const rssAfterThroughput = rssBytes(service.child.pid);
 
   // 4. Soak, sized from the measured /thumbnail throughput to fit what is left of the budget
-  // once the baselines (measured last, from a fresh process each) are paid for.
+  // once the baselines and the other sections (measured last) are paid for.
   const perScenarioS = CONFIG.warmup.durationS + CONFIG.throughput.durationS + CONFIG.fixedRate.durationS + CONFIG.fixedRateBursty.durationS + 1;
   const baselinesS = all.filter((s) => s.server !== 'service').length * perScenarioS;
+  const laterS = baselinesS + searchPlannedSeconds() + generationPlannedSeconds() + concurrencyPlannedSeconds();
   const thumbnailRate = results.find((r) => r.scenario.path.endsWith('/thumbnail'))?.throughput.reqPerS ?? 0;
-  const secondsLeft = Math.min(CONFIG.soak.maxSeconds, CONFIG.budgetSeconds - elapsedS() - baselinesS - CONFIG.soak.warmup.durationS - 5);
+  const secondsLeft = Math.min(CONFIG.soak.maxSeconds, CONFIG.budgetSeconds - elapsedS() - laterS - CONFIG.soak.warmup.durationS - 5);
   const soakRequests = Math.min(CONFIG.soak.requests, Math.floor(thumbnailRate * secondsLeft * 0.9));
   let soakResult: Soak | undefined;
   let soakSkippedReason: string | undefined;
@@ -712,7 +668,20 @@ async function main(tempDir: string): Promise<void> {
     }
   }
 
-  // 6. Report.
+  // 6. The other sections, each with its own servers and data (bench/search.ts, …).
+  const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const started = elapsedS();
+    const result = await work();
+    log(`${name}: done in ${(elapsedS() - started).toFixed(1)} s`);
+    return result;
+  };
+  const more = {
+    search: searchReport(await timed('search', () => runSearchBench(tempDir, log))),
+    generation: generationReport(await timed('generation', () => runGenerationBench(tempDir, log))),
+    concurrency: concurrencyReport(await timed('concurrency', () => runConcurrencyBench(tempDir, log))),
+  };
+
+  // 7. Report.
   const { text, json, bad } = report({
     coldStartsMs,
     image,
@@ -721,6 +690,7 @@ async function main(tempDir: string): Promise<void> {
     rss: { beforeThroughput: rssBeforeThroughput, afterThroughput: rssAfterThroughput },
     soak: soakResult,
     soakSkippedReason,
+    more,
     totalSeconds: elapsedS(),
   });
   console.log(text);

@@ -104,6 +104,43 @@ export async function measure(target: Target, load: Load): Promise<Measurement> 
   };
 }
 
+/**
+ * Server CPU time per response, in µs. It does not depend on the load generator keeping up:
+ * when two servers both saturate it, req/s compares the load generator, this still the servers.
+ */
+export function cpuMicrosPerRequest(m: Measurement): number {
+  return (m.serverCpuPct / 100 / m.reqPerS) * 1e6;
+}
+
+/**
+ * Runs `loads` one after another against one target, in the order given (a warm-up first, say).
+ * With `settle`, each run waits first for one request of its own to be answered: when a run
+ * ends, autocannon drops the requests in flight but the server still works through them (a
+ * 200 ms query times 10 connections is 2 s of backlog), which would otherwise land in the next
+ * run's latencies, or in another server's if it shares the cores.
+ */
+export async function measureEach<K extends string>(target: Target, loads: Record<K, Load>, options: { settle?: boolean } = {}): Promise<Record<K, Measurement>> {
+  const results = {} as Record<K, Measurement>;
+  for (const [name, load] of Object.entries(loads) as [K, Load][]) {
+    if (options.settle) await settle(target);
+    results[name] = await measure(target, load);
+  }
+  if (options.settle) await settle(target);
+  return results;
+}
+
+async function settle(target: Target): Promise<void> {
+  const response = await fetch(target.url, { method: target.method ?? 'GET', headers: target.headers, body: target.body });
+  await response.arrayBuffer();
+}
+
+/** One line per run with bad responses (wrong status, short body, errors): each makes the numbers lie. */
+export function badRuns(what: string, runs: Record<string, Measurement>): string[] {
+  return Object.entries(runs)
+    .filter(([, m]) => m.bad > 0)
+    .map(([phase, m]) => `${what} (${phase}): ${m.bad} bad; statuses ${JSON.stringify(m.statusCounts)}, errors ${m.errors}, timeouts ${m.timeouts}`);
+}
+
 /** True if an autocannon upgrade moved the internals skipBodyBuffering relies on. */
 export let bodyBufferingPatchMissed = false;
 

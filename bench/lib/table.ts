@@ -13,6 +13,8 @@ export function markdownTable(headers: readonly string[], rows: readonly (readon
 
 export const fmt = {
   ms: (value: number) => (Number.isFinite(value) ? `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms` : 'n/a'),
+  /** Milliseconds, shown in seconds. */
+  s: (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : 'n/a'),
   int: (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a'),
   pct: (value: number) => `${Math.round(value)} %`,
   ratio: (value: number) => `${value.toFixed(2)}×`,
@@ -21,3 +23,20 @@ export const fmt = {
   kb: (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`,
   yesNo: (met: boolean) => (met ? '✅ yes' : '❌ no'),
 };
+
+/** A "Targets" table: one row per check, [check, measured, target, met]. */
+export function targetsTable(rows: readonly (readonly [string, string, string, boolean | undefined])[]): string {
+  return markdownTable(
+    ['Check', 'Measured', 'Target', 'Met'],
+    rows.map(([check, measured, target, met]) => [check, measured, target, met === undefined ? '—' : fmt.yesNo(met)]),
+    ['left', 'right', 'right', 'left'],
+  );
+}
+
+/** What a scenario module hands the report: markdown sections, its part of latest.json, and what invalidates it. */
+export interface SectionReport {
+  markdown: string[];
+  json: Record<string, unknown>;
+  /** Unexpected responses or mismatches: the run fails after printing, as for the read path. */
+  bad: string[];
+}

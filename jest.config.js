@@ -33,7 +33,6 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   roots: ['<rootDir>/src', '<rootDir>/test'],
   setupFiles: ['<rootDir>/test/setup/reflect-metadata.ts'],
-  testTimeout: 30000,
 };
 
 /** Everything, on SQLite (the embedded default). */
@@ -69,4 +68,6 @@ if (!process.env.TEST_REDIS_URL) {
 export default {
   projects: process.env.TEST_DATABASE_URL ? [sqlite, postgres] : [sqlite],
   maxWorkers: 2,
+  // Global only: jest-circus ignores a project's testTimeout (browsers and apps start in hooks).
+  testTimeout: 30000,
 };

@@ -49,6 +49,30 @@ describeInBrowser('the web app: admin', () => {
     await statGroup('Images').waitFor();
   });
 
+  it('sends the key to admin routes only, refuses a key no header can carry, and forgets what the key showed', async () => {
+    await s.open('admin');
+    await statGroup('Images').waitFor();
+    const searched = s.page.waitForRequest((sent) => sent.url().includes('/api/v1/images/search'));
+    await s.page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Gallery' }).click();
+    expect((await searched).headers().authorization).toBeUndefined();
+
+    await s.open('admin');
+    await view().getByLabel('Admin key').fill('caf€-key');
+    await view().getByRole('button', { name: 'Use this key' }).click();
+    await status().getByText('This admin key cannot be sent').waitFor();
+    expect(await s.page.evaluate(() => Object.values(sessionStorage))).toContain(ADMIN_KEY); // the good key is kept
+
+    await view().getByRole('button', { name: 'Forget the key' }).click();
+    await status().getByText('Admin key forgotten.').waitFor();
+    expect(await statGroup('Images').count()).toBe(0);
+    expect(await statGroup('Scene cache').count()).toBe(1); // public
+    expect(await s.page.evaluate(() => Object.values(sessionStorage))).not.toContain(ADMIN_KEY);
+
+    await view().getByLabel('Admin key').fill(ADMIN_KEY);
+    await view().getByRole('button', { name: 'Use this key' }).click();
+    await statGroup('Images').waitFor();
+  });
+
   it('takes a backup and lists it', async () => {
     await s.open('admin');
     const backups = panel('Backups');

@@ -30,6 +30,36 @@ describeInBrowser('the web app: gallery, generate and scenes', () => {
     expect(await view('Gallery').count()).toBe(0); // hidden views are out of the accessibility tree
   });
 
+  it('skips to the content by keyboard without leaving the view', async () => {
+    await s.open('admin');
+    await view('Look after the service').waitFor();
+    await s.page.getByRole('link', { name: 'Skip to content' }).focus();
+    await s.page.keyboard.press('Enter');
+    expect(await s.page.evaluate(() => document.getElementById('main')!.contains(document.activeElement))).toBe(true);
+    expect(await view('Look after the service').isVisible()).toBe(true);
+    expect(await view('Gallery').count()).toBe(0);
+    expect(new URL(s.page.url()).hash).toBe('#admin');
+  });
+
+  it('says when a proxy, not the service or the image provider, answered', async () => {
+    // A captive portal answers 200 with its login page: no false "Done.".
+    await s.page.route('**/api/v1/images/generate', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<html>Log in to the Wi-Fi</html>' }));
+    await s.open('generate');
+    const form = view('Generate an image');
+    await form.getByLabel('Prompt').fill('a gnome tinkerer in her workshop');
+    await form.getByRole('button', { name: 'Generate' }).click();
+    await form.getByRole('status').getByText('The service’s answer was not understood').waitFor();
+    expect(await form.getByRole('status').textContent()).not.toContain('Done.');
+    await s.page.unroute('**/api/v1/images/generate');
+
+    // A proxy's 502 page in front of the gallery is not the image provider's doing.
+    await s.page.route('**/api/v1/images/search?*', (route) => route.fulfill({ status: 502, contentType: 'text/html', body: '<html><h1>502 Bad Gateway</h1></html>' }));
+    await s.open('gallery');
+    await view('Gallery').getByRole('status').getByText(/^The service \(or a proxy in front of it\) answered 502/).waitFor();
+    expect(await view('Gallery').getByRole('status').textContent()).not.toContain('image provider');
+    await s.page.unroute('**/api/v1/images/search?*');
+  });
+
   it('generates from the form, shows progress with elapsed seconds meanwhile, and the image lands in the gallery', async () => {
     // Gemini takes seconds; the local provider does not. Hold the answer back to see the wait.
     await s.page.route('**/api/v1/images/generate', async (route) => {
@@ -111,8 +141,11 @@ describeInBrowser('the web app: gallery, generate and scenes', () => {
     const prompt = 'a halfling bard playing at the inn';
     const star = cardOf(prompt).getByRole('button', { name: /^Feature/ });
     expect(await star.getAttribute('aria-pressed')).toBe('false');
-    await star.click();
-    await eventually(async () => expect(await cardOf(prompt).getByRole('button', { name: /^Feature/ }).getAttribute('aria-pressed')).toBe('true'));
+    await star.focus();
+    await s.page.keyboard.press('Enter');
+    await eventually(async () => expect(await star.getAttribute('aria-pressed')).toBe('true'));
+    // The grid is rebuilt after the change; the keyboard focus stays on this card's star.
+    expect(await star.evaluate((element) => element === document.activeElement)).toBe(true);
     const featured = await search({ featured: 'true' });
     expect(featured.items.map((image) => image.prompt)).toEqual([prompt]);
 
@@ -151,6 +184,8 @@ describeInBrowser('the web app: gallery, generate and scenes', () => {
     await confirm.getByRole('button', { name: 'Delete' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await cardOf(prompt).waitFor({ state: 'detached' });
+    // The focus moves on to the card that took the deleted one's place, not to the page's body.
+    await eventually(async () => expect(await grid().evaluate((list) => list.contains(document.activeElement) && document.activeElement?.classList.contains('thumb'))).toBe(true));
     await request(s.t.server).get(`/api/v1/images/${image.id}`).expect(404);
     expect(await grid().getByRole('listitem').count()).toBe((await search()).total);
   });

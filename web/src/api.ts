@@ -121,19 +121,62 @@ export interface ImportReport {
   overLimit?: Array<{ itemId: string; count: number; max: number }>;
 }
 
-/** A request that failed; `status` 0 means the service could not be reached at all. */
+/**
+ * What kind of route a request went to: the admin key goes to admin routes only, and only the
+ * drawing routes can blame the image provider for a 502/503/504.
+ */
+export type RouteKind = 'admin' | 'drawing' | 'other';
+
+/** The routes behind the server's AdminGuard (maintenance, clearing the scene cache, the migration). */
+const ADMIN_PATHS = ['/maintenance/', '/scenes/cache/clear', '/migrate/'];
+/** The routes that ask the image provider for a picture. */
+const DRAWING_PATHS = ['/images/generate', '/scenes/generate'];
+
+function routeKind(path: string): RouteKind {
+  if (ADMIN_PATHS.some((prefix) => path.startsWith(prefix))) return 'admin';
+  if (DRAWING_PATHS.includes(path)) return 'drawing';
+  return 'other';
+}
+
+export interface ApiErrorDetails {
+  /** Seconds from Retry-After (429 rate limits, 503 quota and the daily cap). */
+  retryAfterSeconds?: number;
+  /** The provider's block or finish reason on a 422 safety refusal. */
+  reason?: string;
+  route?: RouteKind;
+  /**
+   * The body was the service's own JSON error (`{ statusCode, error, message }`), not, say, a
+   * proxy's HTML page: only then do its status and message say what the service meant.
+   */
+  fromService?: boolean;
+  /** The HTTP reason phrase ("Bad Gateway"), possibly empty. */
+  statusText?: string;
+}
+
+/**
+ * A request that failed; `status` 0 means the service could not be reached at all, a 2xx
+ * means it answered with something that is not the API's JSON.
+ */
 export class ApiError extends Error {
+  readonly retryAfterSeconds?: number;
+  readonly reason?: string;
+  readonly route: RouteKind;
+  readonly fromService: boolean;
+  readonly statusText: string;
+
   constructor(
     readonly status: number,
     /** The server's message(s): validation errors come as several. */
     readonly messages: string[],
-    /** Seconds from Retry-After (429 rate limits, 503 quota and the daily cap). */
-    readonly retryAfterSeconds?: number,
-    /** The provider's block or finish reason on a 422 safety refusal. */
-    readonly reason?: string,
+    details: ApiErrorDetails = {},
   ) {
     super(messages.join('; ') || `HTTP ${status}`);
     this.name = 'ApiError';
+    this.retryAfterSeconds = details.retryAfterSeconds;
+    this.reason = details.reason;
+    this.route = details.route ?? 'other';
+    this.fromService = details.fromService ?? false;
+    this.statusText = details.statusText ?? '';
   }
 }
 
@@ -150,10 +193,12 @@ interface ApiResponse<T> {
 }
 
 async function call<T>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-  const adminKey = readAdminKey();
-  if (adminKey) headers.Authorization = `Bearer ${adminKey}`;
+  const route = routeKind(path);
+  // Built before fetch, so a header the browser refuses is not mistaken for a network failure.
+  const headers = new Headers({ Accept: 'application/json' });
+  if (options.body !== undefined) headers.set('Content-Type', 'application/json');
+  const adminKey = route === 'admin' ? readAdminKey() : undefined;
+  if (adminKey) headers.set('Authorization', `Bearer ${adminKey}`);
 
   let response: Response;
   try {
@@ -162,12 +207,27 @@ async function call<T>(method: string, path: string, options: CallOptions = {}):
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
     });
-  } catch {
-    throw new ApiError(0, ['The service did not answer. Is it running?']);
+  } catch (error) {
+    // fetch rejects with a TypeError when no answer came (service down, offline, DNS, CORS).
+    if (error instanceof TypeError) throw new ApiError(0, ['The service did not answer. Is it running?'], { route });
+    throw error;
   }
-  const body: unknown = response.status === 204 ? undefined : await response.json().catch(() => undefined);
-  if (!response.ok) throw errorFrom(response, body);
+  const body = response.status === 204 ? undefined : await readJson(response);
+  if (!response.ok) throw errorFrom(response, body, route);
+  if (response.status !== 204 && body === NOT_JSON) {
+    throw new ApiError(response.status, ['Its answer was not the API’s JSON: something in between, such as a proxy or a Wi-Fi login page, may have answered instead.'], {
+      route,
+      statusText: response.statusText,
+    });
+  }
   return { data: body as T, headers: response.headers };
+}
+
+/** What readJson returns for a body that is not JSON (an HTML page, an empty body). */
+const NOT_JSON = Symbol('not JSON');
+
+function readJson(response: Response): Promise<unknown> {
+  return response.json().catch(() => NOT_JSON);
 }
 
 function urlWithQuery(path: string, query: Query = {}): string {
@@ -179,16 +239,18 @@ function urlWithQuery(path: string, query: Query = {}): string {
   return `${API}${path}${search ? `?${search}` : ''}`;
 }
 
-function errorFrom(response: Response, body: unknown): ApiError {
-  const { message, reason } = (typeof body === 'object' && body !== null ? body : {}) as { message?: unknown; reason?: unknown };
+function errorFrom(response: Response, body: unknown, route: RouteKind): ApiError {
+  const fields = (typeof body === 'object' && body !== null ? body : {}) as { statusCode?: unknown; error?: unknown; message?: unknown; reason?: unknown };
+  const { message, reason } = fields;
   const messages = Array.isArray(message) ? message.map(String) : typeof message === 'string' ? [message] : [];
   const retryAfter = Number(response.headers.get('Retry-After'));
-  return new ApiError(
-    response.status,
-    messages.length > 0 ? messages : [response.statusText],
-    Number.isFinite(retryAfter) && retryAfter > 0 ? Math.ceil(retryAfter) : undefined,
-    typeof reason === 'string' ? reason : undefined,
-  );
+  return new ApiError(response.status, messages.length > 0 ? messages : [response.statusText].filter(Boolean), {
+    retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? Math.ceil(retryAfter) : undefined,
+    reason: typeof reason === 'string' ? reason : undefined,
+    route,
+    fromService: fields.statusCode === response.status && typeof fields.error === 'string' && messages.length > 0,
+    statusText: response.statusText,
+  });
 }
 
 const data = <T>(response: Promise<ApiResponse<T>>): Promise<T> => response.then((answer) => answer.data);

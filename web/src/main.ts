@@ -1,5 +1,5 @@
 import { ASPECT_RATIOS } from './api';
-import { el } from './dom';
+import { byId, el } from './dom';
 import { createAdminView } from './views/admin';
 import { createGallery } from './views/gallery';
 import { createGenerateView } from './views/generate';
@@ -22,10 +22,16 @@ createScenesView();
 /** What each view refreshes when it is shown: the gallery always shows what was just made. */
 const onShow: Partial<Record<ViewName, () => unknown>> = { gallery: gallery.refresh, import: importView.refresh, admin: admin.refresh };
 
+const isView = (name: string): name is ViewName => (VIEWS as readonly string[]).includes(name);
+let shown: ViewName | undefined;
+
 /** One view at a time, chosen by the URL's hash, so views can be linked and Back works. */
 function showView(moveFocus: boolean): void {
-  const requested = location.hash.slice(1);
-  const current: ViewName = (VIEWS as readonly string[]).includes(requested) ? (requested as ViewName) : 'gallery';
+  const requested = location.hash.slice(1) || 'gallery';
+  // A hash that names no view (an in-page anchor such as #main) leaves the shown view alone.
+  if (!isView(requested) && shown) return;
+  const current: ViewName = isView(requested) ? requested : 'gallery';
+  shown = current;
   for (const name of VIEWS) {
     document.getElementById(name)!.hidden = name !== current;
     const link = document.querySelector(`nav a[href="#${name}"]`);
@@ -37,6 +43,13 @@ function showView(moveFocus: boolean): void {
   // After a navigation, start reading at the view's heading rather than at the top of the page.
   if (moveFocus) document.getElementById(`${current}-heading`)?.focus();
 }
+
+// The skip link moves the focus to the content without touching the hash, which names the view.
+const main = byId('main', HTMLElement);
+document.querySelector('.skip-link')?.addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
 
 window.addEventListener('hashchange', () => showView(true));
 showView(false);

@@ -1,4 +1,4 @@
-import { forgetAdminKey, readAdminKey, saveAdminKey } from '../admin-key';
+import { adminKeyProblem, forgetAdminKey, readAdminKey, saveAdminKey } from '../admin-key';
 import { api, type Backup, type MaintenanceStats, type OrphanCleanup, type SceneCacheStats } from '../api';
 import { confirmAction } from '../confirm';
 import { byId, detailsList, el } from '../dom';
@@ -24,13 +24,26 @@ export function createAdminView(): { refresh: () => Promise<void> } {
   keyInput.value = readAdminKey() ?? '';
   keyForm.addEventListener('submit', (event) => {
     event.preventDefault();
-    saveAdminKey(keyInput.value.trim());
+    const key = keyInput.value.trim();
+    const problem = adminKeyProblem(key);
+    if (problem) {
+      status.show('error', 'This admin key cannot be sent', problem);
+      keyInput.focus();
+      return;
+    }
+    saveAdminKey(key);
     status.show('success', readAdminKey() ? 'Admin key saved for this tab.' : 'Admin key forgotten.');
     void refresh();
   });
   byId('admin-key-forget', HTMLButtonElement).addEventListener('click', () => {
     forgetAdminKey();
     keyInput.value = '';
+    // What the key unlocked must not stay on screen; the public cache stats may.
+    statsOutput.replaceChildren(...statsPanels(undefined, cacheStats));
+    backupsOutput.replaceChildren();
+    orphansReport.replaceChildren();
+    cacheReport.replaceChildren();
+    orphansRun.disabled = true;
     status.show('info', 'Admin key forgotten.');
   });
 

@@ -5,6 +5,14 @@ import { StatusLine } from '../status';
 import { openImageDialog } from './image-dialog';
 
 const PAGE_SIZE = 24;
+
+/** A card's two buttons: its thumbnail (opens the dialog) and its star. */
+type CardControl = 'open' | 'star';
+/**
+ * Where the keyboard focus goes once the grid is rebuilt (the button that had it is gone):
+ * the same control of the same card, or after a delete the card that took its place.
+ */
+type FocusAfterRender = { id: string; control: CardControl } | { replacing: string | undefined };
 /** Typing pauses this long before the search runs, so each keystroke does not query. */
 const TYPING_PAUSE_MS = 300;
 
@@ -34,18 +42,19 @@ export function createGallery(): { refresh: () => Promise<void> } {
     };
   };
 
-  async function refresh(): Promise<void> {
+  async function refresh(focus?: FocusAfterRender): Promise<void> {
     const request = ++latestRequest;
     grid.setAttribute('aria-busy', 'true');
     try {
       const result = await api.searchImages(filters());
       if (request !== latestRequest) return;
-      // A delete can empty the last page: step back to the one that still exists.
-      if (result.items.length === 0 && page > 1 && result.totalPages > 0) {
-        page = result.totalPages;
-        return refresh();
+      // A delete can empty the last page: step back to the one that still exists (page 1 when none match).
+      if (result.items.length === 0 && page > 1) {
+        page = Math.max(1, result.totalPages);
+        return refresh(focus);
       }
       render(result);
+      if (focus) restoreFocus(focus);
     } catch (error) {
       if (request === latestRequest) status.showError(error);
     } finally {
@@ -67,21 +76,56 @@ export function createGallery(): { refresh: () => Promise<void> } {
     next.disabled = page >= totalPages;
   }
 
+  const control = (id: string, name: CardControl) => grid.querySelector<HTMLButtonElement>(`li[data-id="${CSS.escape(id)}"] [data-control="${name}"]`);
+
+  function restoreFocus(focus: FocusAfterRender): void {
+    const target =
+      'id' in focus
+        ? control(focus.id, focus.control)
+        : ((focus.replacing === undefined ? null : control(focus.replacing, 'open')) ?? grid.querySelector<HTMLButtonElement>('[data-control="open"]'));
+    (target ?? byId('gallery-heading', HTMLHeadingElement)).focus();
+  }
+
+  /** The card after this one (or before it, when it is the last): where the focus goes when it is deleted. */
+  function neighbourOf(id: string): string | undefined {
+    const item = grid.querySelector<HTMLLIElement>(`li[data-id="${CSS.escape(id)}"]`);
+    const neighbour = item?.nextElementSibling ?? item?.previousElementSibling;
+    return neighbour instanceof HTMLElement ? neighbour.dataset.id : undefined;
+  }
+
   function card(image: Image): HTMLLIElement {
     const open = el(
       'button',
-      { type: 'button', class: 'thumb' },
+      { type: 'button', class: 'thumb', 'data-control': 'open' },
       el('img', { src: image.urls.thumbnail, alt: image.prompt, width: image.thumbnailWidth, height: image.thumbnailHeight, loading: 'lazy' }),
     );
-    open.addEventListener('click', () => openImageDialog(image, () => void refresh()));
-    const star = el('button', { type: 'button', class: 'star', 'aria-pressed': String(image.featured), title: image.featured ? 'Featured: click to unfeature' : 'Feature this image' }, image.featured ? '★' : '☆');
+    open.addEventListener('click', () =>
+      openImageDialog(image, {
+        onChange: (change) => void refresh(change === 'deleted' ? { replacing: neighbourOf(image.id) } : undefined),
+        // The thumbnail that opened the dialog may have been rebuilt meanwhile (after a feature).
+        returnFocus: () => control(image.id, 'open')?.focus(),
+      }),
+    );
+    const star = el(
+      'button',
+      { type: 'button', class: 'star', 'data-control': 'star', 'aria-pressed': String(image.featured), title: image.featured ? 'Featured: click to unfeature' : 'Feature this image' },
+      image.featured ? '★' : '☆',
+    );
     star.setAttribute('aria-label', `Feature: ${image.prompt}`);
     star.addEventListener('click', async () => {
       const result = await status.run(star, 'Saving', () => api.setFeatured(image.id, !image.featured));
-      if (result) await refresh();
+      // The star was disabled while saving, which took the focus away: give it back.
+      if (result) await refresh({ id: image.id, control: 'star' });
+      else star.focus();
     });
     const meta = [image.itemType, image.source === 'import' ? 'imported' : null].filter(Boolean).join(' · ');
-    return el('li', { class: 'card' }, open, el('div', { class: 'card-meta' }, el('p', { class: 'prompt' }, image.prompt), star), meta ? el('p', { class: 'meta' }, meta) : null);
+    return el(
+      'li',
+      { class: 'card', 'data-id': image.id },
+      open,
+      el('div', { class: 'card-meta' }, el('p', { class: 'prompt' }, image.prompt), star),
+      meta ? el('p', { class: 'meta' }, meta) : null,
+    );
   }
 
   const searchFromPageOne = () => {
@@ -108,5 +152,5 @@ export function createGallery(): { refresh: () => Promise<void> } {
     void refresh();
   });
 
-  return { refresh };
+  return { refresh: () => refresh() };
 }

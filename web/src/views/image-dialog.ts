@@ -4,14 +4,19 @@ import { byId, el } from '../dom';
 import { imageDetails } from '../image-view';
 import { StatusLine } from '../status';
 
+export interface ImageDialogHooks {
+  /** Runs after a change, so the gallery can show it. */
+  onChange: (change: 'featured' | 'deleted') => void;
+  /** Puts the focus back where the dialog was opened from, once it closes. */
+  returnFocus: () => void;
+}
+
 /**
  * The full image with its prompt and details, to feature or delete. A modal <dialog>: Escape
- * closes it and focus returns to the thumbnail that opened it. `onChange` runs after a change
- * so the gallery can show it.
+ * closes it and focus returns to the thumbnail that opened it.
  */
-export function openImageDialog(image: Image, onChange: () => void): void {
+export function openImageDialog(image: Image, { onChange, returnFocus }: ImageDialogHooks): void {
   const dialog = byId('image-dialog', HTMLDialogElement);
-  const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
   let current = image;
 
   const status = new StatusLine(el('p', { class: 'status', role: 'status' }));
@@ -25,19 +30,23 @@ export function openImageDialog(image: Image, onChange: () => void): void {
   showFeatured();
   feature.addEventListener('click', async () => {
     const result = await status.run(feature, current.featured ? 'Unfeaturing' : 'Featuring', () => api.setFeatured(current.id, !current.featured));
+    feature.focus(); // it was disabled while saving, which took the focus away
     if (!result) return;
     current = result.value;
     showFeatured();
-    onChange();
+    onChange('featured');
   });
 
   const remove = el('button', { type: 'button', class: 'danger' }, 'Delete…');
   remove.addEventListener('click', async () => {
     if (!(await confirmAction('Delete this image? It leaves the gallery at once; its files are purged later by the orphan cleanup.', 'Delete'))) return;
     const result = await status.run(remove, 'Deleting', () => api.deleteImage(current.id));
-    if (!result) return;
+    if (!result) {
+      remove.focus(); // it was disabled while deleting, which took the focus away
+      return;
+    }
     dialog.close();
-    onChange();
+    onChange('deleted');
   });
 
   const close = el('button', { type: 'button' }, 'Close');
@@ -51,7 +60,7 @@ export function openImageDialog(image: Image, onChange: () => void): void {
     el('div', { class: 'actions' }, feature, el('a', { href: current.urls.full, target: '_blank', rel: 'noopener' }, 'Open full size'), remove),
     status.element,
   );
-  dialog.addEventListener('close', () => (opener?.isConnected ? opener : null)?.focus(), { once: true });
+  dialog.addEventListener('close', returnFocus, { once: true });
   dialog.showModal();
   close.focus();
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { access, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
-import { definitions, describeInBrowser, useBrowserSession } from '../support/browser.js';
+import { definitions, describeInBrowser, SCREENSHOT_DIR, useBrowserSession } from '../support/browser.js';
 
 const ADMIN_KEY = 'a-long-admin-key-for-the-browser-tests';
 const DAY_MS = 86_400_000;
@@ -66,6 +66,7 @@ describeInBrowser('the web app: admin', () => {
     await status().getByText('Admin key forgotten.').waitFor();
     expect(await statGroup('Images').count()).toBe(0);
     expect(await statGroup('Scene cache').count()).toBe(1); // public
+    expect(await panel('Scheduled jobs').getByRole('table').count()).toBe(0);
     expect(await s.page.evaluate(() => Object.values(sessionStorage))).not.toContain(ADMIN_KEY);
 
     await view().getByLabel('Admin key').fill(ADMIN_KEY);
@@ -83,6 +84,37 @@ describeInBrowser('the web app: admin', () => {
     expect(listed).toHaveLength(1);
     await backups.getByRole('table', { name: '1 backup, newest first' }).getByRole('cell', { name: listed[0].file }).waitFor();
     await access(join(s.t.dir, 'backups', listed[0].file));
+  });
+
+  it('lists the scheduled jobs and runs one now, then shows its last run', async () => {
+    await s.open('admin');
+    const jobs = panel('Scheduled jobs').getByRole('table');
+    const row = (job: string) => jobs.getByRole('row').filter({ has: s.page.getByRole('rowheader', { name: job, exact: true }) });
+    for (const job of ['Expired cache cleanup', 'Orphan cleanup', 'Backup']) await row(job).waitFor();
+    expect(await jobs.getByRole('row').count()).toBe(4); // the header and the three jobs
+    await row('Orphan cleanup').getByText('daily at 03:30 UTC').waitFor();
+    expect(await row('Orphan cleanup').getByRole('cell').nth(2).textContent()).toBe('never');
+
+    const runNow = row('Orphan cleanup').getByRole('button', { name: 'Run orphan cleanup now' });
+    await runNow.click();
+    await status().getByText('Orphan cleanup ran.').waitFor();
+    await row('Orphan cleanup').getByText(/^by /).waitFor(); // the table was refreshed
+    expect(await row('Orphan cleanup').getByRole('button', { name: 'Run orphan cleanup now' }).isDisabled()).toBe(false);
+    expect(await s.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Run orphan cleanup now'); // focus kept
+    const listed = (await admin('get', '/api/v1/maintenance/jobs').expect(200)).body as Array<{ name: string; lastRunAt: string | null; lastRunBy: string | null }>;
+    const orphans = listed.find((job) => job.name === 'orphan-cleanup');
+    expect(orphans?.lastRunAt).not.toBeNull();
+    await row('Orphan cleanup').getByText(`by ${orphans?.lastRunBy}`).waitFor();
+    expect(listed.find((job) => job.name === 'backup')?.lastRunAt).toBeNull();
+
+    await s.page.setViewportSize({ width: 375, height: 812 });
+    try {
+      expect(await s.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      await panel('Scheduled jobs').screenshot({ path: join(SCREENSHOT_DIR, 'admin-jobs-phone.png') });
+    } finally {
+      await s.page.setViewportSize({ width: 1280, height: 900 });
+    }
+    await s.screenshot('admin-jobs');
   });
 
   it('runs the orphan cleanup as a dry run first, then for real after confirmation', async () => {

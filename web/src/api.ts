@@ -113,6 +113,29 @@ export interface Backup {
   createdAt: string;
 }
 
+export type JobName = 'expired-cache-cleanup' | 'orphan-cleanup' | 'backup';
+export type JobOutcome = 'success' | 'failure' | 'skipped';
+
+/** A scheduled job: its schedule and next run on this replica, its last run on any replica. */
+export interface JobStatus {
+  name: JobName;
+  /** Cron expression (UTC); null when the job is switched off. */
+  cron: string | null;
+  /** Scheduled on this replica (JOBS_ENABLED and a cron expression). */
+  scheduled: boolean;
+  nextRunAt: string | null;
+  runningHere: boolean;
+  lastRunAt: string | null;
+  /** The replica (host:pid:id) that ran it last. */
+  lastRunBy: string | null;
+}
+
+export interface JobRun {
+  job: JobName;
+  /** skipped: running here already, or another replica is running it or ran it in the last 30 s. */
+  outcome: JobOutcome;
+}
+
 export interface ImportReport {
   dryRun: boolean;
   imported: { images: number; scenes: number };
@@ -277,4 +300,6 @@ export const api = {
   cleanupOrphans: (dryRun: boolean) => data(call<OrphanCleanup>('POST', '/maintenance/cleanup/orphaned-images', { query: { dryRun } })),
   backup: () => data(call<Backup>('POST', '/maintenance/backup')),
   listBackups: () => data(call<Backup[]>('GET', '/maintenance/backups')),
+  listJobs: () => data(call<JobStatus[]>('GET', '/maintenance/jobs')),
+  runJob: (name: JobName) => data(call<JobRun>('POST', `/maintenance/jobs/${name}/run`)),
 };

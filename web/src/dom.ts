@@ -26,6 +26,22 @@ export function detailsList(rows: Array<[string, Child]>, className = 'details')
   return el('dl', { class: className }, ...rows.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value ?? '–')]));
 }
 
+/**
+ * A table with a caption and column headers; with `rowHeaders`, each row's first cell heads
+ * its row (a screen reader then names the job or file a cell belongs to).
+ */
+export function dataTable(caption: string, columns: string[], rows: Child[][], { rowHeaders = false, className }: { rowHeaders?: boolean; className?: string } = {}): HTMLTableElement {
+  // data-label names a cell's column where a narrow screen stacks the rows (see styles.css).
+  const cell = (value: Child, index: number) => (rowHeaders && index === 0 ? el('th', { scope: 'row' }, value) : el('td', { 'data-label': columns[index] }, value));
+  return el(
+    'table',
+    { class: className },
+    el('caption', {}, caption),
+    el('thead', {}, el('tr', {}, ...columns.map((column) => el('th', { scope: 'col' }, column)))),
+    el('tbody', {}, ...rows.map((row) => el('tr', {}, ...row.map(cell)))),
+  );
+}
+
 /** A form's text fields, trimmed, without the empty ones (the API treats absent as "not given"). */
 export function filledFields(form: HTMLFormElement): Record<string, string> {
   const fields: Record<string, string> = {};

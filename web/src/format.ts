@@ -43,3 +43,28 @@ export function formatDuration(seconds: number): string {
 }
 
 export const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+const NUMBER = /^\d+$/;
+
+/**
+ * A cron expression (UTC) in words for the usual shapes ("hourly at :30", "daily at 02:00 UTC",
+ * "weekly on Monday at 04:00 UTC", "every 15 minutes"); undefined for any other, which then
+ * reads as the expression alone.
+ */
+export function describeCron(cron: string): string | undefined {
+  const fields = cron.trim().split(/\s+/);
+  if (fields.length === 6 && fields[0] === '0') fields.shift(); // a seconds field that is always 0
+  if (fields.length !== 5) return undefined;
+  const [minute, hour, dayOfMonth, month, dayOfWeek] = fields;
+  if (dayOfMonth !== '*' || month !== '*') return undefined;
+  const every = /^\*\/(\d+)$/.exec(minute);
+  if (every && hour === '*' && dayOfWeek === '*') return `every ${plural(Number(every[1]), 'minute')}`;
+  if (!NUMBER.test(minute)) return undefined;
+  if (hour === '*' && dayOfWeek === '*') return minute === '0' ? 'hourly' : `hourly at :${minute.padStart(2, '0')}`;
+  if (!NUMBER.test(hour)) return undefined;
+  const at = `at ${hour.padStart(2, '0')}:${minute.padStart(2, '0')} UTC`;
+  if (dayOfWeek === '*') return `daily ${at}`;
+  const weekday = NUMBER.test(dayOfWeek) ? WEEKDAYS[Number(dayOfWeek)] : undefined;
+  return weekday ? `weekly on ${weekday} ${at}` : undefined;
+}

@@ -1,11 +1,11 @@
 import { adminKeyProblem, forgetAdminKey, readAdminKey, saveAdminKey } from '../admin-key';
-import { api, type Backup, type MaintenanceStats, type OrphanCleanup, type SceneCacheStats } from '../api';
+import { api, type Backup, type JobName, type JobOutcome, type JobStatus, type MaintenanceStats, type OrphanCleanup, type SceneCacheStats } from '../api';
 import { confirmAction } from '../confirm';
-import { byId, detailsList, el } from '../dom';
-import { formatBytes, formatDateTime, formatDuration, plural } from '../format';
+import { byId, dataTable, detailsList, el } from '../dom';
+import { describeCron, formatBytes, formatDateTime, formatDuration, formatRelative, plural } from '../format';
 import { StatusLine } from '../status';
 
-/** Stats, cleanups (orphans: dry run first), the scene cache and backups, with the admin key. */
+/** Stats, cleanups (orphans: dry run first), the scene cache, backups and the scheduled jobs, with the admin key. */
 export function createAdminView(): { refresh: () => Promise<void> } {
   const keyForm = byId('admin-key-form', HTMLFormElement);
   const keyInput = byId('admin-key', HTMLInputElement);
@@ -19,6 +19,7 @@ export function createAdminView(): { refresh: () => Promise<void> } {
   const cacheReport = byId('cache-report', HTMLDivElement);
   const backupRun = byId('backup-run', HTMLButtonElement);
   const backupsOutput = byId('backups-output', HTMLDivElement);
+  const jobsOutput = byId('jobs-output', HTMLDivElement);
   let cacheStats: SceneCacheStats | undefined;
 
   keyInput.value = readAdminKey() ?? '';
@@ -41,19 +42,21 @@ export function createAdminView(): { refresh: () => Promise<void> } {
     // What the key unlocked must not stay on screen; the public cache stats may.
     statsOutput.replaceChildren(...statsPanels(undefined, cacheStats));
     backupsOutput.replaceChildren();
+    jobsOutput.replaceChildren();
     orphansReport.replaceChildren();
     cacheReport.replaceChildren();
     orphansRun.disabled = true;
     status.show('info', 'Admin key forgotten.');
   });
 
-  /** Stats and backups. The cache stats are public, so they show even without the admin key. */
+  /** Stats, backups and jobs. The cache stats are public, so they show even without the admin key. */
   async function refresh(): Promise<void> {
-    const [maintenance, cache, backups] = await Promise.allSettled([api.maintenanceStats(), api.sceneCacheStats(), api.listBackups()]);
+    const [maintenance, cache, backups, jobs] = await Promise.allSettled([api.maintenanceStats(), api.sceneCacheStats(), api.listBackups(), api.listJobs()]);
     if (cache.status === 'fulfilled') cacheStats = cache.value;
     statsOutput.replaceChildren(...statsPanels(maintenance.status === 'fulfilled' ? maintenance.value : undefined, cacheStats));
     if (backups.status === 'fulfilled') backupsOutput.replaceChildren(backupsTable(backups.value));
-    const failure = [maintenance, cache, backups].find((outcome) => outcome.status === 'rejected');
+    if (jobs.status === 'fulfilled') jobsOutput.replaceChildren(jobsTable(jobs.value, runJob));
+    const failure = [maintenance, cache, backups, jobs].find((outcome) => outcome.status === 'rejected');
     if (failure) status.showError(failure.reason);
   }
   byId('stats-refresh', HTMLButtonElement).addEventListener('click', () => void refresh());
@@ -105,7 +108,50 @@ export function createAdminView(): { refresh: () => Promise<void> } {
     await refresh();
   });
 
+  /** Runs a job now, as its schedule would (once across replicas), and says how it went. */
+  async function runJob(name: JobName, button: HTMLButtonElement): Promise<void> {
+    const answered = await status.run(button, `Running the ${jobLabel(name)}`, () => api.runJob(name));
+    if (!answered) return;
+    status.show(...jobOutcome(name, answered.value.outcome));
+    await refresh();
+    // The refresh rebuilt the table: the keyboard stays on this job's (new) button.
+    if (!button.isConnected) jobsOutput.querySelector<HTMLButtonElement>(`button[data-job="${name}"]`)?.focus();
+  }
+
   return { refresh };
+}
+
+/** "orphan-cleanup" → "orphan cleanup". */
+const jobLabel = (name: JobName) => name.replaceAll('-', ' ');
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+function jobOutcome(name: JobName, outcome: JobOutcome): Parameters<StatusLine['show']> {
+  const job = capitalised(jobLabel(name));
+  if (outcome === 'success') return ['success', `${job} ran.`];
+  if (outcome === 'skipped') return ['info', `${job} skipped:`, 'another replica is running it or ran it moments ago.'];
+  return ['error', `${job} failed:`, 'see the service log.'];
+}
+
+function jobsTable(jobs: JobStatus[], run: (name: JobName, button: HTMLButtonElement) => Promise<void>): HTMLElement {
+  const runButton = (name: JobName, running: boolean) => {
+    const button = el('button', { type: 'button', 'data-job': name, 'aria-label': `Run ${jobLabel(name)} now`, disabled: running }, 'Run now');
+    button.addEventListener('click', () => void run(name, button));
+    return button;
+  };
+  const when = (iso: string) => el('time', { datetime: iso, title: formatDateTime(iso) }, formatRelative(iso));
+  const schedule = (job: JobStatus) => {
+    if (job.cron === null) return 'off';
+    const words = describeCron(job.cron);
+    return el('span', {}, words ? `${words} ` : '', el('code', {}, job.cron), job.scheduled ? '' : el('span', { class: 'hint' }, ' (not scheduled on this replica)'));
+  };
+  const nextRun = (job: JobStatus) => (job.runningHere ? 'running now' : job.nextRunAt ? when(job.nextRunAt) : '–');
+  const lastRun = (job: JobStatus) => (job.lastRunAt ? el('span', {}, when(job.lastRunAt), job.lastRunBy && el('span', { class: 'hint replica' }, `by ${job.lastRunBy}`)) : 'never');
+  return dataTable(
+    'Times in your time zone; schedules in UTC',
+    ['Job', 'Schedule', 'Next run', 'Last run', 'Run'],
+    jobs.map((job) => [capitalised(jobLabel(job.name)), schedule(job), nextRun(job), lastRun(job), runButton(job.name, job.runningHere)]),
+    { rowHeaders: true, className: 'jobs' },
+  );
 }
 
 function reportList(title: string, rows: Array<[string, string | number]>): HTMLElement {
@@ -164,11 +210,9 @@ function statsPanels(stats: MaintenanceStats | undefined, cache: SceneCacheStats
 
 function backupsTable(backups: Backup[]): HTMLElement {
   if (backups.length === 0) return el('p', { class: 'hint' }, 'No backups yet.');
-  return el(
-    'table',
-    {},
-    el('caption', {}, `${plural(backups.length, 'backup')}, newest first`),
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'File'), el('th', { scope: 'col' }, 'Taken'), el('th', { scope: 'col' }, 'Size'))),
-    el('tbody', {}, ...backups.map((backup) => el('tr', {}, el('td', {}, el('code', {}, backup.file)), el('td', {}, formatDateTime(backup.createdAt)), el('td', {}, formatBytes(backup.sizeBytes))))),
+  return dataTable(
+    `${plural(backups.length, 'backup')}, newest first`,
+    ['File', 'Taken', 'Size'],
+    backups.map((backup) => [el('code', {}, backup.file), formatDateTime(backup.createdAt), formatBytes(backup.sizeBytes)]),
   );
 }

@@ -9,6 +9,11 @@ export abstract class DomainError extends Error {
   }
 }
 
+/** What an unknown thrown value says, for logs and messages. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** The thing asked for does not exist (or was soft-deleted). → 404 */
 export class NotFoundError extends DomainError {}
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { SerialQueue } from '../common/serial-queue.js';
 
 /**
  * Serialises writes in this process. TypeORM's better-sqlite3 driver shares one query
@@ -12,13 +13,4 @@ import { Injectable } from '@nestjs/common';
  * do that work (see ImagesRepository's per-item lock).
  */
 @Injectable()
-export class WriteLock {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(work);
-    // The next writer waits for this one whether it succeeds or fails.
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-}
+export class WriteLock extends SerialQueue {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { Clock } from '../common/clock.js';
+import { messageOf } from '../common/errors.js';
 import { AppConfig } from '../config/app-config.js';
 import { BackupService } from '../maintenance/backup/backup.service.js';
 import { longestCronGapMs } from './schedule-interval.js';
@@ -28,7 +29,7 @@ export class BackupHealthIndicator {
       [latest] = await this.backups.list();
     } catch (error) {
       // Unreadable BACKUP_DIR: backups are in trouble, but the service still serves.
-      return indicator.degraded({ message: `BACKUP_DIR cannot be read: ${error instanceof Error ? error.message : String(error)}` });
+      return indicator.degraded({ message: `BACKUP_DIR cannot be read: ${messageOf(error)}` });
     }
     const latestAt = latest?.createdAt.toISOString() ?? null;
     // PostgreSQL without pg_dump: the database's own backups apply, which is no fault of this service.

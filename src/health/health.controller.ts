@@ -8,6 +8,7 @@ import {
   type HealthCheckResult,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
+import { messageOf } from '../common/errors.js';
 import { AppConfig } from '../config/app-config.js';
 import { ImagesService } from '../images/images.service.js';
 import { RedisHealthIndicator } from '../redis/redis.health.js';
@@ -50,7 +51,7 @@ export class HealthController {
     try {
       return check.up({ count: await this.images.count() });
     } catch (error) {
-      return check.down({ message: error instanceof Error ? error.message : String(error) });
+      return check.down({ message: messageOf(error) });
     }
   }
 }

@@ -161,15 +161,13 @@ export class ImagesRepository implements ItemImagesReader {
     return this.images.find({ where: { deletedAt: LessThanOrEqual(cutoff) }, withDeleted: true });
   }
 
-  /** Ids of every row, soft-deleted ones included: a file with one of these is not an orphan. */
-  async allIds(): Promise<Set<string>> {
-    const rows = await this.images.find({ select: { id: true }, withDeleted: true });
-    return new Set(rows.map((row) => row.id));
-  }
-
-  /** Ids of active images, whose files must exist. */
-  async activeIds(): Promise<string[]> {
-    return (await this.images.find({ select: { id: true } })).map((row) => row.id);
+  /**
+   * In one read: the id of every row, soft-deleted ones included (a file with one of these is
+   * not an orphan), and the ids of active images, whose files must exist.
+   */
+  async idsForFileCheck(): Promise<{ known: Set<string>; active: string[] }> {
+    const rows = await this.images.find({ select: { id: true, deletedAt: true }, withDeleted: true });
+    return { known: new Set(rows.map((row) => row.id)), active: rows.filter((row) => row.deletedAt === null).map((row) => row.id) };
   }
 
   async counts(): Promise<{ total: number; active: number; deleted: number; featured: number }> {
@@ -184,12 +182,13 @@ export class ImagesRepository implements ItemImagesReader {
   /** Runs `work` in one short transaction under the write lock. No I/O but the database inside. */
   writeTransaction<T>(work: (writer: ImagesWriter) => Promise<T>): Promise<T> {
     return this.writeLock.run(() =>
-      this.images.manager.transaction((manager) =>
-        work({
-          ...itemReader(manager),
+      this.images.manager.transaction((manager) => {
+        const reader = itemReader(manager);
+        return work({
+          ...reader,
           countActiveForItem: async (itemId) => {
             await lockItemOnPostgres(manager, itemId);
-            return manager.countBy(ImageEntity, { itemId });
+            return reader.countActiveForItem(itemId);
           },
           insert: async (image) => {
             await manager.insert(ImageEntity, image);
@@ -197,8 +196,8 @@ export class ImagesRepository implements ItemImagesReader {
           softDelete: async (ids, at) => {
             await manager.update(ImageEntity, ids, { deletedAt: at });
           },
-        }),
-      ),
+        });
+      }),
     );
   }
 

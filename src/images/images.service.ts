@@ -73,7 +73,7 @@ export class ImagesService implements OnModuleInit {
 
   onModuleInit(): void {
     // Another replica removed images: its files and scenes must not be served from memory here.
-    this.replicas.on('images-changed', ({ ids, removed }) => (removed ? this.forgetLocally(ids) : this.announceChanged(ids)));
+    this.replicas.on('images-changed', ({ ids, removed }) => this.forgetHere(ids, removed));
   }
 
   async generate(command: GenerateImageCommand): Promise<ImageEntity> {
@@ -205,8 +205,7 @@ export class ImagesService implements OnModuleInit {
   async setFeatured(id: string, featured: boolean | undefined): Promise<ImageEntity> {
     const image = await this.repository.setFeatured(id, featured);
     if (!image) throw new NotFoundError(`Image ${id} was not found`);
-    this.announceChanged([id]);
-    this.replicas.publish('images-changed', { ids: [id], removed: false });
+    this.changed([id], { removed: false });
     return image;
   }
 
@@ -260,13 +259,18 @@ export class ImagesService implements OnModuleInit {
   }
 
   private forgetRemoved(ids: string[]): void {
-    if (ids.length === 0) return;
-    this.forgetLocally(ids);
-    this.replicas.publish('images-changed', { ids, removed: true });
+    if (ids.length > 0) this.changed(ids, { removed: true });
   }
 
-  private forgetLocally(ids: string[]): void {
-    this.fileCache.evict(ids);
+  /** Images changed or went: forgotten here, and the other replicas are told to do the same. */
+  private changed(ids: string[], { removed }: { removed: boolean }): void {
+    this.forgetHere(ids, removed);
+    this.replicas.publish('images-changed', { ids, removed });
+  }
+
+  /** Memory holding these images lets go of them: their cached files too when they were removed. */
+  private forgetHere(ids: string[], removed: boolean): void {
+    if (removed) this.fileCache.evict(ids);
     this.announceChanged(ids);
   }
 

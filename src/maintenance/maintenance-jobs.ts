@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Counter, Histogram } from 'prom-client';
 import { Clock } from '../common/clock.js';
+import { messageOf } from '../common/errors.js';
 import { METRICS } from '../common/metrics/metric-names.js';
 import { AppConfig } from '../config/app-config.js';
 import { BackupService } from './backup/backup.service.js';
@@ -104,7 +105,7 @@ export class MaintenanceJobs implements OnApplicationBootstrap {
     try {
       const startedAt = this.clock.now();
       const leased = await this.leases.tryAcquire(name, this.holder, startedAt, new Date(startedAt.getTime() + LEASE_TTL_MS)).catch((error: unknown) => {
-        this.logger.error(`Job ${name} failed: could not take its lease: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(`Job ${name} failed: could not take its lease: ${messageOf(error)}`);
         this.runs.inc({ job: name, outcome: 'failure' });
         return null;
       });
@@ -164,7 +165,7 @@ export class MaintenanceJobs implements OnApplicationBootstrap {
       this.runs.inc({ job: name, outcome: 'success' });
       return 'success';
     } catch (error) {
-      this.logger.error(`Job ${name} failed after ${Date.now() - started} ms: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`Job ${name} failed after ${Date.now() - started} ms: ${messageOf(error)}`);
       this.runs.inc({ job: name, outcome: 'failure' });
       return 'failure';
     } finally {

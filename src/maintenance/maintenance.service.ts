@@ -65,7 +65,7 @@ export class MaintenanceService {
   async cleanupOrphans(options: { dryRun: boolean }): Promise<OrphanCleanup> {
     const now = this.clock.now().getTime();
     const purgeable = await this.imagesRepository.findDeletedBefore(new Date(now - this.config.maintenance.purgeAfterDays * DAY_MS));
-    const [knownIds, activeIds, stored] = await Promise.all([this.imagesRepository.allIds(), this.imagesRepository.activeIds(), this.files.listStored()]);
+    const [{ known: knownIds, active: activeIds }, stored] = await Promise.all([this.imagesRepository.idsForFileCheck(), this.files.listStored()]);
 
     const settled = (file: StoredFile) => file.modifiedAt.getTime() <= now - IN_FLIGHT_GRACE_MS;
     const strays = stored.filter((file) => settled(file) && (TEMP_FILE_PATTERN.test(file.name) || this.isOrphan(file, knownIds)));

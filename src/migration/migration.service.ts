@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DomainError, InvalidImageError } from '../common/errors.js';
+import { SerialQueue } from '../common/serial-queue.js';
 import { AppConfig } from '../config/app-config.js';
 import { IMAGE_FIELD_LIMITS } from '../images/dto/generate-image.dto.js';
 import { ImagesService } from '../images/images.service.js';
@@ -34,7 +35,7 @@ type Entry = { kind: 'image'; found: FoundImage } | { kind: 'scene'; found: Foun
 export class MigrationService {
   private readonly logger = new Logger(MigrationService.name);
   /** Imports run one at a time, so two runs of the same dump cannot both pass the duplicate check. */
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(
     private readonly config: AppConfig,
@@ -52,9 +53,7 @@ export class MigrationService {
   }
 
   private import(scan: ScanResult, options: { dryRun: boolean }): Promise<ImportReport> {
-    const result = this.tail.then(() => this.importNow(scan, options));
-    this.tail = result.catch(() => undefined);
-    return result;
+    return this.queue.run(() => this.importNow(scan, options));
   }
 
   private async importNow(scan: ScanResult, { dryRun }: { dryRun: boolean }): Promise<ImportReport> {

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { UpstreamUnavailableError } from '../common/errors.js';
+import { messageOf, UpstreamUnavailableError } from '../common/errors.js';
 
 /** How soon a client may retry when Redis is out of reach (ioredis keeps reconnecting). */
 const RETRY_AFTER_SECONDS = 5;
@@ -12,7 +12,7 @@ const ERROR_LOG_INTERVAL_MS = 30_000;
  * (503, Retry-After) rather than let through unlimited or failed as a 500.
  */
 export function redisUnavailable(error: unknown): UpstreamUnavailableError {
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = messageOf(error);
   return new UpstreamUnavailableError(
     `Redis (REDIS_URL) cannot be reached, so shared rate limits and locks cannot be checked; try again in ${RETRY_AFTER_SECONDS} s (${reason})`,
     RETRY_AFTER_SECONDS,

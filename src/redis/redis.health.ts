@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { messageOf } from '../common/errors.js';
 import { InjectRedis, type OptionalRedis } from './redis.module.js';
 
 const PING_TIMEOUT_MS = 1000;
@@ -30,7 +31,7 @@ export class RedisHealthIndicator {
     } catch (error) {
       // Degraded, not down: reads need no Redis, and every replica shares this Redis, so a
       // balancer taking "down" replicas out would take them all. Generations answer 503 meanwhile.
-      return check.degraded({ message: `${error instanceof Error ? error.message : String(error)}; generations answer 503 until Redis is back` });
+      return check.degraded({ message: `${messageOf(error)}; generations answer 503 until Redis is back` });
     } finally {
       clearTimeout(timer);
     }

@@ -1,5 +1,6 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { messageOf } from '../common/errors.js';
 import { AppConfig } from '../config/app-config.js';
 import { redactUrlPassword } from '../config/database-url.js';
 import { logConnectionErrors } from './redis-errors.js';
@@ -34,7 +35,7 @@ export async function connectRedis(config: AppConfig['redis']): Promise<Optional
     await client.connect();
   } catch (error) {
     client.disconnect();
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new Error(`REDIS_URL: could not connect to ${redactUrlPassword(config.url)} (${reason})`);
   }
   return client;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { removeIfExists, sizeIfExists } from '../common/fs-if-exists.js';
+import { removeIfExists } from '../common/fs-if-exists.js';
 import { join } from 'node:path';
 import { type ImageVariant, StoragePaths } from './storage-paths.js';
 
@@ -61,10 +61,5 @@ export class FileStore {
       }),
     );
     return listed.flat();
-  }
-
-  /** Size of any file (not only image files); null when it does not exist. */
-  async sizeOf(path: string): Promise<number | null> {
-    return sizeIfExists(path);
   }
 }

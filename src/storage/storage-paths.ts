@@ -17,7 +17,7 @@ export class StoragePaths {
   constructor(readonly root: string) {}
 
   get directories(): string[] {
-    return Object.values(VARIANT_DIRS).map((dir) => join(this.root, dir));
+    return this.variantDirectories.map(({ dir }) => dir);
   }
 
   /** Each variant with its folder. */

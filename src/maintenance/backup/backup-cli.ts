@@ -8,7 +8,8 @@ import { PostgresBackupEngine } from './postgres-backup.engine.js';
 import { restorePostgresDatabase } from './postgres-restore.js';
 import { restoreDatabase } from './restore.js';
 import { SqliteBackupEngine } from './sqlite-backup.engine.js';
-import { messageOf, type SqliteHandle, SqliteFiles } from './sqlite-files.js';
+import { messageOf } from '../../common/errors.js';
+import { type SqliteHandle, SqliteFiles } from './sqlite-files.js';
 
 export interface CliOutput {
   out(line: string): void;

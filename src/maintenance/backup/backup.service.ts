@@ -2,12 +2,12 @@ import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Clock } from '../../common/clock.js';
-import { DomainError, NotSupportedHereError, StorageUnavailableError } from '../../common/errors.js';
+import { DomainError, messageOf, NotSupportedHereError, StorageUnavailableError } from '../../common/errors.js';
+import { SerialQueue } from '../../common/serial-queue.js';
 import { BackupFiles } from './backup-files.js';
 import { BackupFailedError, type BackupEngine } from './backup-engine.js';
 import { backupFileName, backupTempName, MAX_BACKUP_SEQUENCE, parseBackupName, parseBackupTempName } from './backup-names.js';
 import { type BackupMetrics, NO_BACKUP_METRICS } from './backup.metrics.js';
-import { messageOf } from './sqlite-files.js';
 
 export interface BackupSettings {
   /** Absolute path of BACKUP_DIR. */
@@ -37,7 +37,7 @@ export const STALE_TEMP_MS = 3_600_000;
  */
 export class BackupService {
   private readonly logger = new Logger('Backups');
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private unavailabilityLogged = false;
 
   constructor(
@@ -54,13 +54,11 @@ export class BackupService {
    * can be taken here (PostgreSQL without pg_dump), NotSupportedHereError says why.
    */
   backup(options: { applyRetention: boolean } = { applyRetention: true }): Promise<BackupInfo> {
-    const result = this.tail.then(async () => {
+    return this.queue.run(async () => {
       const unavailable = await this.engine.unavailableReason();
       if (unavailable) throw new NotSupportedHereError(`Backups are not available here: ${unavailable}`);
       return this.runMeasured(options.applyRetention);
     });
-    this.tail = result.catch(() => undefined);
-    return result;
   }
 
   /**

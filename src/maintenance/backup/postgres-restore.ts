@@ -7,7 +7,7 @@ import { type BackupInfo, type BackupSettings, BackupService } from './backup.se
 import { PostgresBackupEngine } from './postgres-backup.engine.js';
 import { PostgresToolError, PostgresTools } from './postgres-tools.js';
 import { locateArchive, RestoreRefusedError, type RestoreResult } from './restore.js';
-import { messageOf } from './sqlite-files.js';
+import { messageOf } from '../../common/errors.js';
 
 export interface PostgresRestoreOptions {
   url: string;

@@ -6,7 +6,8 @@ import { NO_BACKUP_METRICS } from './backup.metrics.js';
 import { type BackupInfo, type BackupSettings, BackupService } from './backup.service.js';
 import { SqliteBackupEngine } from './sqlite-backup.engine.js';
 import { runningServerPid, serverPidPath } from './server-pid-file.js';
-import { messageOf, SQLITE_HEADER, SqliteFiles } from './sqlite-files.js';
+import { messageOf } from '../../common/errors.js';
+import { SQLITE_HEADER, SqliteFiles } from './sqlite-files.js';
 
 export class RestoreRefusedError extends Error {
   constructor(message: string) {

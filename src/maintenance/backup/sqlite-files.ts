@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { messageOf } from '../../common/errors.js';
 
 export type SqliteHandle = Database.Database;
 
@@ -68,8 +69,4 @@ export class SqliteFiles {
       db.close();
     }
   }
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

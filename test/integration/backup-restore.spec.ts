@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DataSource } from 'typeorm';
-import { Clock } from '../../src/common/clock.js';
+import { ManualClock } from '../support/clock.js';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
 import { BackupService } from '../../src/maintenance/backup/backup.service.js';
 import { runRestoreCli } from '../../src/maintenance/backup/backup-cli.js';
@@ -16,19 +16,11 @@ import { serverPidPath } from '../../src/maintenance/backup/server-pid-file.js';
 import { SqliteBackupEngine } from '../../src/maintenance/backup/sqlite-backup.engine.js';
 import { SqliteFiles } from '../../src/maintenance/backup/sqlite-files.js';
 
-class FixedClock extends Clock {
-  constructor(public current: Date) {
-    super();
-  }
-  now(): Date {
-    return new Date(this.current);
-  }
-}
 
 let dir: string;
 let dbPath: string;
 let backupDir: string;
-const clock = new FixedClock(new Date('2026-01-01T00:00:00Z'));
+const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'));
 const options = () => ({ databasePath: dbPath, backup: { dir: backupDir, retentionDays: 30 }, clock, cwd: dir });
 
 /** A migrated database like the server's, with `names` in a probe table. */

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver.js';
-import { Clock } from '../../src/common/clock.js';
+import { ManualClock } from '../support/clock.js';
 import { StorageUnavailableError } from '../../src/common/errors.js';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
 import { WriteLock } from '../../src/database/write-lock.js';
@@ -16,14 +16,6 @@ import { BackupService } from '../../src/maintenance/backup/backup.service.js';
 import { SqliteBackupEngine } from '../../src/maintenance/backup/sqlite-backup.engine.js';
 import type { SqliteHandle } from '../../src/maintenance/backup/sqlite-files.js';
 
-class FixedClock extends Clock {
-  constructor(public current: Date) {
-    super();
-  }
-  now(): Date {
-    return new Date(this.current);
-  }
-}
 
 class RecordingMetrics implements BackupMetrics {
   readonly runs: BackupOutcome[] = [];
@@ -68,7 +60,7 @@ async function openBackup(path: string): Promise<Database.Database> {
 describe('BackupService', () => {
   it('backs up consistently while writes go on, keeping every row committed before it started', async () => {
     const backupDir = join(dir, 'concurrent');
-    const service = new BackupService({ dir: backupDir, retentionDays: 30 }, new FixedClock(new Date('2026-01-01T00:00:00Z')), engine);
+    const service = new BackupService({ dir: backupDir, retentionDays: 30 }, new ManualClock(new Date('2026-01-01T00:00:00Z')), engine);
     const lock = new WriteLock();
     let stop = false;
     let commits = 0;
@@ -117,7 +109,7 @@ describe('BackupService', () => {
 
   it('runs backups one at a time and names two in the same second apart', async () => {
     const backupDir = join(dir, 'serial');
-    const service = new BackupService({ dir: backupDir, retentionDays: 30 }, new FixedClock(new Date('2026-05-06T07:08:09Z')), engine);
+    const service = new BackupService({ dir: backupDir, retentionDays: 30 }, new ManualClock(new Date('2026-05-06T07:08:09Z')), engine);
     const [first, second, third] = await Promise.all([service.backup(), service.backup(), service.backup()]);
     expect([first.file, second.file, third.file]).toEqual([
       'dnd_game_20260506_070809.db.gz',
@@ -131,7 +123,7 @@ describe('BackupService', () => {
   it('after a backup, removes exactly the expired backups and stale temp files, and leaves foreign files alone', async () => {
     const backupDir = join(dir, 'retention');
     await mkdir(backupDir);
-    const clock = new FixedClock(new Date('2026-01-01T00:00:00Z'));
+    const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'));
     const expired = [
       'dnd_game_20251201_235959.db.gz', // 30 days and a second old
       'dnd_game_20251115_120000.db.gz',
@@ -164,7 +156,7 @@ describe('BackupService', () => {
     expect((await service.list()).map((entry) => entry.file)).toEqual([backup.file, 'dnd_game_20251231_120000.db.gz', 'dnd_game_20251202_000000.db.gz']);
 
     // A day later the 30-day-old one goes too, and nothing else.
-    clock.current = new Date('2026-01-02T00:00:00Z');
+    clock.advance(86_400_000); // to 2026-01-02
     expect(await service.applyRetention()).toEqual({ deleted: expect.arrayContaining(['dnd_game_20251202_000000.db.gz']) });
     expect((await readdir(backupDir)).sort()).not.toContain('dnd_game_20251202_000000.db.gz');
     expect((await readdir(backupDir)).sort()).toEqual(expect.arrayContaining(foreign));
@@ -172,13 +164,13 @@ describe('BackupService', () => {
 
   it('creates a missing BACKUP_DIR', async () => {
     const backupDir = join(dir, 'missing', 'nested');
-    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, new FixedClock(new Date('2026-01-01T00:00:00Z')), engine).backup();
+    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, new ManualClock(new Date('2026-01-01T00:00:00Z')), engine).backup();
     expect(await readdir(backupDir)).toEqual([backup.file]);
   });
 
   it('fails clearly when BACKUP_DIR cannot be written, counts the failure and leaves nothing behind', async () => {
     const metrics = new RecordingMetrics();
-    const clock = new FixedClock(new Date('2026-01-01T00:00:00Z'));
+    const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'));
     // A path through a regular file fails for everyone, root included (ENOTDIR).
     const parent = join(dir, 'unwritable');
     await mkdir(parent);

@@ -5,6 +5,7 @@ import { RedisThrottlerStorage } from '../../src/common/rate-limit/redis-throttl
 import { RedisReservations } from '../../src/images/gemini-reservations.js';
 import { RedisReplicaEvents } from '../../src/redis/replica-events.js';
 import { RedisFlights } from '../../src/scenes/replica-flights.js';
+import { eventually } from '../support/eventually.js';
 import { describeWithRedis, testRedis, uniqueKeyPrefix } from '../support/redis.js';
 
 // Two clients stand for two replicas: everything they share goes through Redis.
@@ -143,8 +144,7 @@ describeWithRedis('shared state in Redis (two clients as two replicas)', () => {
       b.on('images-changed', ({ ids, removed }) => removed && heardByB.push(ids));
       try {
         a.publish('images-changed', { ids: ['image-1', 'image-2'], removed: true });
-        for (let i = 0; i < 50 && heardByB.length === 0; i++) await sleep(20);
-        expect(heardByB).toEqual([['image-1', 'image-2']]);
+        await eventually(() => expect(heardByB).toEqual([['image-1', 'image-2']]), 1000);
         expect(heardByA).toEqual([]);
       } finally {
         await Promise.all([a.onApplicationShutdown(), b.onApplicationShutdown()]);

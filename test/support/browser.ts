@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { findWebAppDir } from '../../src/web-app/web-app.router.js';
+import { describeIf } from './describe-if.js';
 import { createTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 
 /** Debian's chromium (`apt-get install chromium`); CHROMIUM_PATH points elsewhere. */
@@ -17,13 +18,10 @@ export const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-artifacts/screen
  * so a machine without a browser still runs every other test.
  */
 export function describeInBrowser(name: string, body: () => void): void {
-  if (existsSync(CHROMIUM_PATH)) {
-    describe(name, body);
-    return;
-  }
+  const installed = existsSync(CHROMIUM_PATH);
   // stderr, not console.warn: jest would add a stack trace to what is one line of news.
-  process.stderr.write(`Skipping browser tests "${name}": no chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH).\n`);
-  describe.skip(name, body);
+  if (!installed) process.stderr.write(`Skipping browser tests "${name}": no chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH).\n`);
+  describeIf(installed, name, `skipped: no chromium at ${CHROMIUM_PATH}`, body);
 }
 
 /** Fails with what to do when dist/web is missing (`npm test` builds it first, through pretest). */
@@ -116,22 +114,7 @@ export function useBrowserSession(options: TestAppOptions = {}): BrowserSession 
   return session;
 }
 
-/**
- * Retries an assertion until it passes or `timeoutMs` runs out (then throws its last error):
- * the page updates asynchronously and jest's expect does not wait.
- */
-export async function eventually(assertion: () => Promise<void> | void, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await assertion();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
+export { eventually } from './eventually.js';
 
 /** A definition list (the app's reports and stats) as term → value, e.g. `{ 'Images imported': '3' }`. */
 export function definitions(scope: Locator): Promise<Record<string, string>> {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { describeIf } from './describe-if.js';
 
 /** TEST_REDIS_URL, e.g. redis://127.0.0.1:6379 (.ci/run sets it when Redis answers). */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL;
@@ -9,14 +10,6 @@ export const REDIS_SKIP_REASON = 'skipped: set TEST_REDIS_URL=redis://127.0.0.1:
 /** `describe` when TEST_REDIS_URL is set; otherwise the suite is skipped and says why. */
 export const describeWithRedis = (name: string, body: () => void): void => describeIf(TEST_REDIS_URL !== undefined, name, REDIS_SKIP_REASON, body);
 
-/**
- * `describe` when `ready`; otherwise one skipped test names the reason. The body is not even
- * run then: it may connect to what is missing while it declares its tests.
- */
-export function describeIf(ready: boolean, name: string, skipReason: string, body: () => void): void {
-  if (ready) describe(name, body);
-  else describe.skip(`${name} (${skipReason})`, () => it.skip(skipReason, () => undefined));
-}
 
 export function requireTestRedisUrl(): string {
   if (!TEST_REDIS_URL) throw new Error(`This test needs Redis: ${REDIS_SKIP_REASON.replace('skipped: ', '')}`);

@@ -10,23 +10,11 @@ import { Clock } from '../../src/common/clock.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import type { DatabaseDriver } from '../../src/config/database-url.js';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
+import { ManualClock } from './clock.js';
 import { createTestDatabase } from './postgres.js';
 import { dropTestKeys, requireTestRedisUrl, TEST_REDIS_URL, uniqueKeyPrefix } from './redis.js';
 
-/** A clock that only moves when a test moves it. */
-export class ManualClock extends Clock {
-  constructor(private current = new Date('2026-01-01T00:00:00.000Z')) {
-    super();
-  }
-
-  now(): Date {
-    return new Date(this.current);
-  }
-
-  advance(milliseconds: number): void {
-    this.current = new Date(this.current.getTime() + milliseconds);
-  }
-}
+export { ManualClock };
 
 export interface TestApp {
   app: NestExpressApplication;

@@ -1,5 +1,5 @@
 import { api, type Image, type ImagePage, type SearchFilters } from '../api';
-import { byId, el } from '../dom';
+import { byId, el, filledFields } from '../dom';
 import { plural } from '../format';
 import { StatusLine } from '../status';
 import { openImageDialog } from './image-dialog';
@@ -29,18 +29,8 @@ export function createGallery(): { refresh: () => Promise<void> } {
   // Answers can arrive out of order while someone types; only the latest request may render.
   let latestRequest = 0;
 
-  const filters = (): SearchFilters => {
-    const value = (name: string) => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value.trim() || undefined;
-    return {
-      q: value('q'),
-      featured: value('featured') as SearchFilters['featured'],
-      itemType: value('itemType'),
-      source: value('source') as SearchFilters['source'],
-      sort: value('sort') as SearchFilters['sort'],
-      page,
-      pageSize: PAGE_SIZE,
-    };
-  };
+  // The form's fields are named after the query parameters (q, featured, itemType, source, sort).
+  const filters = (): SearchFilters => ({ ...filledFields(form), page, pageSize: PAGE_SIZE });
 
   async function refresh(focus?: FocusAfterRender): Promise<void> {
     const request = ++latestRequest;

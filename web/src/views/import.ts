@@ -1,5 +1,5 @@
 import { api, type ImportReport } from '../api';
-import { byId, detailsList, el } from '../dom';
+import { byId, dataTable, detailsList, el } from '../dom';
 import { formatBytes, plural } from '../format';
 import { galleryLink } from '../image-view';
 import { StatusLine } from '../status';
@@ -67,12 +67,10 @@ function renderReport(report: ImportReport): HTMLElement {
       'details counts',
     ),
     report.failed.length > 0
-      ? el(
-          'table',
-          {},
-          el('caption', {}, 'Entries that could not be imported'),
-          el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Where'), el('th', { scope: 'col' }, 'Why'))),
-          el('tbody', {}, ...report.failed.map((failure) => el('tr', {}, el('td', {}, el('code', {}, failure.ref)), el('td', {}, failure.reason)))),
+      ? dataTable(
+          'Entries that could not be imported',
+          ['Where', 'Why'],
+          report.failed.map((failure) => [el('code', {}, failure.ref), failure.reason]),
         )
       : null,
     overLimit.length > 0

@@ -1,5 +1,5 @@
 /**
- * Baseline for `GET /api/v1/images/search`: bare node:http + better-sqlite3 on the SAME
+ * Baseline for `GET /api/v2/images/search`: bare node:http + better-sqlite3 on the SAME
  * database file the service used, running the same SQL the service's TypeORM query builder
  * emits (bench/lib/images-table.ts: the FTS5 MATCH sub-select, the filters, ORDER BY
  * created_at, id, LIMIT/OFFSET, and the COUNT when the page does not show the total).
@@ -30,7 +30,7 @@ if (!dbPath) {
   process.exit(2);
 }
 
-const SEARCH_PATH = '/api/v1/images/search';
+const SEARCH_PATH = '/api/v2/images/search';
 const db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 5000 });
 const statements = new Map<string, Statement>();
 const prepared = (sql: string) => {

@@ -8,7 +8,7 @@
  *      RATE_LIMIT_ENABLED=false. A few generations answered at once warm it up (and show what
  *      one generation costs end to end with an instant provider: HTTP, the SDK, base64, the
  *      pipeline).
- *   3. 50 POST /api/v1/images/generate at once (distinct prompts); the wall time runs from the
+ *   3. 50 POST /api/v2/images/generate at once (distinct prompts); the wall time runs from the
  *      first request sent to the last response read. Every answer must be 201, and the fake
  *      must have seen exactly 50 calls (no retries, nothing lost).
  *   4. The ideal on this machine: 2 s + bare sharp processing the same 50 PNGs at once (the
@@ -37,7 +37,7 @@ export function concurrencyPlannedSeconds(): number {
   return 15;
 }
 
-const GENERATE_PATH = '/api/v1/images/generate';
+const GENERATE_PATH = '/api/v2/images/generate';
 
 export interface ConcurrencyResults {
   requests: number;

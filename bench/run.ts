@@ -88,7 +88,7 @@ const TARGETS = {
 
 const BASELINE_ENTRY = 'baseline-server.js';
 const SCENE_BASELINE_ENTRY = 'baseline-scene-server.js';
-const SCENES_PATH = '/api/v1/scenes/generate';
+const SCENES_PATH = '/api/v2/scenes/generate';
 const RESULTS_FILE = resolve(BENCH_DIST_DIR, '../../bench/results/latest.json');
 
 const log = (message: string) => console.error(`[bench] ${message}`);
@@ -115,7 +115,7 @@ interface ImageJson {
 async function seed(service: Service, count: number): Promise<SeededImage> {
   let first: ImageJson | undefined;
   for (let i = 0; i < count; i++) {
-    const response = await fetch(`${service.baseUrl}/api/v1/images/generate`, {
+    const response = await fetch(`${service.baseUrl}/api/v2/images/generate`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ prompt: `benchmark image ${i + 1}: a dragon over a ruined keep` }),
@@ -223,7 +223,7 @@ interface ScenarioResult {
 }
 
 function scenarios(image: SeededImage, scene: SeededScene): Scenario[] {
-  const base = `/api/v1/images/${image.id}`;
+  const base = `/api/v2/images/${image.id}`;
   const sceneRequest = {
     path: SCENES_PATH,
     method: 'POST',
@@ -303,7 +303,7 @@ interface Soak {
 async function soak(service: Service, image: SeededImage, requests: number): Promise<Soak> {
   const pid = service.child.pid;
   const target: Target = {
-    url: `${service.baseUrl}/api/v1/images/${image.id}/thumbnail`,
+    url: `${service.baseUrl}/api/v2/images/${image.id}/thumbnail`,
     expectStatus: 200,
     minBytes: image.thumbnailBytes,
     serverPid: pid,

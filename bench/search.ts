@@ -1,5 +1,5 @@
 /**
- * Search over 100,000 images: `GET /api/v1/images/search` against the target p99 ≤ 10 ms,
+ * Search over 100,000 images: `GET /api/v2/images/search` against the target p99 ≤ 10 ms,
  * beside a bare node:http + better-sqlite3 server running the same SQL on the same file.
  *
  *   1. Start the built service in a fresh directory so its migrations create the schema, stop
@@ -45,7 +45,7 @@ export const SEARCH_CONFIG = {
   } satisfies Record<string, Load>,
 } as const;
 
-const SEARCH_PATH = '/api/v1/images/search';
+const SEARCH_PATH = '/api/v2/images/search';
 type Runs = Record<keyof typeof SEARCH_CONFIG.loads, Measurement>;
 
 /** Roughly how long the section takes (for the run's time budget): seeding, starts and the runs. */

@@ -1,5 +1,6 @@
 import type { MigrationInterface } from 'typeorm';
 import type { DatabaseDriver } from '../src/config/database-url.js';
+import { AddImageNumbersAndUse1764600000000 } from './common/1764600000000-AddImageNumbersAndUse.js';
 import { CreateImages1763900000000 as PostgresCreateImages } from './postgres/1763900000000-CreateImages.js';
 import { CreateSceneCache1763900000001 as PostgresCreateSceneCache } from './postgres/1763900000001-CreateSceneCache.js';
 import { AddImageSourceHash1763900000002 as PostgresAddImageSourceHash } from './postgres/1763900000002-AddImageSourceHash.js';
@@ -15,9 +16,10 @@ import { IndexLiveImages1763900000004 as SqliteIndexLiveImages } from './sqlite/
  * Every migration of each driver, in order; the DataSource takes its driver's list. A schema
  * change is one migration in each folder, with the same class name and timestamp (TypeORM
  * records the name). Listed explicitly rather than globbed so the same lists work from
- * compiled output, the TypeORM CLI and jest.
+ * compiled output, the TypeORM CLI and jest. A migration whose SQL is the same on both lives
+ * once, in common/.
  */
 export const MIGRATIONS: Record<DatabaseDriver, Array<new () => MigrationInterface>> = {
-  sqlite: [SqliteCreateImages, SqliteCreateSceneCache, SqliteAddImageSourceHash, SqliteCreateJobLeases, SqliteIndexLiveImages],
-  postgres: [PostgresCreateImages, PostgresCreateSceneCache, PostgresAddImageSourceHash, PostgresCreateJobLeases, PostgresIndexLiveImages],
+  sqlite: [SqliteCreateImages, SqliteCreateSceneCache, SqliteAddImageSourceHash, SqliteCreateJobLeases, SqliteIndexLiveImages, AddImageNumbersAndUse1764600000000],
+  postgres: [PostgresCreateImages, PostgresCreateSceneCache, PostgresAddImageSourceHash, PostgresCreateJobLeases, PostgresIndexLiveImages, AddImageNumbersAndUse1764600000000],
 };

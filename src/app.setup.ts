@@ -1,13 +1,13 @@
-import { RequestMethod } from '@nestjs/common';
+import { RequestMethod, VersioningType } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import helmet from 'helmet';
 import { ADMIN_BEARER_SCHEME, ADMIN_HEADER_SCHEME } from './common/auth/admin.guard.js';
+import { API_GLOBAL_PREFIX, NATIVE_API_BASE } from './common/http/api-versions.js';
 import { AppConfig } from './config/app-config.js';
 import { findWebAppDir, webAppRouter } from './web-app/web-app.router.js';
 
-export const API_PREFIX = 'api/v1';
 /** JSON bodies are prompts and flags; anything larger is a mistake or an attack. */
 export const JSON_BODY_LIMIT = '1mb';
 
@@ -33,14 +33,17 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   );
   // The LocalStorage import alone takes large bodies; its parser runs first, and the general
   // one then finds the body already read.
-  app.use(`/${API_PREFIX}/migrate/from-localstorage`, json({ limit: config.migration.maxBodyBytes }));
+  app.use(`${NATIVE_API_BASE}/migrate/from-localstorage`, json({ limit: config.migration.maxBodyBytes }));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
-  app.setGlobalPrefix(API_PREFIX, {
+  app.setGlobalPrefix(API_GLOBAL_PREFIX, {
     exclude: [
       { path: 'health', method: RequestMethod.GET },
+      { path: 'health/{*probe}', method: RequestMethod.GET },
       { path: 'metrics', method: RequestMethod.GET },
     ],
   });
+  // Controllers name their version (`/api/v1/…` the old contract, `/api/v2/…` the native API).
+  app.enableVersioning({ type: VersioningType.URI });
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(

@@ -1,6 +1,6 @@
 /**
  * The service's `images` table as the benchmark's bare baselines and seeding see it: its
- * columns, a row as the API answers it, and the SQL `GET /api/v1/images/search` runs on
+ * columns, a row as the API answers it, and the SQL `GET /api/v2/images/search` runs on
  * SQLite, written out by hand: what TypeORM's query builder emits for ImagesRepository.search
  * (read from its query log), so the bare search baseline runs the same statements and the
  * benchmark can EXPLAIN them.
@@ -146,7 +146,7 @@ export function totalFromPage(rows: number, offset: number, pageSize: number): n
 export const toDbDate = (date: Date) => date.toISOString().slice(0, 23).replace('T', ' ');
 export const fromDbDate = (value: string) => `${value.replace(' ', 'T')}Z`;
 
-const IMAGES_BASE_PATH = '/api/v1/images';
+const IMAGES_BASE_PATH = '/api/v2/images';
 
 /** An image row as the API answers it (a copy of toImageDto in src/images/dto/image.dto.ts). */
 export function imageJson(row: Omit<ImageRow, 'thumbnail_size_bytes' | 'source_hash' | 'deleted_at'>) {

@@ -3,19 +3,19 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Histogram } from 'prom-client';
-import { API_PREFIX } from '../app.setup.js';
+import { NATIVE_API_BASE } from '../common/http/api-versions.js';
 import { sendImmutableFile } from '../common/http/send-immutable-file.js';
 import { METRICS } from '../common/metrics/metric-names.js';
 import type { ImageVariant } from '../storage/storage-paths.js';
 import { ImageFileCache } from './image-file-cache.js';
 
 const FILE_URL = new RegExp(
-  `^/${API_PREFIX}/images/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/(full|thumbnail)(?:\\?.*)?$`,
+  `^${NATIVE_API_BASE}/images/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/(full|thumbnail)(?:\\?.*)?$`,
   'i',
 );
 const ROUTE_LABELS: Record<ImageVariant, string> = {
-  full: `/${API_PREFIX}/images/:id/full`,
-  thumbnail: `/${API_PREFIX}/images/:id/thumbnail`,
+  full: `${NATIVE_API_BASE}/images/:id/full`,
+  thumbnail: `${NATIVE_API_BASE}/images/:id/thumbnail`,
 };
 /** What helmet would add that matters for an image; the rest concerns documents. */
 const SECURITY_HEADERS: Array<[string, string]> = [

@@ -13,9 +13,17 @@ import type { AspectRatio, ImageSource } from '../generation/image-provider.js';
 @Index('idx_images_content_hash', ['contentHash'])
 @Index('idx_images_deleted_at', ['deletedAt'], { where: '"deleted_at" IS NOT NULL' })
 @Index('idx_images_source_hash', ['sourceHash'])
+@Index('idx_images_number', ['number'], { unique: true })
 export class ImageEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
+
+  /**
+   * A stable integer id, never reused, for clients that keep integers (the old backend's, on
+   * `/api/v1`). Assigned from the `images` sequence when the row is written.
+   */
+  @Column({ type: 'integer' })
+  number!: number;
 
   @Column({ type: 'text' })
   prompt!: string;
@@ -62,6 +70,25 @@ export class ImageEntity {
   /** sha256 hex of the stored full WebP; also the strong ETag of the file routes. */
   @Column({ name: 'content_hash', type: 'varchar', length: 64 })
   contentHash!: string;
+
+  /** Which part of a client asked for it (the old backend's `component`, e.g. `scene-viewer`). */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  component!: string | null;
+
+  /** The player's addition to the prompt, kept apart from it (already part of `prompt`). */
+  @Column({ name: 'custom_prompt', type: 'text', nullable: true })
+  customPrompt!: string | null;
+
+  /** How often a client fetched this image by its number. */
+  @Column({ name: 'use_count', type: 'integer', default: 0 })
+  useCount!: number;
+
+  @Column({ name: 'last_used_at', type: Date, nullable: true })
+  lastUsedAt!: Date | null;
+
+  /** How long the provider took to draw it; null for imports. */
+  @Column({ name: 'generation_ms', type: 'integer', nullable: true })
+  generationMs!: number | null;
 
   /** Imports only: sha256 of the decoded input, so the same data is never imported twice. */
   @Column({ name: 'source_hash', type: 'varchar', length: 64, nullable: true })

@@ -1,5 +1,5 @@
-import { applyDecorators, Body, Controller, Delete, Get, HttpCode, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Body, Delete, Get, HttpCode, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { sendImmutableFile } from '../common/http/send-immutable-file.js';
@@ -11,9 +11,9 @@ import { GenerateImageDto } from './dto/generate-image.dto.js';
 import { ImageDto, toImageDto } from './dto/image.dto.js';
 import { ImagePageDto, SearchImagesQueryDto } from './dto/search-images.dto.js';
 import { ImagesService } from './images.service.js';
+import { NativeApiController } from '../common/http/api-versions.js';
 
-@ApiTags('images')
-@Controller('images')
+@NativeApiController('images', 'images')
 export class ImagesController {
   constructor(private readonly images: ImagesService) {}
 

@@ -6,6 +6,7 @@ import { driverOf } from '../database/data-source-options.js';
 import { WriteLock } from '../database/write-lock.js';
 import type { ImageSource } from '../generation/image-provider.js';
 import { ImageEntity } from './image.entity.js';
+import type { ImageSort } from './images.service.js';
 
 export interface ImageSearchFilter {
   words: string[];
@@ -13,7 +14,7 @@ export interface ImageSearchFilter {
   itemType?: string;
   featured?: boolean;
   source?: ImageSource;
-  sort: 'newest' | 'oldest';
+  sort: ImageSort;
   offset: number;
   limit: number;
 }
@@ -42,6 +43,23 @@ export class ImagesRepository implements ItemImagesReader {
   /** Active (not soft-deleted) image by id. */
   findActive(id: string): Promise<ImageEntity | null> {
     return this.images.findOneBy({ id });
+  }
+
+  findActiveByNumber(number: number): Promise<ImageEntity | null> {
+    return this.images.findOneBy({ number });
+  }
+
+  /** Adds one use to an active image; false when there is none. */
+  recordUse(id: string, at: Date): Promise<boolean> {
+    return this.writeLock.run(async () => {
+      const result = await this.images
+        .createQueryBuilder()
+        .update()
+        .set({ useCount: () => 'use_count + 1', lastUsedAt: at })
+        .where({ id, deletedAt: IsNull() })
+        .execute();
+      return (result.affected ?? 0) > 0;
+    });
   }
 
   countActive(): Promise<number> {
@@ -87,8 +105,11 @@ export class ImagesRepository implements ItemImagesReader {
       return query;
     };
     const direction = filter.sort === 'oldest' ? 'ASC' : 'DESC';
-    const items = await matching('page')
-      .orderBy('image.createdAt', direction)
+    const page = matching('page');
+    // Featured first walks idx_images_live_featured backwards: no sort either.
+    if (filter.sort === 'featured-first') page.orderBy('image.featured', 'DESC');
+    const items = await page
+      .addOrderBy('image.createdAt', direction)
       .addOrderBy('image.id', direction)
       .offset(filter.offset)
       .limit(filter.limit)
@@ -119,15 +140,26 @@ export class ImagesRepository implements ItemImagesReader {
     return Number(row.total);
   }
 
-  /** Sets `featured`, or flips it when `featured` is undefined. Null when no active image has the id. */
-  setFeatured(id: string, featured: boolean | undefined): Promise<ImageEntity | null> {
-    return this.writeLock.run(async () => {
-      const image = await this.images.findOneBy({ id });
-      if (!image) return null;
-      image.featured = featured ?? !image.featured;
-      await this.images.update({ id, deletedAt: IsNull() }, { featured: image.featured });
-      return image;
-    });
+  /**
+   * Sets `featured`, or flips it when `featured` is undefined; with `onlyOneInItem`, the item's
+   * other images stop being featured. Null when no active image has the id.
+   */
+  setFeatured(id: string, featured: boolean | undefined, onlyOneInItem: boolean): Promise<{ image: ImageEntity; unfeaturedIds: string[] } | null> {
+    return this.writeLock.run(() =>
+      this.images.manager.transaction(async (manager) => {
+        const image = await manager.findOneBy(ImageEntity, { id });
+        if (!image) return null;
+        image.featured = featured ?? !image.featured;
+        await manager.update(ImageEntity, { id, deletedAt: IsNull() }, { featured: image.featured });
+        let unfeaturedIds: string[] = [];
+        if (onlyOneInItem && image.itemId !== null) {
+          const others = await manager.find(ImageEntity, { where: { itemId: image.itemId, featured: true, id: Not(id) }, select: { id: true }, withDeleted: true });
+          unfeaturedIds = others.map((other) => other.id);
+          if (unfeaturedIds.length > 0) await manager.update(ImageEntity, { id: In(unfeaturedIds) }, { featured: false });
+        }
+        return { image, unfeaturedIds };
+      }),
+    );
   }
 
   /** Soft-deletes an active image; false when there was none. */
@@ -191,6 +223,7 @@ export class ImagesRepository implements ItemImagesReader {
             return reader.countActiveForItem(itemId);
           },
           insert: async (image) => {
+            image.number = await nextImageNumber(manager);
             await manager.insert(ImageEntity, image);
           },
           softDelete: async (ids, at) => {
@@ -211,6 +244,17 @@ export class ImagesRepository implements ItemImagesReader {
       .getRawOne<{ files: number; fullBytes: number; thumbnailBytes: number }>();
     return { files: Number(row?.files ?? 0), fullBytes: Number(row?.fullBytes ?? 0), thumbnailBytes: Number(row?.thumbnailBytes ?? 0) };
   }
+}
+
+/**
+ * The next image number from the `images` sequence (see migration AddImageNumbersAndUse):
+ * the UPDATE holds the row until the transaction ends, so concurrent writers, on any replica,
+ * take numbers one after another, and a rolled-back insert gives its number back.
+ */
+async function nextImageNumber(manager: EntityManager): Promise<number> {
+  await manager.query(`UPDATE "sequences" SET "last_value" = "last_value" + 1 WHERE "name" = 'images'`);
+  const [row] = (await manager.query(`SELECT "last_value" FROM "sequences" WHERE "name" = 'images'`)) as Array<{ last_value: number | string }>;
+  return Number(row.last_value);
 }
 
 function itemReader(manager: EntityManager): ItemImagesReader {

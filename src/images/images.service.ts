@@ -21,7 +21,11 @@ export interface GenerateImageCommand {
   itemId?: string;
   itemType?: string;
   aspectRatio?: AspectRatio;
-  /** What the model is asked; defaults to the prompt with its style. */
+  /** A player's addition to the prompt: the model is asked `<prompt>. <customPrompt>`. */
+  customPrompt?: string;
+  /** Which part of a client asks (e.g. the game's `scene-viewer`). */
+  component?: string;
+  /** What the model is asked; defaults to the prompt (with its custom part) and style. */
   providerPrompt?: string;
 }
 
@@ -36,6 +40,10 @@ export interface ImageMetadata {
   model: string | null;
   aspectRatio: AspectRatio | null;
   createdAt?: Date;
+  component?: string | null;
+  customPrompt?: string | null;
+  /** How long the provider took. */
+  generationMs?: number | null;
   /** Imports: sha256 of the decoded input. */
   sourceHash?: string;
 }
@@ -44,6 +52,9 @@ export interface StoreOptions {
   /** Apply MAX_IMAGES_PER_ITEM by evicting the item's oldest non-featured images. */
   enforceItemLimit: boolean;
 }
+
+/** How a search orders its results. */
+export type ImageSort = 'newest' | 'oldest' | 'featured-first';
 
 export interface ImagePage {
   items: ImageEntity[];
@@ -90,12 +101,17 @@ export class ImagesService implements OnModuleInit {
   }
 
   private async generateAndStore(command: GenerateImageCommand, aspectRatio: AspectRatio): Promise<ImageEntity> {
+    const prompt = command.customPrompt ? `${command.prompt}. ${command.customPrompt}` : command.prompt;
+    const started = performance.now();
     const provided = await this.generation.generate({
-      prompt: command.providerPrompt ?? composePrompt(command.prompt, command.style),
+      prompt: command.providerPrompt ?? composePrompt(prompt, command.style),
       aspectRatio,
     });
     const metadata: ImageMetadata = {
-      prompt: command.prompt,
+      prompt,
+      customPrompt: command.customPrompt ?? null,
+      component: command.component ?? null,
+      generationMs: Math.round(performance.now() - started),
       style: command.style ?? null,
       itemId: command.itemId ?? null,
       itemType: command.itemType ?? null,
@@ -129,6 +145,7 @@ export class ImagesService implements OnModuleInit {
 
     const image = Object.assign(new ImageEntity(), {
       id: randomUUID(),
+      number: 0, // assigned by the insert
       prompt: metadata.prompt,
       style: metadata.style,
       itemId: metadata.itemId,
@@ -144,6 +161,11 @@ export class ImagesService implements OnModuleInit {
       thumbnailHeight: processed.thumbnail.height,
       thumbnailSizeBytes: processed.thumbnail.data.length,
       contentHash: processed.contentHash,
+      component: metadata.component ?? null,
+      customPrompt: metadata.customPrompt ?? null,
+      useCount: 0,
+      lastUsedAt: null,
+      generationMs: metadata.generationMs ?? null,
       sourceHash: metadata.sourceHash ?? null,
       createdAt: metadata.createdAt ?? this.clock.now(),
       deletedAt: null,
@@ -191,6 +213,20 @@ export class ImagesService implements OnModuleInit {
     return image;
   }
 
+  /** An active image by its number (the stable integer id). */
+  async findByNumber(number: number): Promise<ImageEntity> {
+    const image = await this.repository.findActiveByNumber(number);
+    if (!image) throw new NotFoundError(`Image ${number} was not found`);
+    return image;
+  }
+
+  /** Counts a client's use of an active image (its use count and last use); answers it as it now is. */
+  async recordUse(image: ImageEntity): Promise<ImageEntity> {
+    const at = this.clock.now();
+    if (!(await this.repository.recordUse(image.id, at))) throw new NotFoundError(`Image ${image.number} was not found`);
+    return Object.assign(new ImageEntity(), image, { useCount: image.useCount + 1, lastUsedAt: at });
+  }
+
   async search(query: Omit<ImageSearchFilter, 'words' | 'offset' | 'limit'> & { q?: string; page: number; pageSize: number }): Promise<ImagePage> {
     const { q, page, pageSize, ...filters } = query;
     const [items, total] = await this.repository.search({
@@ -202,11 +238,15 @@ export class ImagesService implements OnModuleInit {
     return { items, total, page, pageSize };
   }
 
-  async setFeatured(id: string, featured: boolean | undefined): Promise<ImageEntity> {
-    const image = await this.repository.setFeatured(id, featured);
-    if (!image) throw new NotFoundError(`Image ${id} was not found`);
-    this.changed([id], { removed: false });
-    return image;
+  /**
+   * Sets `featured`, or flips it when `featured` is undefined. With `onlyOneInItem`, featuring
+   * an image un-features the other images of its item (one portrait per character).
+   */
+  async setFeatured(id: string, featured: boolean | undefined, options: { onlyOneInItem?: boolean } = {}): Promise<ImageEntity> {
+    const result = await this.repository.setFeatured(id, featured, options.onlyOneInItem ?? false);
+    if (!result) throw new NotFoundError(`Image ${id} was not found`);
+    this.changed([id, ...result.unfeaturedIds], { removed: false });
+    return result.image;
   }
 
   /**

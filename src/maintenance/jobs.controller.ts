@@ -1,12 +1,12 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminOnly } from '../common/auth/admin.guard.js';
 import { JobNameParamDto, JobRunDto, JobStatusDto, toJobStatusDto } from './dto/jobs.dto.js';
 import { MaintenanceJobs } from './maintenance-jobs.js';
+import { NativeApiController } from '../common/http/api-versions.js';
 
-@ApiTags('maintenance')
+@NativeApiController('maintenance/jobs', 'maintenance')
 @AdminOnly()
-@Controller('maintenance/jobs')
 export class JobsController {
   constructor(private readonly jobs: MaintenanceJobs) {}
 

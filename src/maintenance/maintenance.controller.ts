@@ -1,13 +1,13 @@
-import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminOnly } from '../common/auth/admin.guard.js';
 import { toSceneCacheStatsDto } from '../scenes/dto/generate-scene.dto.js';
 import { DryRunQueryDto, ExpiredCacheCleanupDto, MaintenanceStatsDto, OrphanCleanupDto } from './dto/maintenance.dto.js';
 import { MaintenanceService } from './maintenance.service.js';
+import { NativeApiController } from '../common/http/api-versions.js';
 
-@ApiTags('maintenance')
+@NativeApiController('maintenance', 'maintenance')
 @AdminOnly()
-@Controller('maintenance')
 export class MaintenanceController {
   constructor(private readonly maintenance: MaintenanceService) {}
 

@@ -1,13 +1,13 @@
-import { BadRequestException, Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { BadRequestException, Body, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminOnly } from '../common/auth/admin.guard.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { DryRunQueryDto } from '../maintenance/dto/maintenance.dto.js';
 import { ImportReportDto, MigrateFromLocalStorageDto } from './dto/migrate.dto.js';
 import { MigrationService } from './migration.service.js';
+import { NativeApiController } from '../common/http/api-versions.js';
 
-@ApiTags('migration')
-@Controller('migrate')
+@NativeApiController('migrate', 'migration')
 export class MigrationController {
   constructor(private readonly migration: MigrationService) {}
 

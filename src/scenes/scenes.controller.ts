@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Delete, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AdminOnly } from '../common/auth/admin.guard.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
@@ -7,9 +7,9 @@ import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
 import { toImageDto } from '../images/dto/image.dto.js';
 import { ClearSceneCacheDto, GenerateSceneDto, SceneCacheStatsDto, SceneDto, toSceneCacheStatsDto } from './dto/generate-scene.dto.js';
 import { ScenesService } from './scenes.service.js';
+import { NativeApiController } from '../common/http/api-versions.js';
 
-@ApiTags('scenes')
-@Controller('scenes')
+@NativeApiController('scenes', 'scenes')
 export class ScenesController {
   constructor(private readonly scenes: ScenesService) {}
 

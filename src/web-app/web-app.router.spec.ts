@@ -46,7 +46,7 @@ describe('webAppRouter', () => {
     const asset = await request(app).get('/assets/index-Ab12.js').expect(200).expect('Content-Type', /javascript/);
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
 
-    for (const path of ['/assets/missing.js', '/assets/', '/api/v1/images/search', '/docs', '/health', '/metrics', '/index.html']) {
+    for (const path of ['/assets/missing.js', '/assets/', '/api/v2/images/search', '/docs', '/health', '/metrics', '/index.html']) {
       expect((await request(app).get(path).expect(404)).body).toEqual({ fellThrough: true });
     }
   });

@@ -12,7 +12,7 @@ describeInBrowser('the web app: admin', () => {
   const s = useBrowserSession({ env: { ADMIN_API_KEY: ADMIN_KEY, CACHE_EXPIRY_DAYS: '7' } });
   beforeAll(async () => {
     for (const prompt of ['a lich on a bone throne', 'a treant guarding a grove']) {
-      await request(s.t.server).post('/api/v1/images/generate').send({ prompt }).expect(201);
+      await request(s.t.server).post('/api/v2/images/generate').send({ prompt }).expect(201);
     }
   });
 
@@ -36,7 +36,7 @@ describeInBrowser('the web app: admin', () => {
     await view().getByLabel('Admin key').fill(ADMIN_KEY);
     await view().getByRole('button', { name: 'Use this key' }).click();
     await statGroup('Images').waitFor();
-    const stats = (await admin('get', '/api/v1/maintenance/stats').expect(200)).body;
+    const stats = (await admin('get', '/api/v2/maintenance/stats').expect(200)).body;
     expect(await definitions(statGroup('Images'))).toMatchObject({ Active: String(stats.images.active), Featured: '0' });
     expect(stats.images.active).toBe(2);
     const stored = await s.page.evaluate(() => ({ session: Object.values(sessionStorage), local: JSON.stringify(localStorage) }));
@@ -52,7 +52,7 @@ describeInBrowser('the web app: admin', () => {
   it('sends the key to admin routes only, refuses a key no header can carry, and forgets what the key showed', async () => {
     await s.open('admin');
     await statGroup('Images').waitFor();
-    const searched = s.page.waitForRequest((sent) => sent.url().includes('/api/v1/images/search'));
+    const searched = s.page.waitForRequest((sent) => sent.url().includes('/api/v2/images/search'));
     await s.page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Gallery' }).click();
     expect((await searched).headers().authorization).toBeUndefined();
 
@@ -80,7 +80,7 @@ describeInBrowser('the web app: admin', () => {
     await backups.getByText('No backups yet.').waitFor();
     await backups.getByRole('button', { name: 'Take a backup now' }).click();
     await status().getByText(/^Backup written: dnd_game_\d{8}_\d{6}\.db\.gz/).waitFor();
-    const listed = (await admin('get', '/api/v1/maintenance/backups').expect(200)).body as Array<{ file: string }>;
+    const listed = (await admin('get', '/api/v2/maintenance/backups').expect(200)).body as Array<{ file: string }>;
     expect(listed).toHaveLength(1);
     await backups.getByRole('table', { name: '1 backup, newest first' }).getByRole('cell', { name: listed[0].file }).waitFor();
     await access(join(s.t.dir, 'backups', listed[0].file));
@@ -101,7 +101,7 @@ describeInBrowser('the web app: admin', () => {
     await row('Orphan cleanup').getByText(/^by /).waitFor(); // the table was refreshed
     expect(await row('Orphan cleanup').getByRole('button', { name: 'Run orphan cleanup now' }).isDisabled()).toBe(false);
     expect(await s.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Run orphan cleanup now'); // focus kept
-    const listed = (await admin('get', '/api/v1/maintenance/jobs').expect(200)).body as Array<{ name: string; lastRunAt: string | null; lastRunBy: string | null }>;
+    const listed = (await admin('get', '/api/v2/maintenance/jobs').expect(200)).body as Array<{ name: string; lastRunAt: string | null; lastRunBy: string | null }>;
     const orphans = listed.find((job) => job.name === 'orphan-cleanup');
     expect(orphans?.lastRunAt).not.toBeNull();
     await row('Orphan cleanup').getByText(`by ${orphans?.lastRunBy}`).waitFor();
@@ -142,20 +142,20 @@ describeInBrowser('the web app: admin', () => {
   });
 
   it('clears the scene cache after confirmation, keeping the images', async () => {
-    await request(s.t.server).post('/api/v1/scenes/generate').send({ description: 'a ruined watchtower at dawn' }).expect(200);
-    const imagesBefore = (await request(s.t.server).get('/api/v1/images/search').expect(200)).body.total;
+    await request(s.t.server).post('/api/v2/scenes/generate').send({ description: 'a ruined watchtower at dawn' }).expect(200);
+    const imagesBefore = (await request(s.t.server).get('/api/v2/images/search').expect(200)).body.total;
     await s.open('admin');
     await s.page.getByText('1 active, 0 expired').waitFor();
     await panel('Cleanups').getByRole('button', { name: 'Clear the cache…' }).click();
     await confirmWith(/Clear the scene cache \(1 entry\)/, 'Clear');
     await panel('Cleanups').getByText('Cache cleared').waitFor();
     expect(await definitions(panel('Cleanups').locator('#cache-report'))).toEqual({ 'Entries removed': '1' });
-    expect((await request(s.t.server).get('/api/v1/scenes/cache/stats').expect(200)).body.entries).toBe(0);
-    expect((await request(s.t.server).get('/api/v1/images/search').expect(200)).body.total).toBe(imagesBefore);
+    expect((await request(s.t.server).get('/api/v2/scenes/cache/stats').expect(200)).body.entries).toBe(0);
+    expect((await request(s.t.server).get('/api/v2/images/search').expect(200)).body.total).toBe(imagesBefore);
   });
 
   it('removes expired scene entries and the images only they used', async () => {
-    await request(s.t.server).post('/api/v1/scenes/generate').send({ description: 'a frozen waterfall in the underdark' }).expect(200);
+    await request(s.t.server).post('/api/v2/scenes/generate').send({ description: 'a frozen waterfall in the underdark' }).expect(200);
     s.t.clock.advance(8 * DAY_MS);
     await s.open('admin');
     await s.page.getByText('0 active, 1 expired').waitFor();

@@ -30,12 +30,12 @@ describeInBrowser('the web app: errors a person can act on', () => {
   /** Submits the form with this prompt and answers the service's response. */
   const generate = async (prompt: string) => {
     await form().getByLabel('Prompt').fill(prompt);
-    const answer = s.page.waitForResponse((response) => response.url().endsWith('/api/v1/images/generate'));
+    const answer = s.page.waitForResponse((response) => response.url().endsWith('/api/v2/images/generate'));
     await form().getByRole('button', { name: 'Generate' }).click();
     return answer;
   };
   const status = () => form().getByRole('status');
-  const storedImages = async () => (await request(s.t.server).get('/api/v1/images/search').expect(200)).body.total as number;
+  const storedImages = async () => (await request(s.t.server).get('/api/v2/images/search').expect(200)).body.total as number;
 
   it('shows a safety refusal with Gemini’s reason', async () => {
     await s.open('generate');

@@ -30,7 +30,7 @@ describeInBrowser('the web app: import from this browser’s LocalStorage', () =
 
   const view = () => s.page.getByRole('region', { name: 'Import from this browser' });
   const report = () => view().getByRole('region', { name: /report/ });
-  const search = async () => (await request(s.t.server).get('/api/v1/images/search').expect(200)).body as { items: ImageDto[]; total: number };
+  const search = async () => (await request(s.t.server).get('/api/v2/images/search').expect(200)).body as { items: ImageDto[]; total: number };
 
   it('says when there is nothing to import', async () => {
     await s.open('import');

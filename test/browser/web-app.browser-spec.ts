@@ -9,8 +9,8 @@ describeInBrowser('the web app: gallery, generate and scenes', () => {
   const grid = () => s.page.getByRole('list', { name: 'Images' });
   const cardOf = (prompt: string) => grid().getByRole('listitem').filter({ hasText: prompt });
   const search = async (query: Record<string, string> = {}) =>
-    (await request(s.t.server).get('/api/v1/images/search').query(query).expect(200)).body as { items: ImageDto[]; total: number };
-  const generate = async (body: Record<string, string>) => (await request(s.t.server).post('/api/v1/images/generate').send(body).expect(201)).body as ImageDto;
+    (await request(s.t.server).get('/api/v2/images/search').query(query).expect(200)).body as { items: ImageDto[]; total: number };
+  const generate = async (body: Record<string, string>) => (await request(s.t.server).post('/api/v2/images/generate').send(body).expect(201)).body as ImageDto;
 
   it('serves the app at / with every view and links to the docs, health and metrics', async () => {
     await s.open('');
@@ -43,26 +43,26 @@ describeInBrowser('the web app: gallery, generate and scenes', () => {
 
   it('says when a proxy, not the service or the image provider, answered', async () => {
     // A captive portal answers 200 with its login page: no false "Done.".
-    await s.page.route('**/api/v1/images/generate', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<html>Log in to the Wi-Fi</html>' }));
+    await s.page.route('**/api/v2/images/generate', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<html>Log in to the Wi-Fi</html>' }));
     await s.open('generate');
     const form = view('Generate an image');
     await form.getByLabel('Prompt').fill('a gnome tinkerer in her workshop');
     await form.getByRole('button', { name: 'Generate' }).click();
     await form.getByRole('status').getByText('The service’s answer was not understood').waitFor();
     expect(await form.getByRole('status').textContent()).not.toContain('Done.');
-    await s.page.unroute('**/api/v1/images/generate');
+    await s.page.unroute('**/api/v2/images/generate');
 
     // A proxy's 502 page in front of the gallery is not the image provider's doing.
-    await s.page.route('**/api/v1/images/search?*', (route) => route.fulfill({ status: 502, contentType: 'text/html', body: '<html><h1>502 Bad Gateway</h1></html>' }));
+    await s.page.route('**/api/v2/images/search?*', (route) => route.fulfill({ status: 502, contentType: 'text/html', body: '<html><h1>502 Bad Gateway</h1></html>' }));
     await s.open('gallery');
     await view('Gallery').getByRole('status').getByText(/^The service \(or a proxy in front of it\) answered 502/).waitFor();
     expect(await view('Gallery').getByRole('status').textContent()).not.toContain('image provider');
-    await s.page.unroute('**/api/v1/images/search?*');
+    await s.page.unroute('**/api/v2/images/search?*');
   });
 
   it('generates from the form, shows progress with elapsed seconds meanwhile, and the image lands in the gallery', async () => {
     // Gemini takes seconds; the local provider does not. Hold the answer back to see the wait.
-    await s.page.route('**/api/v1/images/generate', async (route) => {
+    await s.page.route('**/api/v2/images/generate', async (route) => {
       const response = await route.fetch();
       await new Promise((resolve) => setTimeout(resolve, 1500));
       await route.fulfill({ response });
@@ -84,7 +84,7 @@ describeInBrowser('the web app: gallery, generate and scenes', () => {
     expect(await submit.isDisabled()).toBe(true);
     await status.getByText('Done.').waitFor();
     expect(await submit.isEnabled()).toBe(true);
-    await s.page.unroute('**/api/v1/images/generate');
+    await s.page.unroute('**/api/v2/images/generate');
 
     const result = form.getByRole('figure');
     expect(await result.getByRole('img', { name: prompt }).isVisible()).toBe(true);
@@ -177,7 +177,7 @@ describeInBrowser('the web app: gallery, generate and scenes', () => {
     const confirm = s.page.getByRole('dialog', { name: /Delete this image/ });
     await confirm.getByRole('button', { name: 'Cancel' }).click();
     await confirm.waitFor({ state: 'hidden' });
-    await request(s.t.server).get(`/api/v1/images/${image.id}`).expect(200);
+    await request(s.t.server).get(`/api/v2/images/${image.id}`).expect(200);
 
     await dialog.getByRole('button', { name: 'Delete…' }).click();
     await s.screenshot('delete-confirmation');
@@ -186,7 +186,7 @@ describeInBrowser('the web app: gallery, generate and scenes', () => {
     await cardOf(prompt).waitFor({ state: 'detached' });
     // The focus moves on to the card that took the deleted one's place, not to the page's body.
     await eventually(async () => expect(await grid().evaluate((list) => list.contains(document.activeElement) && document.activeElement?.classList.contains('thumb'))).toBe(true));
-    await request(s.t.server).get(`/api/v1/images/${image.id}`).expect(404);
+    await request(s.t.server).get(`/api/v2/images/${image.id}`).expect(404);
     expect(await grid().getByRole('listitem').count()).toBe((await search()).total);
   });
 
@@ -195,7 +195,7 @@ describeInBrowser('the web app: gallery, generate and scenes', () => {
     const form = view('Describe a scene');
     const ask = async (description: string) => {
       await form.getByLabel('Description').fill(description);
-      const answer = s.page.waitForResponse((response) => response.url().endsWith('/api/v1/scenes/generate'));
+      const answer = s.page.waitForResponse((response) => response.url().endsWith('/api/v2/scenes/generate'));
       await form.getByRole('button', { name: 'Show the scene' }).click();
       return (await answer).headers()['x-cache'];
     };
@@ -210,7 +210,7 @@ describeInBrowser('the web app: gallery, generate and scenes', () => {
     await form.getByText('Cached (HIT)').waitFor();
     expect(await form.getByRole('figure').textContent()).toContain('served from the cache 1 time');
     await s.screenshot('scenes');
-    const stats = (await request(s.t.server).get('/api/v1/scenes/cache/stats').expect(200)).body;
+    const stats = (await request(s.t.server).get('/api/v2/scenes/cache/stats').expect(200)).body;
     expect(stats).toMatchObject({ entries: 1, hits: 1, misses: 1 });
   });
 

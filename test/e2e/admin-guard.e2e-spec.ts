@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const clear = () => request(t.server).delete('/api/v1/scenes/cache/clear');
+const clear = () => request(t.server).delete('/api/v2/scenes/cache/clear');
 
 describe('admin routes with ADMIN_API_KEY set', () => {
   it('answer 401 without a key, even from loopback, saying how to send one', async () => {
@@ -36,11 +36,11 @@ describe('admin routes with ADMIN_API_KEY set', () => {
   });
 
   it.each([
-    ['POST', '/api/v1/maintenance/cleanup/expired-cache'],
-    ['POST', '/api/v1/maintenance/cleanup/orphaned-images'],
-    ['GET', '/api/v1/maintenance/stats'],
-    ['POST', '/api/v1/maintenance/backup'],
-    ['GET', '/api/v1/maintenance/backups'],
+    ['POST', '/api/v2/maintenance/cleanup/expired-cache'],
+    ['POST', '/api/v2/maintenance/cleanup/orphaned-images'],
+    ['GET', '/api/v2/maintenance/stats'],
+    ['POST', '/api/v2/maintenance/backup'],
+    ['GET', '/api/v2/maintenance/backups'],
   ])('guard %s %s as well (401 without, 403 wrong, 2xx right)', async (method, path) => {
     const call = () => (method === 'POST' ? request(t.server).post(path) : request(t.server).get(path));
     await call().expect(401);
@@ -50,13 +50,13 @@ describe('admin routes with ADMIN_API_KEY set', () => {
   });
 
   it('leave public routes alone', async () => {
-    await request(t.server).get('/api/v1/scenes/cache/stats').expect(200);
+    await request(t.server).get('/api/v2/scenes/cache/stats').expect(200);
   });
 
   it('are documented with both security schemes', async () => {
     const document = (await request(t.server).get('/docs-json')).body;
     expect(Object.keys(document.components.securitySchemes)).toEqual(expect.arrayContaining(['admin-bearer', 'admin-key']));
-    const clearRoute = document.paths['/api/v1/scenes/cache/clear'].delete;
+    const clearRoute = document.paths['/api/v2/scenes/cache/clear'].delete;
     expect(clearRoute.security).toEqual(expect.arrayContaining([{ 'admin-bearer': [] }, { 'admin-key': [] }]));
     expect(Object.keys(clearRoute.responses)).toEqual(expect.arrayContaining(['200', '401', '403']));
   });

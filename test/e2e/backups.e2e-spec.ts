@@ -26,7 +26,7 @@ beforeAll(async () => {
 
 afterAll(() => t.close());
 
-const generate = (prompt: string) => request(server).post('/api/v1/images/generate').send({ prompt }).expect(201);
+const generate = (prompt: string) => request(server).post('/api/v2/images/generate').send({ prompt }).expect(201);
 const metrics = async () => (await request(server).get('/metrics').expect(200)).text;
 
 function imageIdsIn(gzipped: Buffer): string[] {
@@ -51,9 +51,9 @@ function withFile<T>(path: string, bytes: Buffer, work: () => T): T {
   }
 }
 
-describe('POST /api/v1/maintenance/backup and GET /api/v1/maintenance/backups', () => {
+describe('POST /api/v2/maintenance/backup and GET /api/v2/maintenance/backups', () => {
   it('lists nothing before the first backup', async () => {
-    await request(server).get('/api/v1/maintenance/backups').expect(200).expect([]);
+    await request(server).get('/api/v2/maintenance/backups').expect(200).expect([]);
   });
 
   // imageIdsIn checks the copy with PRAGMA integrity_check; the row-level guarantee under
@@ -61,7 +61,7 @@ describe('POST /api/v1/maintenance/backup and GET /api/v1/maintenance/backups', 
   it('takes a verified, gzipped backup holding the data, while images are being generated', async () => {
     const before = (await generate('a mimic pretending to be a chest')).body.id as string;
     const during = Array.from({ length: 4 }, (_, i) => generate(`a kobold with lantern number ${i}`));
-    const response = await request(server).post('/api/v1/maintenance/backup').expect(201);
+    const response = await request(server).post('/api/v2/maintenance/backup').expect(201);
     await Promise.all(during);
 
     expect(response.body).toEqual({ file: 'dnd_game_20260101_000000.db.gz', sizeBytes: expect.any(Number), createdAt: '2026-01-01T00:00:00.000Z' });
@@ -74,21 +74,21 @@ describe('POST /api/v1/maintenance/backup and GET /api/v1/maintenance/backups', 
 
   it('lists backups newest first, two in the same second told apart', async () => {
     clock.advance(3_600_000);
-    const second = (await request(server).post('/api/v1/maintenance/backup').expect(201)).body;
-    const third = (await request(server).post('/api/v1/maintenance/backup').expect(201)).body;
+    const second = (await request(server).post('/api/v2/maintenance/backup').expect(201)).body;
+    const third = (await request(server).post('/api/v2/maintenance/backup').expect(201)).body;
     expect(second.file).toBe('dnd_game_20260101_010000.db.gz');
     expect(third.file).toBe('dnd_game_20260101_010000_1.db.gz');
     await writeFile(join(backupDir, 'README.txt'), 'not a backup');
 
-    const list = (await request(server).get('/api/v1/maintenance/backups').expect(200)).body as Array<{ file: string; sizeBytes: number; createdAt: string }>;
+    const list = (await request(server).get('/api/v2/maintenance/backups').expect(200)).body as Array<{ file: string; sizeBytes: number; createdAt: string }>;
     expect(list.map((backup) => backup.file)).toEqual([third.file, second.file, 'dnd_game_20260101_000000.db.gz']);
     expect(list[0]).toEqual(third);
     for (const backup of list) expect(backup.file).toMatch(BACKUP_NAME_PATTERN);
   });
 
   it('is admin-only: with ADMIN_API_KEY unset, loopback passes and a relayed request does not', async () => {
-    await request(server).post('/api/v1/maintenance/backup').set('X-Forwarded-For', '203.0.113.9').expect(403);
-    await request(server).get('/api/v1/maintenance/backups').set('X-Forwarded-For', '203.0.113.9').expect(403);
+    await request(server).post('/api/v2/maintenance/backup').set('X-Forwarded-For', '203.0.113.9').expect(403);
+    await request(server).get('/api/v2/maintenance/backups').set('X-Forwarded-For', '203.0.113.9').expect(403);
   });
 
   it('shows runs, durations and the newest backup time in /metrics', async () => {
@@ -103,7 +103,7 @@ describe('POST /api/v1/maintenance/backup and GET /api/v1/maintenance/backups', 
     await rename(store, join(t.dir, 'store-moved'));
     await writeFile(store, 'a regular file where BACKUP_DIR’s parent should be');
     try {
-      const response = await request(server).post('/api/v1/maintenance/backup').expect(507);
+      const response = await request(server).post('/api/v2/maintenance/backup').expect(507);
       expect(response.body).toEqual({
         statusCode: 507,
         error: 'Insufficient Storage',
@@ -119,7 +119,7 @@ describe('POST /api/v1/maintenance/backup and GET /api/v1/maintenance/backups', 
     if (process.getuid?.() !== 0) {
       await chmod(backupDir, 0o555);
       try {
-        const response = await request(server).post('/api/v1/maintenance/backup').expect(507);
+        const response = await request(server).post('/api/v2/maintenance/backup').expect(507);
         expect(response.body.message).toMatch(/^Backup failed: BACKUP_DIR is not writable/);
       } finally {
         await chmod(backupDir, 0o755);
@@ -130,9 +130,9 @@ describe('POST /api/v1/maintenance/backup and GET /api/v1/maintenance/backups', 
 
   it('documents both routes in Swagger', async () => {
     const document = (await request(server).get('/docs-json').expect(200)).body;
-    expect(document.paths['/api/v1/maintenance/backup'].post.responses['201'].content['application/json'].schema.$ref).toContain('BackupDto');
-    expect(document.paths['/api/v1/maintenance/backup'].post.responses).toHaveProperty('507');
-    expect(document.paths['/api/v1/maintenance/backups'].get.responses['200'].content['application/json'].schema).toEqual({
+    expect(document.paths['/api/v2/maintenance/backup'].post.responses['201'].content['application/json'].schema.$ref).toContain('BackupDto');
+    expect(document.paths['/api/v2/maintenance/backup'].post.responses).toHaveProperty('507');
+    expect(document.paths['/api/v2/maintenance/backups'].get.responses['200'].content['application/json'].schema).toEqual({
       type: 'array',
       items: { $ref: '#/components/schemas/BackupDto' },
     });
@@ -155,7 +155,7 @@ describe('restore and the running server', () => {
   });
 
   it('refuses even without the pid file, because SQLite sees the server’s open connection', async () => {
-    const backup = (await request(server).post('/api/v1/maintenance/backup').expect(201)).body;
+    const backup = (await request(server).post('/api/v2/maintenance/backup').expect(201)).body;
     const pidFile = await readFile(serverPidPath(dbPath));
     await rm(serverPidPath(dbPath));
     try {
@@ -172,7 +172,7 @@ describe('restore and the running server', () => {
 
   it('after shutdown, restores a backup taken by the server: images added since are gone', async () => {
     clock.advance(3_600_000);
-    const backup = (await request(server).post('/api/v1/maintenance/backup').expect(201)).body;
+    const backup = (await request(server).post('/api/v2/maintenance/backup').expect(201)).body;
     const later = (await generate('a beholder added after the backup')).body.id as string;
     const backedUp = imageIdsIn(await readFile(join(backupDir, backup.file)));
     expect(backedUp).not.toContain(later);

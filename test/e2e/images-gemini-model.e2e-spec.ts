@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 it('calls the configured model and records it on the image', async () => {
-  const response = await request(t.server).post('/api/v1/images/generate').send({ prompt: 'a storm giant' }).expect(201);
+  const response = await request(t.server).post('/api/v2/images/generate').send({ prompt: 'a storm giant' }).expect(201);
   expect(response.body).toMatchObject({ source: 'gemini', model: 'gemini-3.1-flash-image', width: 1024, height: 1024 });
   expect(gemini.requests.map((sent) => sent.model)).toEqual(['gemini-3.1-flash-image']);
 });
@@ -26,7 +26,7 @@ it('calls the configured model and records it on the image', async () => {
 it('finishes an in-flight generation on shutdown, then closes the database', async () => {
   const callsBefore = gemini.requests.length;
   gemini.enqueue({ kind: 'image', mimeType: 'image/jpeg', delayMs: 300 });
-  const inFlight = request(t.server).post('/api/v1/images/generate').send({ prompt: 'the last request' }).then((response) => response);
+  const inFlight = request(t.server).post('/api/v2/images/generate').send({ prompt: 'the last request' }).then((response) => response);
   await new Promise((resolve) => setTimeout(resolve, 100));
   expect(gemini.requests).toHaveLength(callsBefore + 1); // the provider call is under way
 

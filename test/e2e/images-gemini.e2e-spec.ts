@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 const generate = (body: Record<string, unknown> = { prompt: 'a tiefling warlock under a blood moon' }) =>
-  request(t.server).post('/api/v1/images/generate').send(body);
+  request(t.server).post('/api/v2/images/generate').send(body);
 
 describe('successful generations through the real SDK', () => {
   it('stores a PNG answer as WebP, marked gemini with the model, and sends what Gemini needs', async () => {

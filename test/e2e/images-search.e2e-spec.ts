@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
-const API = '/api/v1/images';
+const API = '/api/v2/images';
 let t: TestApp;
 const ids: Record<string, string> = {};
 

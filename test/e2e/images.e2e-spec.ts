@@ -5,7 +5,7 @@ import { ImageEntity } from '../../src/images/image.entity.js';
 import { getBytes } from '../support/http.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
-const API = '/api/v1/images';
+const API = '/api/v2/images';
 let t: TestApp;
 
 beforeAll(async () => {
@@ -200,7 +200,7 @@ describe('file cache and its pre-Express fast path', () => {
     expect(head.headers['content-length']).toBe(String(image.sizeBytes));
 
     const metrics = (await request(t.server).get('/metrics')).text;
-    expect(metrics).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/images\/:id\/full",status="200"\} \d+/);
+    expect(metrics).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/v2\/images\/:id\/full",status="200"\} \d+/);
   });
 
   it('stops serving a deleted image at once', async () => {

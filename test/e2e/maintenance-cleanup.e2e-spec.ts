@@ -15,8 +15,8 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const scene = async (description: string) =>
-  (await request(t.server).post('/api/v1/scenes/generate').send({ description }).expect(200)).body as { image: ImageDto };
-const image = async (prompt: string) => (await request(t.server).post('/api/v1/images/generate').send({ prompt }).expect(201)).body as ImageDto;
+  (await request(t.server).post('/api/v2/scenes/generate').send({ description }).expect(200)).body as { image: ImageDto };
+const image = async (prompt: string) => (await request(t.server).post('/api/v2/images/generate').send({ prompt }).expect(201)).body as ImageDto;
 const fileOf = (id: string, variant: 'full' | 'thumbnail') => join(t.config.storage.dir, variant === 'full' ? 'full' : 'thumbnails', `${id}.webp`);
 const bytesOf = async (id: string) => (await stat(fileOf(id, 'full'))).size + (await stat(fileOf(id, 'thumbnail'))).size;
 
@@ -24,22 +24,22 @@ describe('POST /maintenance/cleanup/expired-cache', () => {
   it('removes expired entries and the images only they used, keeping featured ones', async () => {
     const old = await scene('an old forgotten shrine');
     const oldFeatured = await scene('an old but beloved shrine');
-    await request(t.server).put(`/api/v1/images/${oldFeatured.image.id}/feature`).send({ featured: true }).expect(200);
+    await request(t.server).put(`/api/v2/images/${oldFeatured.image.id}/feature`).send({ featured: true }).expect(200);
     const freedExpected = await bytesOf(old.image.id);
     t.clock.advance(7 * DAY_MS);
     await scene('a fresh shrine');
 
-    const response = await request(t.server).post('/api/v1/maintenance/cleanup/expired-cache').expect(200);
+    const response = await request(t.server).post('/api/v2/maintenance/cleanup/expired-cache').expect(200);
     expect(response.body).toEqual({ deletedEntries: 2, deletedImages: 1, freedBytes: freedExpected });
 
-    await request(t.server).get(`/api/v1/images/${old.image.id}`).expect(404);
+    await request(t.server).get(`/api/v2/images/${old.image.id}`).expect(404);
     await expect(stat(fileOf(old.image.id, 'full'))).rejects.toThrow();
-    await request(t.server).get(`/api/v1/images/${oldFeatured.image.id}`).expect(200);
-    const stats = (await request(t.server).get('/api/v1/scenes/cache/stats')).body;
+    await request(t.server).get(`/api/v2/images/${oldFeatured.image.id}`).expect(200);
+    const stats = (await request(t.server).get('/api/v2/scenes/cache/stats')).body;
     expect(stats).toMatchObject({ entries: 1, expiredEntries: 0 });
-    await request(t.server).post('/api/v1/scenes/generate').send({ description: 'a fresh shrine' }).expect(200).expect('X-Cache', 'HIT');
+    await request(t.server).post('/api/v2/scenes/generate').send({ description: 'a fresh shrine' }).expect(200).expect('X-Cache', 'HIT');
 
-    const again = await request(t.server).post('/api/v1/maintenance/cleanup/expired-cache').expect(200);
+    const again = await request(t.server).post('/api/v2/maintenance/cleanup/expired-cache').expect(200);
     expect(again.body).toEqual({ deletedEntries: 0, deletedImages: 0, freedBytes: 0 });
   });
 });
@@ -47,11 +47,11 @@ describe('POST /maintenance/cleanup/expired-cache', () => {
 describe('POST /maintenance/cleanup/orphaned-images', () => {
   it('reports on a dry run, then purges old deletions, settled orphan and temp files, and reports missing files', async () => {
     const longDeleted = await image('deleted long ago');
-    await request(t.server).delete(`/api/v1/images/${longDeleted.id}`).expect(204);
+    await request(t.server).delete(`/api/v2/images/${longDeleted.id}`).expect(204);
     const purgeBytes = await bytesOf(longDeleted.id);
     t.clock.advance(7 * DAY_MS);
     const recentlyDeleted = await image('deleted just now');
-    await request(t.server).delete(`/api/v1/images/${recentlyDeleted.id}`).expect(204);
+    await request(t.server).delete(`/api/v2/images/${recentlyDeleted.id}`).expect(204);
     const missing = await image('its thumbnail vanished');
     await unlink(fileOf(missing.id, 'thumbnail'));
 
@@ -76,7 +76,7 @@ describe('POST /maintenance/cleanup/orphaned-images', () => {
     const freshTemp = await put(`${randomUUID()}.webp.ba9876543210.tmp`, 10 * 60_000);
     const foreign = await put('notes.txt', 10 * DAY_MS);
 
-    const dry = await request(t.server).post('/api/v1/maintenance/cleanup/orphaned-images').query({ dryRun: true }).expect(200);
+    const dry = await request(t.server).post('/api/v2/maintenance/cleanup/orphaned-images').query({ dryRun: true }).expect(200);
     const expected = {
       deletedImages: 1,
       deletedFiles: 2,
@@ -86,7 +86,7 @@ describe('POST /maintenance/cleanup/orphaned-images', () => {
     expect(dry.body).toEqual({ dryRun: true, ...expected });
     for (const path of [orphan, staleTemp, fileOf(longDeleted.id, 'full')]) await stat(path); // nothing removed
 
-    const real = await request(t.server).post('/api/v1/maintenance/cleanup/orphaned-images').expect(200);
+    const real = await request(t.server).post('/api/v2/maintenance/cleanup/orphaned-images').expect(200);
     expect(real.body).toEqual({ dryRun: false, ...expected });
 
     for (const path of [orphan, staleTemp, fileOf(longDeleted.id, 'full'), fileOf(longDeleted.id, 'thumbnail')]) {
@@ -99,15 +99,15 @@ describe('POST /maintenance/cleanup/orphaned-images', () => {
   });
 
   it('rejects a dryRun that is not a boolean', async () => {
-    const response = await request(t.server).post('/api/v1/maintenance/cleanup/orphaned-images').query({ dryRun: 'maybe' }).expect(400);
+    const response = await request(t.server).post('/api/v2/maintenance/cleanup/orphaned-images').query({ dryRun: 'maybe' }).expect(400);
     expect(response.body.message).toContain('dryRun must be true or false');
   });
 });
 
 describe('GET /maintenance/stats', () => {
   it('adds up images, cache, storage, database and backups', async () => {
-    await request(t.server).post('/api/v1/maintenance/backup').expect(201);
-    const stats = (await request(t.server).get('/api/v1/maintenance/stats').expect(200)).body;
+    await request(t.server).post('/api/v2/maintenance/backup').expect(201);
+    const stats = (await request(t.server).get('/api/v2/maintenance/stats').expect(200)).body;
     // Portable SQL; PostgreSQL answers counts and sums as text.
     const [sums] = await t.dataSource.query(
       `SELECT COUNT(*) AS "total", SUM(CASE WHEN deleted_at IS NULL THEN 1 ELSE 0 END) AS "active",
@@ -119,7 +119,7 @@ describe('GET /maintenance/stats', () => {
     expect(stats.storage).toMatchObject({ files: total, fullBytes });
     expect(stats.database.driver).toBe(t.config.database.driver);
     expect(stats.database.sizeBytes).toBeGreaterThan(0);
-    const backups = (await request(t.server).get('/api/v1/maintenance/backups').expect(200)).body;
+    const backups = (await request(t.server).get('/api/v2/maintenance/backups').expect(200)).body;
     expect(stats.backups).toEqual({ count: 1, latestAt: backups[0].createdAt, latestBytes: backups[0].sizeBytes });
     expect(stats.uptimeSeconds).toBeGreaterThanOrEqual(0);
   });

@@ -26,10 +26,10 @@ it('registers each job by name with its configured expression; an empty one swit
 });
 
 it('runs the job’s work when triggered, and counts the run', async () => {
-  await request(t.server).post('/api/v1/scenes/generate').send({ description: 'a scene to expire' }).expect(200);
+  await request(t.server).post('/api/v2/scenes/generate').send({ description: 'a scene to expire' }).expect(200);
   t.clock.advance(DAY_MS);
   expect(await jobs.run('expired-cache-cleanup')).toBe('success');
-  expect((await request(t.server).get('/api/v1/scenes/cache/stats')).body.entries).toBe(0);
+  expect((await request(t.server).get('/api/v2/scenes/cache/stats')).body.entries).toBe(0);
   expect(await jobRuns('expired-cache-cleanup', 'success')).toBe(1);
 });
 
@@ -69,14 +69,14 @@ describe('once across replicas: the job lease', () => {
   });
 
   it('lists the jobs and runs one on demand over HTTP (admin)', async () => {
-    const listed = (await request(t.server).get('/api/v1/maintenance/jobs').expect(200)).body as Array<Record<string, unknown>>;
+    const listed = (await request(t.server).get('/api/v2/maintenance/jobs').expect(200)).body as Array<Record<string, unknown>>;
     expect(listed.map((job) => job.name)).toEqual(['expired-cache-cleanup', 'orphan-cleanup', 'backup']);
     expect(listed[0]).toMatchObject({ cron: '*/5 * * * *', scheduled: true, runningHere: false, lastRunAt: t.clock.now().toISOString() });
     expect(listed[1]).toMatchObject({ cron: null, scheduled: false, nextRunAt: null });
     expect(typeof listed[0].nextRunAt).toBe('string');
 
-    await request(t.server).post('/api/v1/maintenance/jobs/orphan-cleanup/run').expect(200, { job: 'orphan-cleanup', outcome: 'success' });
-    const unknown = await request(t.server).post('/api/v1/maintenance/jobs/reindex/run').expect(400);
+    await request(t.server).post('/api/v2/maintenance/jobs/orphan-cleanup/run').expect(200, { job: 'orphan-cleanup', outcome: 'success' });
+    const unknown = await request(t.server).post('/api/v2/maintenance/jobs/reindex/run').expect(400);
     expect(unknown.body.message).toEqual(['name must be one of expired-cache-cleanup, orphan-cleanup, backup']);
   });
 });
@@ -91,7 +91,7 @@ describe('the backup job and its health', () => {
 
   it('takes a backup when triggered, and reports degraded once it is older than two schedule gaps', async () => {
     expect(await jobs.run('backup')).toBe('success');
-    const listed = (await request(t.server).get('/api/v1/maintenance/backups').expect(200)).body;
+    const listed = (await request(t.server).get('/api/v2/maintenance/backups').expect(200)).body;
     expect(listed).toHaveLength(1);
     expect((await backupHealth()).details.backup).toMatchObject({ status: 'up', latestAt: t.clock.now().toISOString() });
 

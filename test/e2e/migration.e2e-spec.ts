@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const migrate = (body: unknown, query: Record<string, string> = {}) => request(t.server).post('/api/v1/migrate/from-localstorage').query(query).send(body as object);
+const migrate = (body: unknown, query: Record<string, string> = {}) => request(t.server).post('/api/v2/migrate/from-localstorage').query(query).send(body as object);
 const imageRows = async () => t.dataSource.getRepository(ImageEntity).count({ withDeleted: true });
 
 function dump() {
@@ -79,7 +79,7 @@ describe('POST /migrate/from-localstorage with a raw dump', () => {
     expect(reasons['localStorage["broken"].textAsPng']).toMatch(/could not be decoded/);
     expect(response.body.overLimit).toEqual([{ itemId: 'npc-7', count: 2, max: 1 }]);
 
-    const imported = (await request(t.server).get('/api/v1/images/search').query({ source: 'import', pageSize: 100 })).body;
+    const imported = (await request(t.server).get('/api/v2/images/search').query({ source: 'import', pageSize: 100 })).body;
     expect(imported.total).toBe(5);
     expect(await t.storedFiles()).toHaveLength(2 * 5); // a full image and a thumbnail each, nothing from failures
     const gnome = imported.items.find((image: { prompt: string }) => image.prompt === 'a gnome tinkerer');
@@ -88,15 +88,15 @@ describe('POST /migrate/from-localstorage with a raw dump', () => {
     expect(imported.items.find((image: { itemId: string }) => image.itemId === 'char-1-portrait')).toBeDefined();
 
     // The imported scene is the cached art for its description.
-    const hit = await request(t.server).post('/api/v1/scenes/generate').send({ description: 'a cosy tavern by the fire', style: 'ink' }).expect(200);
+    const hit = await request(t.server).post('/api/v2/scenes/generate').send({ description: 'a cosy tavern by the fire', style: 'ink' }).expect(200);
     expect(hit.headers['x-cache']).toBe('HIT');
     expect(hit.body.image).toMatchObject({ source: 'import', itemType: 'scene' });
   });
 
   it('never lets the per-item limit evict an import: a new generation for a full item is refused', async () => {
-    const refused = await request(t.server).post('/api/v1/images/generate').send({ prompt: 'one more for npc-7', itemId: 'npc-7' }).expect(409);
+    const refused = await request(t.server).post('/api/v2/images/generate').send({ prompt: 'one more for npc-7', itemId: 'npc-7' }).expect(409);
     expect(refused.body.message).toContain('featured or imported');
-    const npc = (await request(t.server).get('/api/v1/images/search').query({ itemId: 'npc-7' })).body;
+    const npc = (await request(t.server).get('/api/v2/images/search').query({ itemId: 'npc-7' })).body;
     expect(npc.total).toBe(2);
   });
 
@@ -180,7 +180,7 @@ describe('POST /migrate/from-localstorage with the structured form', () => {
   it('takes bodies up to MIGRATION_MAX_MB on this route only, and answers 413 past it', async () => {
     const big = { localStorage: { filler: 'x'.repeat(1_500_000) } };
     await migrate(big).expect(200);
-    await request(t.server).post('/api/v1/images/generate').send({ prompt: 'x'.repeat(1_500_000) }).expect(413);
+    await request(t.server).post('/api/v2/images/generate').send({ prompt: 'x'.repeat(1_500_000) }).expect(413);
     const tooBig = await migrate({ localStorage: { filler: 'x'.repeat(2_200_000) } }).expect(413);
     expect(tooBig.body.message).toContain('2097152 bytes');
   });

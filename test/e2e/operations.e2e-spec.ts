@@ -10,7 +10,7 @@ afterAll(() => t.close());
 
 describe('GET /health', () => {
   it('reports database, disk and the image count', async () => {
-    await request(t.server).post('/api/v1/images/generate').send({ prompt: 'a kobold with a candle' }).expect(201);
+    await request(t.server).post('/api/v2/images/generate').send({ prompt: 'a kobold with a candle' }).expect(201);
     const response = await request(t.server).get('/health').expect(200);
     expect(response.body).toMatchObject({
       status: 'ok',
@@ -22,14 +22,14 @@ describe('GET /health', () => {
 
 describe('GET /metrics', () => {
   it('exposes process metrics, the HTTP histogram by route template, and generation counters', async () => {
-    const image = (await request(t.server).post('/api/v1/images/generate').send({ prompt: 'a gelatinous cube' }).expect(201)).body;
-    await request(t.server).get(`/api/v1/images/${image.id}`).expect(200);
-    await request(t.server).get('/api/v1/images/not-a-uuid').expect(400);
+    const image = (await request(t.server).post('/api/v2/images/generate').send({ prompt: 'a gelatinous cube' }).expect(201)).body;
+    await request(t.server).get(`/api/v2/images/${image.id}`).expect(200);
+    await request(t.server).get('/api/v2/images/not-a-uuid').expect(400);
 
     const metrics = (await request(t.server).get('/metrics').expect(200).expect('Content-Type', /text\/plain/)).text;
     expect(metrics).toContain('process_cpu_seconds_total');
-    expect(metrics).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/images\/:id",status="200"\} 1\n/);
-    expect(metrics).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/images\/:id",status="400"\} 1\n/);
+    expect(metrics).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/v2\/images\/:id",status="200"\} 1\n/);
+    expect(metrics).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/v2\/images\/:id",status="400"\} 1\n/);
     expect(metrics).not.toContain(image.id);
     expect(metrics).toMatch(/image_generations_total\{source="local",outcome="success"\} 2\n/);
     expect(metrics).toMatch(/image_generation_duration_seconds_count\{source="local",outcome="success"\} 2\n/);
@@ -46,30 +46,30 @@ describe('Swagger', () => {
     const paths = document.paths as Record<string, Record<string, any>>;
     expect(Object.keys(paths)).toEqual(
       expect.arrayContaining([
-        '/api/v1/images/generate',
-        '/api/v1/images/search',
-        '/api/v1/images/{id}',
-        '/api/v1/images/{id}/full',
-        '/api/v1/images/{id}/thumbnail',
-        '/api/v1/images/{id}/feature',
-        '/api/v1/scenes/generate',
-        '/api/v1/scenes/cache/stats',
-        '/api/v1/scenes/cache/clear',
+        '/api/v2/images/generate',
+        '/api/v2/images/search',
+        '/api/v2/images/{id}',
+        '/api/v2/images/{id}/full',
+        '/api/v2/images/{id}/thumbnail',
+        '/api/v2/images/{id}/feature',
+        '/api/v2/scenes/generate',
+        '/api/v2/scenes/cache/stats',
+        '/api/v2/scenes/cache/clear',
         '/health',
       ]),
     );
-    expect(paths['/api/v1/images/generate'].post.requestBody.content['application/json'].schema.$ref).toContain('GenerateImageDto');
-    expect(paths['/api/v1/images/generate'].post.responses).toHaveProperty('201');
-    expect(paths['/api/v1/images/generate'].post.responses).toHaveProperty('422');
-    const searchParams = paths['/api/v1/images/search'].get.parameters.map((p: { name: string }) => p.name);
+    expect(paths['/api/v2/images/generate'].post.requestBody.content['application/json'].schema.$ref).toContain('GenerateImageDto');
+    expect(paths['/api/v2/images/generate'].post.responses).toHaveProperty('201');
+    expect(paths['/api/v2/images/generate'].post.responses).toHaveProperty('422');
+    const searchParams = paths['/api/v2/images/search'].get.parameters.map((p: { name: string }) => p.name);
     expect(searchParams).toEqual(expect.arrayContaining(['q', 'itemId', 'itemType', 'featured', 'source', 'page', 'pageSize', 'sort']));
-    expect(paths['/api/v1/images/{id}'].delete.responses).toHaveProperty('204');
-    const sceneRoute = paths['/api/v1/scenes/generate'].post;
+    expect(paths['/api/v2/images/{id}'].delete.responses).toHaveProperty('204');
+    const sceneRoute = paths['/api/v2/scenes/generate'].post;
     expect(sceneRoute.requestBody.content['application/json'].schema.$ref).toContain('GenerateSceneDto');
     expect(Object.keys(sceneRoute.responses)).toEqual(expect.arrayContaining(['200', '400', '429', '503']));
     expect(sceneRoute.responses['200'].headers).toHaveProperty('X-Cache');
-    expect(paths['/api/v1/scenes/cache/stats'].get.responses['200'].content['application/json'].schema.$ref).toContain('SceneCacheStatsDto');
-    expect(paths['/api/v1/images/{id}/full'].get.responses).toHaveProperty('304');
+    expect(paths['/api/v2/scenes/cache/stats'].get.responses['200'].content['application/json'].schema.$ref).toContain('SceneCacheStatsDto');
+    expect(paths['/api/v2/images/{id}/full'].get.responses).toHaveProperty('304');
     const imageSchema = document.components.schemas.ImageDto;
     expect(Object.keys(imageSchema.properties)).toEqual(
       expect.arrayContaining(['id', 'prompt', 'style', 'itemId', 'itemType', 'featured', 'source', 'model', 'width', 'height', 'sizeBytes', 'thumbnailWidth', 'thumbnailHeight', 'contentHash', 'createdAt', 'urls']),
@@ -79,7 +79,7 @@ describe('Swagger', () => {
   });
 
   it('never leaks stack traces or paths in errors', async () => {
-    const response = await request(t.server).get('/api/v1/images/search?page=-1').expect(400);
+    const response = await request(t.server).get('/api/v2/images/search?page=-1').expect(400);
     expect(JSON.stringify(response.body)).not.toMatch(/at \w+ \(|\/work\/|node_modules/);
   });
 });
@@ -99,7 +99,7 @@ describe('the web app at /', () => {
       expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     }
 
-    const unknown = await request(t.server).get('/api/v1/no-such-route').expect(404);
+    const unknown = await request(t.server).get('/api/v2/no-such-route').expect(404);
     expect(unknown.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
     expect((await request(t.server).get('/docs').expect(200)).text).toContain('swagger-ui');
     await request(t.server).get('/health').expect(200);

@@ -10,9 +10,9 @@ afterAll(() => t.close());
 
 it('refuses the 11th image request of a minute with 429 and Retry-After', async () => {
   for (let i = 1; i <= 10; i++) {
-    await request(t.server).post('/api/v1/images/generate').send({ prompt: `image number ${i}` }).expect(201);
+    await request(t.server).post('/api/v2/images/generate').send({ prompt: `image number ${i}` }).expect(201);
   }
-  const refused = await request(t.server).post('/api/v1/images/generate').send({ prompt: 'image number 11' }).expect(429);
+  const refused = await request(t.server).post('/api/v2/images/generate').send({ prompt: 'image number 11' }).expect(429);
   expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
   expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
   expect(refused.body.message).toMatch(/at most 10 per 60 s per client/);
@@ -20,9 +20,9 @@ it('refuses the 11th image request of a minute with 429 and Retry-After', async 
 
 it('refuses the 6th scene request of a minute, counted apart from images', async () => {
   for (let i = 1; i <= 5; i++) {
-    await request(t.server).post('/api/v1/scenes/generate').send({ description: `scene number ${i}` }).expect(200);
+    await request(t.server).post('/api/v2/scenes/generate').send({ description: `scene number ${i}` }).expect(200);
   }
-  const refused = await request(t.server).post('/api/v1/scenes/generate').send({ description: 'scene number 6' }).expect(429);
+  const refused = await request(t.server).post('/api/v2/scenes/generate').send({ description: 'scene number 6' }).expect(429);
   expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
   expect(refused.body.message).toMatch(/at most 5 per 60 s per client/);
 });

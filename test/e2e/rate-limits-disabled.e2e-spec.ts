@@ -27,8 +27,8 @@ describe('RATE_LIMIT_ENABLED=false', () => {
 
   it('never answers 429 and sends no rate-limit headers', async () => {
     for (let i = 0; i < 5; i++) {
-      const image = await request(t.server).post('/api/v1/images/generate').send({ prompt: `a gelatinous cube, take ${i}` }).expect(201);
-      const scene = await request(t.server).post('/api/v1/scenes/generate').send({ description: 'an abandoned watchtower' }).expect(200);
+      const image = await request(t.server).post('/api/v2/images/generate').send({ prompt: `a gelatinous cube, take ${i}` }).expect(201);
+      const scene = await request(t.server).post('/api/v2/scenes/generate').send({ description: 'an abandoned watchtower' }).expect(200);
       for (const response of [image, scene]) {
         expect(Object.keys(response.headers).filter((name) => /ratelimit|retry-after/i.test(name))).toEqual([]);
       }

@@ -11,7 +11,7 @@ afterAll(() => t.close());
 
 it('keys on the connection, not on X-Forwarded-For, unless TRUST_PROXY says the proxy is trusted', async () => {
   const generate = (forwardedFor: string) =>
-    request(t.server).post('/api/v1/images/generate').set('X-Forwarded-For', forwardedFor).send({ prompt: 'a mimic posing as a chest' });
+    request(t.server).post('/api/v2/images/generate').set('X-Forwarded-For', forwardedFor).send({ prompt: 'a mimic posing as a chest' });
   await generate('203.0.113.10').expect(201);
   await generate('203.0.113.11').expect(201);
   await generate('203.0.113.12').expect(429);

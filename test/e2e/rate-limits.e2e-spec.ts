@@ -20,8 +20,8 @@ afterAll(() => t.close());
 
 /** Each test acts as its own client, so the counts of one never leak into another. */
 const client = (ip: string) => ({
-  generate: () => request(t.server).post('/api/v1/images/generate').set('X-Forwarded-For', ip).send({ prompt: 'a kobold trap corridor' }),
-  scene: () => request(t.server).post('/api/v1/scenes/generate').set('X-Forwarded-For', ip).send({ description: 'a misty bog at dusk' }),
+  generate: () => request(t.server).post('/api/v2/images/generate').set('X-Forwarded-For', ip).send({ prompt: 'a kobold trap corridor' }),
+  scene: () => request(t.server).post('/api/v2/scenes/generate').set('X-Forwarded-For', ip).send({ description: 'a misty bog at dusk' }),
   get: (url: string) => request(t.server).get(url).set('X-Forwarded-For', ip),
 });
 
@@ -54,7 +54,7 @@ describe('POST /images/generate rate limit', () => {
   });
 
   it('answers the next one with 429, Retry-After and a message saying when to try again', async () => {
-    const before = (await client('203.0.113.2').get('/api/v1/images/search').expect(200)).body.total;
+    const before = (await client('203.0.113.2').get('/api/v2/images/search').expect(200)).body.total;
     const refused = await exhaustImages('203.0.113.2');
 
     const retryAfter = refused.headers['retry-after'];
@@ -68,7 +68,7 @@ describe('POST /images/generate rate limit', () => {
       message: `Too many image generation requests: at most 3 per ${WINDOW_SECONDS} s per client. Try again in ${retryAfter} s.`,
     });
     // Refused before any work: no image was drawn or stored.
-    expect((await client('203.0.113.2').get('/api/v1/images/search').expect(200)).body.total).toBe(before + 3);
+    expect((await client('203.0.113.2').get('/api/v2/images/search').expect(200)).body.total).toBe(before + 3);
   });
 
   it('limits each client separately', async () => {
@@ -80,13 +80,13 @@ describe('POST /images/generate rate limit', () => {
   it('never limits reads, even for a client past its limit', async () => {
     await exhaustImages('203.0.113.4');
     const c = client('203.0.113.4');
-    const { items } = (await c.get('/api/v1/images/search').expect(200)).body as { items: Array<{ id: string; urls: { thumbnail: string } }> };
+    const { items } = (await c.get('/api/v2/images/search').expect(200)).body as { items: Array<{ id: string; urls: { thumbnail: string } }> };
     for (let i = 0; i < 10; i++) {
       const responses = [
-        await c.get('/api/v1/images/search').expect(200),
-        await c.get(`/api/v1/images/${items[0].id}`).expect(200),
+        await c.get('/api/v2/images/search').expect(200),
+        await c.get(`/api/v2/images/${items[0].id}`).expect(200),
         await c.get(items[0].urls.thumbnail).expect(200),
-        await c.get('/api/v1/scenes/cache/stats').expect(200),
+        await c.get('/api/v2/scenes/cache/stats').expect(200),
         await c.get('/health').expect(200),
       ];
       for (const response of responses) expect(response.headers['x-ratelimit-limit']).toBeUndefined();

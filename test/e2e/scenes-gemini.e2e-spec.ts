@@ -15,7 +15,7 @@ afterAll(async () => {
   await gemini.close();
 });
 
-const scene = (description: string) => request(t.server).post('/api/v1/scenes/generate').send({ description });
+const scene = (description: string) => request(t.server).post('/api/v2/scenes/generate').send({ description });
 
 describe('single flight', () => {
   it('makes one provider call for twenty concurrent identical requests, and all get the same image', async () => {
@@ -36,13 +36,13 @@ describe('single flight', () => {
 
   it('hands a failure to every waiter and stores no entry', async () => {
     gemini.setDefault({ kind: 'finish', finishReason: 'IMAGE_SAFETY', delayMs: 300 });
-    const entriesBefore = (await request(t.server).get('/api/v1/scenes/cache/stats')).body.entries;
+    const entriesBefore = (await request(t.server).get('/api/v2/scenes/cache/stats')).body.entries;
     const responses = await Promise.all(Array.from({ length: 5 }, () => scene('a forbidden ritual in the catacombs')));
 
     expect(gemini.requests).toHaveLength(1);
     expect(responses.map((response) => response.status)).toEqual(Array(5).fill(422));
     expect(responses.every((response) => response.body.reason === 'IMAGE_SAFETY')).toBe(true);
-    expect((await request(t.server).get('/api/v1/scenes/cache/stats')).body.entries).toBe(entriesBefore);
+    expect((await request(t.server).get('/api/v2/scenes/cache/stats')).body.entries).toBe(entriesBefore);
 
     gemini.setDefault({ kind: 'image' });
     await scene('a forbidden ritual in the catacombs').expect(200).expect('X-Cache', 'MISS');
@@ -57,11 +57,11 @@ describe('GEMINI_DAILY_IMAGE_LIMIT (3 here)', () => {
     t.clock.advance(22 * 3_600_000); // 22:00 UTC on the test clock's day
     await scene('the dragon’s hoard, glittering').expect(200); // a cached scene (drawn now if this runs alone)
     while ((await imagesToday()) < 3) {
-      await request(t.server).post('/api/v1/images/generate').send({ prompt: 'using up today’s images' }).expect(201);
+      await request(t.server).post('/api/v2/images/generate').send({ prompt: 'using up today’s images' }).expect(201);
     }
     gemini.reset();
 
-    const capped = await request(t.server).post('/api/v1/images/generate').send({ prompt: 'one too many' }).expect(503);
+    const capped = await request(t.server).post('/api/v2/images/generate').send({ prompt: 'one too many' }).expect(503);
     expect(capped.body.message).toContain('GEMINI_DAILY_IMAGE_LIMIT=3');
     expect(capped.body.message).toContain('resets at 2026-01-02T00:00:00.000Z');
     expect(capped.headers['retry-after']).toBe('7200');
@@ -71,6 +71,6 @@ describe('GEMINI_DAILY_IMAGE_LIMIT (3 here)', () => {
     expect(await imagesToday()).toBe(3);
 
     t.clock.advance(2 * 3_600_000);
-    await request(t.server).post('/api/v1/images/generate').send({ prompt: 'a new day' }).expect(201);
+    await request(t.server).post('/api/v2/images/generate').send({ prompt: 'a new day' }).expect(201);
   });
 });

@@ -9,7 +9,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 it('writes buffered hit counts to the database when the app shuts down', async () => {
-  const scene = () => request(t.server).post('/api/v1/scenes/generate').send({ description: 'a lighthouse in a storm' }).expect(200);
+  const scene = () => request(t.server).post('/api/v2/scenes/generate').send({ description: 'a lighthouse in a storm' }).expect(200);
   const first = await scene();
   for (let i = 0; i < 3; i++) await scene();
   await t.app.close();

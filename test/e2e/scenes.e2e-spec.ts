@@ -11,9 +11,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const scene = (body: Record<string, unknown>) => request(t.server).post('/api/v1/scenes/generate').send(body);
-const stats = async () => (await request(t.server).get('/api/v1/scenes/cache/stats').expect(200)).body;
-const clear = () => request(t.server).delete('/api/v1/scenes/cache/clear');
+const scene = (body: Record<string, unknown>) => request(t.server).post('/api/v2/scenes/generate').send(body);
+const stats = async () => (await request(t.server).get('/api/v2/scenes/cache/stats').expect(200)).body;
+const clear = () => request(t.server).delete('/api/v2/scenes/cache/clear');
 
 describe('POST /scenes/generate', () => {
   beforeEach(async () => {
@@ -64,7 +64,7 @@ describe('POST /scenes/generate', () => {
 
   it('treats an entry whose image was deleted as a miss', async () => {
     const first = await scene({ description: 'a sunken temple' }).expect(200);
-    await request(t.server).delete(`/api/v1/images/${first.body.image.id}`).expect(204);
+    await request(t.server).delete(`/api/v2/images/${first.body.image.id}`).expect(204);
     const next = await scene({ description: 'a sunken temple' }).expect(200).expect('X-Cache', 'MISS');
     expect(next.body.image.id).not.toBe(first.body.image.id);
   });
@@ -108,7 +108,7 @@ describe('stats and clear', () => {
     });
     expect(body.totalBytes).toBeGreaterThan(0);
 
-    const images = await request(t.server).get('/api/v1/images/search').query({ itemType: 'scene', pageSize: 100 });
+    const images = await request(t.server).get('/api/v2/images/search').query({ itemType: 'scene', pageSize: 100 });
     const sizes = images.body.items.filter((image: { prompt: string }) => ['scene one', 'scene two'].includes(image.prompt));
     expect(sizes).toHaveLength(2);
   });

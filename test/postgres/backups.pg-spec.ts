@@ -35,7 +35,7 @@ afterAll(async () => {
   await other.drop();
 });
 
-const generate = (prompt: string) => request(t.server).post('/api/v1/images/generate').send({ prompt }).expect(201);
+const generate = (prompt: string) => request(t.server).post('/api/v2/images/generate').send({ prompt }).expect(201);
 const idsIn = async (dataSource: DataSource) => (await dataSource.getRepository(ImageEntity).find({ order: { id: 'ASC' }, withDeleted: true })).map((image) => image.id);
 const capture = () => {
   const lines: string[] = [];
@@ -52,11 +52,11 @@ async function withDatabase<T>(url: string, work: (dataSource: DataSource) => Pr
   }
 }
 
-describe('POST /api/v1/maintenance/backup on PostgreSQL', () => {
+describe('POST /api/v2/maintenance/backup on PostgreSQL', () => {
   it('writes a pg_dump custom-format archive that pg_restore can read, named and listed like any backup', async () => {
     await generate('a vampire lord in his crypt');
     await generate('a gnome tinkerer');
-    const response = await request(t.server).post('/api/v1/maintenance/backup').expect(201);
+    const response = await request(t.server).post('/api/v2/maintenance/backup').expect(201);
 
     expect(response.body).toEqual({ file: 'dnd_game_20260101_000000.pgdump', sizeBytes: expect.any(Number), createdAt: '2026-01-01T00:00:00.000Z' });
     expect(response.body.file).toMatch(BACKUP_NAME_PATTERN);
@@ -66,8 +66,8 @@ describe('POST /api/v1/maintenance/backup on PostgreSQL', () => {
     expect(await new PostgresTools().contents(path)).toMatch(/TABLE public images /);
     expect(await readdir(backupDir)).toEqual([response.body.file]); // no temp file left
 
-    await request(t.server).get('/api/v1/maintenance/backups').expect(200).expect([response.body]);
-    const stats = (await request(t.server).get('/api/v1/maintenance/stats').expect(200)).body;
+    await request(t.server).get('/api/v2/maintenance/backups').expect(200).expect([response.body]);
+    const stats = (await request(t.server).get('/api/v2/maintenance/stats').expect(200)).body;
     expect(stats.backups).toEqual({ count: 1, latestAt: response.body.createdAt, latestBytes: response.body.sizeBytes });
     expect(stats.database).toEqual({ driver: 'postgres', sizeBytes: expect.any(Number) });
     expect(stats.database.sizeBytes).toBeGreaterThan(1_000_000);
@@ -138,7 +138,7 @@ describe('without pg_dump on the PATH', () => {
 
   it('answers 501 saying that the database’s own backups apply, and writes nothing', async () => {
     const before = await readdir(backupDir);
-    const response = await request(t.server).post('/api/v1/maintenance/backup').expect(501);
+    const response = await request(t.server).post('/api/v2/maintenance/backup').expect(501);
     expect(response.body).toEqual({
       statusCode: 501,
       error: 'Not Implemented',

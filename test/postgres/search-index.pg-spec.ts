@@ -46,14 +46,14 @@ async function queriesDuring(work: () => Promise<unknown>): Promise<Array<{ sql:
 }
 
 it('serves q from the GIN index, for the page and for the total', async () => {
-  const crypt = (await request(t.server).post('/api/v1/images/generate').send({ prompt: 'a dwarf paladin in a torch-lit Crypt', style: 'Café noir' })).body;
+  const crypt = (await request(t.server).post('/api/v2/images/generate').send({ prompt: 'a dwarf paladin in a torch-lit Crypt', style: 'Café noir' })).body;
   await settle();
 
   const pages: Array<{ items: Array<{ id: string }>; total: number }> = [];
   const queries = await queriesDuring(async () => {
-    pages.push((await request(t.server).get('/api/v1/images/search').query({ q: 'pala crypt cafe' }).expect(200)).body);
+    pages.push((await request(t.server).get('/api/v2/images/search').query({ q: 'pala crypt cafe' }).expect(200)).body);
     // A page smaller than the matches makes the total a query of its own.
-    pages.push((await request(t.server).get('/api/v1/images/search').query({ q: 'meadow 499', pageSize: 2 }).expect(200)).body);
+    pages.push((await request(t.server).get('/api/v2/images/search').query({ q: 'meadow 499', pageSize: 2 }).expect(200)).body);
   });
   expect(pages[0]).toMatchObject({ items: [{ id: crypt.id }], total: 1 });
   expect(pages[1].total).toBe(11); // 499 and 4990–4999
@@ -67,7 +67,7 @@ it('serves q from the GIN index, for the page and for the total', async () => {
 });
 
 it('matches every word as a prefix, over thousands of rows', async () => {
-  const search = async (q: string) => (await request(t.server).get('/api/v1/images/search').query({ q, pageSize: 1 }).expect(200)).body.total as number;
+  const search = async (q: string) => (await request(t.server).get('/api/v2/images/search').query({ q, pageSize: 1 }).expect(200)).body.total as number;
   expect(await search('meadow')).toBe(FILLER_ROWS);
   expect(await search('mead numb 4999')).toBe(1);
   expect(await search('meadow 12')).toBe(111); // 12, 120–129, 1200–1299

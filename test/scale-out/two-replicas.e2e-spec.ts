@@ -85,51 +85,51 @@ describeIf(Boolean(TEST_DATABASE_URL && TEST_REDIS_URL), 'two replicas on one Po
   it('shares the rate limit: requests spread over both replicas, the 11th gets 429', async () => {
     gemini.setDefault({ kind: 'image' });
     const answers = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => post(replicas[i % 2], '/api/v1/images/generate', { prompt: `a goblin market, stall ${i}` })),
+      Array.from({ length: 10 }, (_, i) => post(replicas[i % 2], '/api/v2/images/generate', { prompt: `a goblin market, stall ${i}` })),
     );
     expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(201));
     for (const replica of replicas) {
-      const refused = await post(replica, '/api/v1/images/generate', { prompt: 'one goblin too many' });
+      const refused = await post(replica, '/api/v2/images/generate', { prompt: 'one goblin too many' });
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     }
   });
 
   it('serves an image stored by one replica from the other, until the first deletes it', async () => {
-    const page = (await (await fetch(`${replicas[0].url}/api/v1/images/search?pageSize=1`)).json()) as { items: Array<{ id: string; contentHash: string }> };
+    const page = (await (await fetch(`${replicas[0].url}/api/v2/images/search?pageSize=1`)).json()) as { items: Array<{ id: string; contentHash: string }> };
     const [created] = page.items;
-    const file = await fetch(`${replicas[1].url}/api/v1/images/${created.id}/full`); // now in B's file cache too
+    const file = await fetch(`${replicas[1].url}/api/v2/images/${created.id}/full`); // now in B's file cache too
     expect(file.status).toBe(200);
     expect(file.headers.get('etag')).toBe(`"${created.contentHash}"`);
 
-    expect((await fetch(`${replicas[0].url}/api/v1/images/${created.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${replicas[0].url}/api/v2/images/${created.id}`, { method: 'DELETE' })).status).toBe(204);
     // B hears of it over Redis at once, rather than when its cache would next ask the database (60 s).
-    await eventually(async () => expect((await fetch(`${replicas[1].url}/api/v1/images/${created.id}/full`)).status).toBe(404), 2000);
+    await eventually(async () => expect((await fetch(`${replicas[1].url}/api/v2/images/${created.id}/full`)).status).toBe(404), 2000);
   });
 
   it('makes one provider call for ten concurrent identical scene requests spread over both', async () => {
     gemini.setDefault({ kind: 'image', delayMs: 1000 });
     const before = gemini.requests.length;
     const scene = { description: 'a dragon asleep on a hoard of copper coins' };
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => post(replicas[i % 2], '/api/v1/scenes/generate', scene)));
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => post(replicas[i % 2], '/api/v2/scenes/generate', scene)));
     expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
     const bodies = (await Promise.all(answers.map((answer) => answer.json()))) as Array<{ cached: boolean; image: { id: string } }>;
     expect(gemini.requests.length - before).toBe(1);
     expect(new Set(bodies.map((body) => body.image.id)).size).toBe(1);
     expect(bodies.every((body) => !body.cached)).toBe(true);
 
-    const again = await post(replicas[1], '/api/v1/scenes/generate', scene);
+    const again = await post(replicas[1], '/api/v2/scenes/generate', scene);
     expect(again.headers.get('x-cache')).toBe('HIT');
     expect(gemini.requests.length - before).toBe(1);
   });
 
   it('runs a job triggered on both at once on one of them', async () => {
-    const runs = await Promise.all(replicas.map((replica) => post(replica, '/api/v1/maintenance/jobs/expired-cache-cleanup/run', {}, admin)));
+    const runs = await Promise.all(replicas.map((replica) => post(replica, '/api/v2/maintenance/jobs/expired-cache-cleanup/run', {}, admin)));
     expect(runs.map((run) => run.status)).toEqual([200, 200]);
     const outcomes = (await Promise.all(runs.map((run) => run.json()))) as Array<{ outcome: string }>;
     expect(outcomes.map((run) => run.outcome).sort()).toEqual(['skipped', 'success']);
 
-    const jobs = (await (await fetch(`${replicas[0].url}/api/v1/maintenance/jobs`, { headers: admin })).json()) as Array<{ name: string; lastRunAt: string | null }>;
+    const jobs = (await (await fetch(`${replicas[0].url}/api/v2/maintenance/jobs`, { headers: admin })).json()) as Array<{ name: string; lastRunAt: string | null }>;
     expect(jobs.find((job) => job.name === 'expired-cache-cleanup')?.lastRunAt).not.toBeNull();
   });
 });

@@ -1,9 +1,13 @@
 import { ImageEntity } from '../../src/images/image.entity.js';
 
-/** An images row with no files behind it, for tests that work on the database alone. */
+/**
+ * An images row with no files behind it, for tests that work on the database alone. Its
+ * `number` is 0 until the repository's insert assigns one; pass one to save it directly.
+ */
 export function imageRow(id: string, fields: Partial<ImageEntity> = {}): ImageEntity {
   return Object.assign(new ImageEntity(), {
     id,
+    number: 0,
     prompt: 'a clockwork owl',
     style: null,
     itemId: null,
@@ -19,6 +23,11 @@ export function imageRow(id: string, fields: Partial<ImageEntity> = {}): ImageEn
     thumbnailHeight: 1,
     thumbnailSizeBytes: 1,
     contentHash: '0'.repeat(64),
+    component: null,
+    customPrompt: null,
+    useCount: 0,
+    lastUsedAt: null,
+    generationMs: null,
     sourceHash: null,
     createdAt: new Date('2026-01-01T00:00:00Z'),
     deletedAt: null,

@@ -5,7 +5,7 @@
  */
 import { readAdminKey } from './admin-key';
 
-const API = '/api/v1';
+const API = '/api/v2';
 
 export const ASPECT_RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9'] as const;
 export type ImageSource = 'gemini' | 'local' | 'import';

@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { NATIVE_API_BASE } from '../../common/http/api-versions.js';
 import { ASPECT_RATIOS } from '../../generation/image-provider.js';
 import type { ImageEntity } from '../image.entity.js';
 
 class ImageUrlsDto {
-  @ApiProperty({ example: '/api/v1/images/3f0c…/full' })
+  @ApiProperty({ example: '/api/v2/images/3f0c…/full' })
   full!: string;
 
-  @ApiProperty({ example: '/api/v1/images/3f0c…/thumbnail' })
+  @ApiProperty({ example: '/api/v2/images/3f0c…/thumbnail' })
   thumbnail!: string;
 }
 
@@ -63,7 +64,7 @@ export class ImageDto {
   urls!: ImageUrlsDto;
 }
 
-export const IMAGES_BASE_PATH = '/api/v1/images';
+export const IMAGES_BASE_PATH = `${NATIVE_API_BASE}/images`;
 
 export function toImageDto(image: ImageEntity): ImageDto {
   return {

@@ -1,13 +1,13 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Get, HttpCode, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse } from '@nestjs/swagger';
 import { AdminOnly } from '../../common/auth/admin.guard.js';
 import { ErrorResponseDto } from '../../common/http/error-response.dto.js';
 import { BackupService } from './backup.service.js';
 import { BackupDto, toBackupDto } from './dto/backup.dto.js';
+import { NativeApiController } from '../../common/http/api-versions.js';
 
-@ApiTags('maintenance')
+@NativeApiController('maintenance', 'maintenance')
 @AdminOnly()
-@Controller('maintenance')
 export class BackupsController {
   constructor(private readonly backups: BackupService) {}
 

@@ -3,7 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { CommonModule } from './common/common.module.js';
 import { ErrorResponseFilter } from './common/http/error-response.filter.js';
-import { createValidationPipe } from './common/http/validation.js';
+import { RequestValidationPipe } from './common/http/validation.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { AppConfigModule, type AppConfigOptions } from './config/app-config.module.js';
@@ -14,6 +14,7 @@ import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { MigrationModule } from './migration/migration.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { ScenesModule } from './scenes/scenes.module.js';
+import { SeedApiModule } from './seed-api/seed-api.module.js';
 
 @Module({})
 export class AppModule {
@@ -21,9 +22,9 @@ export class AppModule {
   static async forRoot(options: AppConfigOptions = {}): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [await AppConfigModule.forRoot(options), CommonModule, DatabaseModule, RedisModule, MetricsModule, ScheduleModule.forRoot(), RateLimitModule, ImagesModule, ScenesModule, MaintenanceModule, MigrationModule, HealthModule],
+      imports: [await AppConfigModule.forRoot(options), CommonModule, DatabaseModule, RedisModule, MetricsModule, ScheduleModule.forRoot(), RateLimitModule, ImagesModule, ScenesModule, MaintenanceModule, MigrationModule, SeedApiModule, HealthModule],
       providers: [
-        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_PIPE, useClass: RequestValidationPipe },
         { provide: APP_FILTER, useClass: ErrorResponseFilter },
       ],
     };

@@ -4,9 +4,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import helmet from 'helmet';
 import { ADMIN_BEARER_SCHEME, ADMIN_HEADER_SCHEME } from './common/auth/admin.guard.js';
-import { API_GLOBAL_PREFIX, NATIVE_API_BASE } from './common/http/api-versions.js';
+import { API_GLOBAL_PREFIX, NATIVE_API_BASE, SEED_API_BASE } from './common/http/api-versions.js';
 import { AppConfig } from './config/app-config.js';
-import { findWebAppDir, webAppRouter } from './web-app/web-app.router.js';
+import { findWebAppDir, serviceDescriptor, webAppRouter } from './web-app/web-app.router.js';
 
 /** JSON bodies are prompts and flags; anything larger is a mistake or an attack. */
 export const JSON_BODY_LIMIT = '1mb';
@@ -31,9 +31,19 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       strictTransportSecurity: false,
     }),
   );
+  // Browser games on other origins (a page opened from disk, a local server on :8080) call the
+  // API. CORS only lets their pages read answers; it grants no rights (admin needs the key or
+  // this machine either way).
+  app.enableCors({
+    origin: config.http.corsOrigins,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+    credentials: false,
+    exposedHeaders: ['Retry-After', 'X-Cache', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'ETag', 'Location'],
+    maxAge: 600,
+  });
   // The LocalStorage import alone takes large bodies; its parser runs first, and the general
   // one then finds the body already read.
-  app.use(`${NATIVE_API_BASE}/migrate/from-localstorage`, json({ limit: config.migration.maxBodyBytes }));
+  for (const base of [NATIVE_API_BASE, SEED_API_BASE]) app.use(`${base}/migrate/from-localstorage`, json({ limit: config.migration.maxBodyBytes }));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.setGlobalPrefix(API_GLOBAL_PREFIX, {
     exclude: [
@@ -57,6 +67,6 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  app.use(webAppRouter(findWebAppDir()));
+  app.use(webAppRouter(findWebAppDir(), serviceDescriptor()));
   return app;
 }

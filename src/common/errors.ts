@@ -49,6 +49,9 @@ export class UpstreamUnavailableError extends DomainError {
   }
 }
 
+/** Gemini's quota for the key, or this service's daily cap, is used up: waiting is the cure. → 503 (v1: 429) */
+export class QuotaExceededError extends UpstreamUnavailableError {}
+
 /** The provider did not answer within the configured timeout. → 504 */
 export class UpstreamTimeoutError extends DomainError {}
 
@@ -80,6 +83,7 @@ const SHAREABLE_ERRORS: Record<string, new (message: string) => DomainError> = {
   ContentRefusedError: ContentRefusedError as unknown as new (message: string) => DomainError,
   UpstreamBadResponseError,
   UpstreamUnavailableError,
+  QuotaExceededError: QuotaExceededError as unknown as new (message: string) => DomainError,
   UpstreamTimeoutError,
   StorageUnavailableError,
 };

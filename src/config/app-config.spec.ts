@@ -6,7 +6,13 @@ const CWD = '/srv/dnd';
 describe('parseAppConfig', () => {
   it('has the original defaults when nothing is set', () => {
     const config = parseAppConfig({}, CWD);
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 8000, trustProxy: false });
+    expect(config.http).toEqual({
+      host: '0.0.0.0',
+      port: 8000,
+      trustProxy: false,
+      corsOrigins: ['http://localhost:8080', 'http://127.0.0.1:8080', 'http://localhost:8000', 'http://127.0.0.1:8000', 'null'],
+      shutdownDrainMs: 3000,
+    });
     expect(config.adminApiKey).toBeUndefined();
     expect(config.generation.geminiDailyLimit).toBeUndefined();
     expect(config.database).toEqual({ driver: 'sqlite', path: '/srv/dnd/dnd_game.db' });
@@ -164,6 +170,21 @@ describe('parseAppConfig', () => {
   ])('reads TRUST_PROXY %s as Express’s `trust proxy` value', (raw, trustProxy) => {
     expect(parseAppConfig({ TRUST_PROXY: raw }, CWD).http.trustProxy).toBe(trustProxy);
   });
+
+  it.each([
+    ['*', '*'],
+    ['http://localhost:3000', ['http://localhost:3000']],
+    [' https://game.example , null ', ['https://game.example', 'null']],
+  ])('reads CORS_ORIGINS %s', (raw, corsOrigins) => {
+    expect(parseAppConfig({ CORS_ORIGINS: raw }, CWD).http.corsOrigins).toEqual(corsOrigins);
+  });
+
+  it.each(['http://localhost:8080/', 'localhost:8080', 'ftp://files.example', '*, http://localhost:8080', 'http://a.example/path'])(
+    'refuses CORS_ORIGINS %s, saying what an origin is',
+    (raw) => {
+      expect(() => parseAppConfig({ CORS_ORIGINS: raw }, CWD)).toThrow(/CORS_ORIGINS.*scheme, host and port only/);
+    },
+  );
 
   it('refuses a TRUST_PROXY that is not a flag, hop count or address list', () => {
     for (const bad of ['nginx;rm', 'nginx', '10.0.0.0/33', '1.2.3.4/8/1', 'loopback/8']) {

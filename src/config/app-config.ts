@@ -17,6 +17,13 @@ export abstract class AppConfig {
     port: number;
     /** Express's `trust proxy`: false, true, a hop count, or addresses/subnets of trusted proxies. */
     trustProxy: boolean | number | string;
+    /** CORS_ORIGINS: the browser origins whose pages may call the API (`*`: any); `null` is a page opened from disk. */
+    corsOrigins: string[] | '*';
+    /**
+     * SHUTDOWN_DRAIN_MS: on SIGTERM, how long /health/ready answers 503 while requests are
+     * still served, so a load balancer stops sending before the server closes.
+     */
+    shutdownDrainMs: number;
   };
   /** ADMIN_API_KEY; undefined means admin routes answer loopback clients only. */
   declare readonly adminApiKey?: string;
@@ -78,6 +85,8 @@ export class ConfigValidationError extends Error {
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:///./dnd_game.db';
+/** The old FastAPI backend's list: its game served on :8080 or opened from disk (`null`), and its own pages. */
+export const DEFAULT_CORS_ORIGINS = ['http://localhost:8080', 'http://127.0.0.1:8080', 'http://localhost:8000', 'http://127.0.0.1:8000', 'null'];
 export const DEFAULT_GEMINI_MODEL = 'gemini-2.5-flash-image';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -95,6 +104,13 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
       host: read.string('HOST', '0.0.0.0'),
       port: read.integer('PORT', 8000, { min: 0, max: 65535 }),
       trustProxy: read.parse('TRUST_PROXY', false, 'true, false, a hop count, or proxy addresses (e.g. loopback, 10.0.0.0/8)', parseTrustProxy),
+      corsOrigins: read.parse(
+        'CORS_ORIGINS',
+        DEFAULT_CORS_ORIGINS,
+        'a comma-separated list of origins like http://localhost:8080 (scheme, host and port only), null, or *',
+        parseCorsOrigins,
+      ),
+      shutdownDrainMs: read.integer('SHUTDOWN_DRAIN_MS', 3000, { min: 0, max: 120_000 }),
     },
     adminApiKey: read.optionalString('ADMIN_API_KEY'),
     database: readDatabaseUrl(read, cwd),
@@ -205,6 +221,23 @@ function parseTrustProxy(raw: string): boolean | number | string | undefined {
     return version !== 0 && (prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128)));
   });
   return valid ? raw.trim() : undefined;
+}
+
+function parseCorsOrigins(raw: string): string[] | '*' | undefined {
+  const origins = raw.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+  if (origins.length === 0) return undefined;
+  if (origins.includes('*')) return origins.length === 1 ? '*' : undefined;
+  return origins.every((origin) => origin === 'null' || isOrigin(origin)) ? origins : undefined;
+}
+
+/** An origin as browsers send it: scheme, host and port, nothing after. */
+function isOrigin(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === raw;
+  } catch {
+    return false;
+  }
 }
 
 function parseHttpUrl(raw: string): string | undefined {

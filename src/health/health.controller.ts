@@ -1,49 +1,99 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, ServiceUnavailableException, VERSION_NEUTRAL } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import {
-  DiskHealthIndicator,
   HealthCheck,
   HealthCheckService,
   HealthIndicatorService,
   type HealthCheckResult,
+  type HealthIndicatorFunction,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
+import { Clock } from '../common/clock.js';
 import { messageOf } from '../common/errors.js';
-import { AppConfig } from '../config/app-config.js';
 import { ImagesService } from '../images/images.service.js';
 import { RedisHealthIndicator } from '../redis/redis.health.js';
 import { BackupHealthIndicator } from './backup.health.js';
+import { DiskSpaceIndicator } from './disk-space.health.js';
+import { ShutdownState } from './shutdown-state.js';
 
-/** Disk usage above this share of the volume marks the service down: writes would start failing. */
-const DISK_THRESHOLD_PERCENT = 0.95;
+/**
+ * The old backend's view of health, beside Terminus' (its game and test script read
+ * `checks`; the game wants `status: "ok"`).
+ */
+export interface SeedHealthChecks {
+  database: 'ok' | 'error';
+  disk_space: { status: 'ok' | 'warning' | 'error'; free_gb: number };
+  images: { total: number };
+}
+
+export type HealthAnswer = HealthCheckResult & { timestamp: string; checks: SeedHealthChecks };
 
 @ApiTags('operations')
-@Controller('health')
+@Controller({ path: 'health', version: VERSION_NEUTRAL })
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
-    private readonly disk: DiskHealthIndicator,
+    private readonly disk: DiskSpaceIndicator,
     private readonly indicators: HealthIndicatorService,
     private readonly images: ImagesService,
-    private readonly config: AppConfig,
     private readonly backup: BackupHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly shutdown: ShutdownState,
+    private readonly clock: Clock,
   ) {}
 
   @Get()
   @HealthCheck()
   @ApiOperation({
-    summary: 'Database, disk, image store, backup and (with REDIS_URL) Redis status; 503 when a check is down, "degraded" when backups are late',
+    summary:
+      'Database, disk, image store, backup and (with REDIS_URL) Redis, in Terminus’ shape and the old backend’s (`timestamp`, `checks`); 503 when a check is down, "degraded" when impaired',
   })
-  check(): Promise<HealthCheckResult> {
-    return this.health.check([
+  async check(): Promise<HealthAnswer> {
+    const { result, ok } = await this.run([
       () => this.database.pingCheck('database'),
-      () => this.disk.checkStorage('disk', { path: this.config.storage.dir, thresholdPercent: DISK_THRESHOLD_PERCENT }),
+      () => this.disk.check(),
       () => this.imageCount(),
       () => this.backup.check(),
-      ...(this.redis.enabled ? [() => this.redis.check()] : []),
+      ...this.redisCheck(),
     ]);
+    const answer = { ...result, timestamp: this.clock.now().toISOString(), checks: seedChecks(result) };
+    if (!ok) throw new ServiceUnavailableException(answer);
+    return answer;
+  }
+
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers (nothing external is asked)' })
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: the database (and Redis) answer; 503 from the moment shutdown begins' })
+  @ApiServiceUnavailableResponse({ description: 'Not ready: a dependency is down, or shutdown has begun' })
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.lifecycle(), () => this.database.pingCheck('database'), ...this.redisCheck()]);
+  }
+
+  /** Terminus' result, also when it failed (a 503 carrying the same result). */
+  private async run(checks: HealthIndicatorFunction[]): Promise<{ result: HealthCheckResult; ok: boolean }> {
+    try {
+      return { result: await this.health.check(checks), ok: true };
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      return { result: error.getResponse() as HealthCheckResult, ok: false };
+    }
+  }
+
+  private redisCheck(): HealthIndicatorFunction[] {
+    return this.redis.enabled ? [() => this.redis.check()] : [];
+  }
+
+  private lifecycle() {
+    const check = this.indicators.check('lifecycle');
+    return this.shutdown.isShuttingDown ? check.down({ message: 'shutting down' }) : check.up();
   }
 
   private async imageCount() {
@@ -54,4 +104,16 @@ export class HealthController {
       return check.down({ message: messageOf(error) });
     }
   }
+}
+
+function seedChecks(result: HealthCheckResult): SeedHealthChecks {
+  const { database, disk, images } = result.details as Record<string, { status: string; freeGb?: number; count?: number } | undefined>;
+  return {
+    database: database?.status === 'up' ? 'ok' : 'error',
+    disk_space: {
+      status: disk?.status === 'up' ? 'ok' : disk?.status === 'degraded' ? 'warning' : 'error',
+      free_gb: disk?.freeGb ?? -1,
+    },
+    images: { total: images?.count ?? -1 },
+  };
 }

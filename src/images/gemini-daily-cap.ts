@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
-import { UpstreamUnavailableError } from '../common/errors.js';
+import { QuotaExceededError } from '../common/errors.js';
 import { AppConfig } from '../config/app-config.js';
 import { GeminiReservations } from './gemini-reservations.js';
 import { ImagesRepository } from './images.repository.js';
@@ -38,7 +38,7 @@ export class GeminiDailyCap {
       reservation.release();
       const resetsAt = startOfNextUtcDay(now);
       const seconds = Math.ceil((resetsAt.getTime() - now.getTime()) / 1000);
-      throw new UpstreamUnavailableError(
+      throw new QuotaExceededError(
         `The daily Gemini image limit (GEMINI_DAILY_IMAGE_LIMIT=${limit}) is reached; it resets at ${resetsAt.toISOString()} (in ${formatDuration(seconds)}). Cached scenes are still served.`,
         seconds,
       );

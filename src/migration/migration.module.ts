@@ -9,5 +9,6 @@ import { MigrationService } from './migration.service.js';
   imports: [ImagesModule, ScenesModule, StorageModule],
   controllers: [MigrationController],
   providers: [MigrationService],
+  exports: [MigrationService],
 })
 export class MigrationModule {}

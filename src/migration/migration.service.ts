@@ -8,6 +8,7 @@ import { ImagesService } from '../images/images.service.js';
 import { ScenesService } from '../scenes/scenes.service.js';
 import { ImageProcessor } from '../storage/image-processor.js';
 import { parseImageDataUrl } from './data-url.js';
+import type { ImportBody } from './import-body.js';
 import { type FoundImage, type FoundScene, scanLocalStorage, type ScanResult } from './local-storage-scanner.js';
 
 export interface StructuredImport {
@@ -22,6 +23,8 @@ export interface ImportReport {
   failed: Array<{ ref: string; reason: string }>;
   /** Items now above MAX_IMAGES_PER_ITEM: imports are never evicted, so they are reported. */
   overLimit: Array<{ itemId: string; count: number; max: number }>;
+  /** Bytes of the pictures imported (as decoded from the dump). */
+  importedBytes: number;
 }
 
 type Entry = { kind: 'image'; found: FoundImage } | { kind: 'scene'; found: FoundScene };
@@ -44,6 +47,11 @@ export class MigrationService {
     private readonly processor: ImageProcessor,
   ) {}
 
+  /** Either accepted form of the import body. */
+  importBody(body: ImportBody, options: { dryRun: boolean }): Promise<ImportReport> {
+    return body.kind === 'dump' ? this.importLocalStorage(body.localStorage, options) : this.importStructured(body, options);
+  }
+
   async importStructured(body: StructuredImport, options: { dryRun: boolean }): Promise<ImportReport> {
     return this.import(readStructured(body), options);
   }
@@ -57,7 +65,7 @@ export class MigrationService {
   }
 
   private async importNow(scan: ScanResult, { dryRun }: { dryRun: boolean }): Promise<ImportReport> {
-    const report: ImportReport = { dryRun, imported: { images: 0, scenes: 0 }, skipped: { duplicates: 0 }, failed: [...scan.failed], overLimit: [] };
+    const report: ImportReport = { dryRun, imported: { images: 0, scenes: 0 }, skipped: { duplicates: 0 }, failed: [...scan.failed], overLimit: [], importedBytes: 0 };
     const entries: Entry[] = [
       ...scan.images.map((found) => ({ kind: 'image' as const, found })),
       ...scan.scenes.map((found) => ({ kind: 'scene' as const, found })),
@@ -82,6 +90,7 @@ export class MigrationService {
         const kind = dryRun ? await this.check(entry, parsed.data) : await this.store(entry, parsed.data, hash, createdAt);
         done.add(hash); // only now: a copy of a picture that failed may still succeed
         report.imported[kind === 'image' ? 'images' : 'scenes']++;
+        report.importedBytes += parsed.data.length;
         if (entry.kind === 'image' && entry.found.itemId) touchedItems.add(entry.found.itemId);
       } catch (error) {
         report.failed.push({ ref: entry.found.ref, reason: reasonOf(error) });

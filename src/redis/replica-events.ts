@@ -10,8 +10,11 @@ export interface ReplicaEventMap {
    * them must go, and their cached files too when `removed`.
    */
   'images-changed': { ids: string[]; removed: boolean };
-  /** The scene cache was cleared: hot entries and buffered hits must go. */
-  'scene-cache-cleared': Record<string, never>;
+  /**
+   * The scene cache was cleared: hot entries and buffered hits must go. With `itemId`, only
+   * one item's entries went: hot entries must go, the counters stay.
+   */
+  'scene-cache-cleared': { itemId?: string };
 }
 export type ReplicaEventType = keyof ReplicaEventMap;
 type Handler<K extends ReplicaEventType> = (payload: ReplicaEventMap[K]) => void;

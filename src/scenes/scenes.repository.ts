@@ -74,6 +74,19 @@ export class ScenesRepository {
     );
   }
 
+  /** Deletes the entries whose images belong to `itemId`; answers how many. */
+  deleteForItem(itemId: string): Promise<number> {
+    return this.writeLock.run(async () => {
+      const { affected } = await this.entries
+        .createQueryBuilder()
+        .delete()
+        .from(SceneCacheEntry)
+        .where(`"image_id" IN (SELECT "id" FROM "images" WHERE "item_id" = :itemId)`, { itemId })
+        .execute();
+      return affected ?? 0;
+    });
+  }
+
   /** Of these images, those no remaining entry points at. */
   async unreferencedImages(imageIds: string[]): Promise<string[]> {
     if (imageIds.length === 0) return [];

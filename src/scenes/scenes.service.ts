@@ -22,6 +22,8 @@ export interface SceneCommand {
   style?: string;
   aspectRatio?: AspectRatio;
   forceRegenerate?: boolean;
+  /** The app object a newly drawn image belongs to (a location); not part of the cache key. */
+  itemId?: string;
 }
 
 export interface SceneResult {
@@ -81,7 +83,8 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
       this.hotEpoch++;
       this.hot.forgetImages(ids);
     });
-    this.replicaEvents.on('scene-cache-cleared', () => {
+    this.replicaEvents.on('scene-cache-cleared', ({ itemId }) => {
+      if (itemId !== undefined) return this.forgetHot();
       this.forgetEverything();
       this.hits.take(); // counted before the clear: the counters were reset
     });
@@ -154,6 +157,15 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     return cleared;
   }
 
+  /** Removes the entries whose images belong to one item (a location); the counters stay. */
+  async clearForItem(itemId: string): Promise<number> {
+    const cleared = await this.repository.deleteForItem(itemId);
+    // Which hot entries those were is not known here: all are read again (they are only a copy).
+    this.forgetHot();
+    this.replicaEvents.publish('scene-cache-cleared', { itemId });
+    return cleared;
+  }
+
   /**
    * Makes an imported picture the cached art of a description, under the key a request with
    * the default aspect ratio and today's model would use. A fresh entry is never replaced.
@@ -194,6 +206,10 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
 
   private forgetEverything(): void {
     this.cacheEpoch++;
+    this.forgetHot();
+  }
+
+  private forgetHot(): void {
     this.hotEpoch++;
     this.hot.clear();
   }
@@ -249,6 +265,7 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     const image = await this.images.generate({
       prompt: description,
       style: command.style,
+      itemId: command.itemId,
       itemType: 'scene',
       aspectRatio,
       providerPrompt: scenePrompt(description, style),

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
-import { findWebAppDir, webAppRouter } from './web-app.router.js';
+import { findProjectRoot, findWebAppDir, serviceDescriptor, webAppRouter } from './web-app.router.js';
+
+/** What a browser asks for when it opens a page. */
+const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
 let dir: string;
 beforeAll(async () => {
@@ -15,20 +18,21 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 /** The router in front of a stand-in for Nest, which answers whatever falls through. */
 const appServing = (webDir: string) =>
   express()
-    .use(webAppRouter(webDir))
+    .use(webAppRouter(webDir, serviceDescriptor()))
     .use((_request, response) => {
       response.status(404).json({ fellThrough: true });
     });
 
-describe('findWebAppDir', () => {
-  it('finds dist/web under the project root, from the source folder as from the compiled one', () => {
-    const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+describe('findProjectRoot and findWebAppDir', () => {
+  it('finds the project root (and dist/web under it), from the source folder as from the compiled one', () => {
+    const projectRoot = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+    expect(findProjectRoot()).toBe(projectRoot);
+    expect(findProjectRoot(join(projectRoot, 'dist', 'src', 'web-app'))).toBe(projectRoot);
     expect(findWebAppDir()).toBe(join(projectRoot, 'dist', 'web'));
-    expect(findWebAppDir(join(projectRoot, 'dist', 'src', 'web-app'))).toBe(join(projectRoot, 'dist', 'web'));
   });
 
   it('falls back to the working directory when no package.json is above', () => {
-    expect(findWebAppDir(dir)).toBe(join(process.cwd(), 'dist', 'web'));
+    expect(findProjectRoot(dir)).toBe(process.cwd());
   });
 });
 
@@ -40,7 +44,7 @@ describe('webAppRouter', () => {
     await writeFile(join(webDir, 'assets', 'index-Ab12.js'), 'console.log(1)');
     const app = appServing(webDir);
 
-    const page = await request(app).get('/').expect(200).expect('Content-Type', /text\/html/);
+    const page = await request(app).get('/').set('Accept', BROWSER_ACCEPT).expect(200).expect('Content-Type', /text\/html/);
     expect(page.headers['cache-control']).toBe('no-cache');
     expect(page.text).toContain('<title>app</title>');
     const asset = await request(app).get('/assets/index-Ab12.js').expect(200).expect('Content-Type', /javascript/);
@@ -51,8 +55,16 @@ describe('webAppRouter', () => {
     }
   });
 
+  it('answers API clients at / with the old backend’s JSON descriptor, browsers with the page', async () => {
+    const app = appServing(join(dir, 'built'));
+    const descriptor = { name: 'D&D Image Generation API', version: expect.any(String), status: 'operational', docs: '/docs', health: '/health' };
+    expect((await request(app).get('/').set('Accept', 'application/json').expect(200)).body).toEqual(descriptor);
+    expect((await request(app).get('/').set('Accept', '*/*').expect(200)).body).toEqual(descriptor);
+    await request(app).get('/').set('Accept', BROWSER_ACCEPT).expect(200).expect('Content-Type', /text\/html/);
+  });
+
   it('answers / with how to build when the app is not built, and lets other routes be', async () => {
-    const response = await request(appServing(join(dir, 'never-built'))).get('/').expect(503).expect('Content-Type', /text\/plain/);
+    const response = await request(appServing(join(dir, 'never-built'))).get('/').set('Accept', BROWSER_ACCEPT).expect(503).expect('Content-Type', /text\/plain/);
     expect(response.text).toContain('npm run build');
     await request(appServing(join(dir, 'never-built'))).get('/assets/index-Ab12.js').expect(404, { fellThrough: true });
   });

@@ -1,5 +1,5 @@
 import { type Request, type Response, Router, static as serveStatic } from 'express';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,10 +13,16 @@ const NOT_BUILT_MESSAGE = 'The web app is not built yet: run `npm run build` (`n
  * falls through to Nest, so /api, /docs, /health and /metrics keep their own answers.
  * The folder is looked up per request, so a build made while the service runs is picked up.
  */
-export function webAppRouter(webDir: string): Router {
+export function webAppRouter(webDir: string, descriptor: ServiceDescriptor): Router {
   const router = Router();
   router.use('/assets', serveStatic(join(webDir, 'assets'), { immutable: true, maxAge: ASSETS_MAX_AGE_MS, index: false, redirect: false }));
-  router.get('/', (_request: Request, response: Response) => {
+  router.get('/', (request: Request, response: Response) => {
+    // Browsers prefer HTML; API clients (Accept: application/json, or */*) get what the old
+    // backend answered here.
+    if (request.accepts(['json', 'html']) === 'json') {
+      response.json(descriptor);
+      return;
+    }
     // no-cache, not no-store: the browser revalidates (ETag → 304) and so always learns new asset names.
     response.sendFile(join(webDir, 'index.html'), { cacheControl: false, headers: { 'Cache-Control': 'no-cache' } }, (error) => {
       if (!error || response.headersSent) return;
@@ -26,13 +32,32 @@ export function webAppRouter(webDir: string): Router {
   return router;
 }
 
+/** What `GET /` answers API clients (the old backend's descriptor). */
+export interface ServiceDescriptor {
+  name: string;
+  version: string;
+  status: 'operational';
+  docs: string;
+  health: string;
+}
+
+export function serviceDescriptor(root = findProjectRoot()): ServiceDescriptor {
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  return { name: 'D&D Image Generation API', version, status: 'operational', docs: '/docs', health: '/health' };
+}
+
+/** dist/web under the project root. */
+export function findWebAppDir(root = findProjectRoot()): string {
+  return join(root, 'dist', 'web');
+}
+
 /**
- * dist/web under the project root, found by walking up to package.json, so the answer is the
- * same from the compiled dist/src/web-app/ and from src/web-app/ under jest.
+ * The project root, found by walking up to package.json, so the answer is the same from the
+ * compiled dist/src/web-app/ and from src/web-app/ under jest.
  */
-export function findWebAppDir(start = dirname(fileURLToPath(import.meta.url))): string {
+export function findProjectRoot(start = dirname(fileURLToPath(import.meta.url))): string {
   for (let dir = start; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return join(dir, 'dist', 'web');
-    if (dirname(dir) === dir) return join(process.cwd(), 'dist', 'web'); // no package.json above: assume the working directory
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return process.cwd(); // no package.json above: assume the working directory
   }
 }

@@ -87,7 +87,7 @@ describe('Swagger', () => {
 describe('the web app at /', () => {
   it("is served under helmet's CSP, its hashed assets cached for a year, beside the API, docs, health and metrics", async () => {
     requireBuiltWebApp();
-    const page = await request(t.server).get('/').expect(200).expect('Content-Type', /text\/html/);
+    const page = await request(t.server).get('/').set('Accept', 'text/html').expect(200).expect('Content-Type', /text\/html/);
     expect(page.headers['cache-control']).toBe('no-cache');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     // Code and styles come from /assets only: no inline script for the CSP to block, no CDN.

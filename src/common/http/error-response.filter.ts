@@ -1,5 +1,6 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
-import type { Response } from 'express';
+import { type ArgumentsHost, Catch, HttpException, HttpStatus } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import {
   ConflictError,
@@ -13,6 +14,7 @@ import {
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../errors.js';
+import { ErrorDialects } from './error-dialects.js';
 
 const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => DomainError, HttpStatus]> = [
   [NotFoundError, HttpStatus.NOT_FOUND],
@@ -30,15 +32,25 @@ const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => DomainE
 const DEFAULT_RETRY_AFTER_SECONDS = 60;
 
 /**
- * Every error answer in Nest's shape `{ statusCode, error, message }`, from one place:
- * domain errors are mapped to their status here, and HttpExceptions created with a bare
- * string (body-parser's 413 and 400s) get the `error` field they would otherwise lack.
- * Anything else falls through to Nest's built-in filter: a logged, generic 500.
+ * Every error answer, from one place. A path with a dialect of its own (/api/v1, the old
+ * backend's contract) is answered in it. Everything else is in Nest's shape
+ * `{ statusCode, error, message }`: domain errors are mapped to their status here, and
+ * HttpExceptions created with a bare string (body-parser's 413 and 400s) get the `error`
+ * field they would otherwise lack. Anything else falls through to Nest's built-in handling:
+ * a logged, generic 500.
  */
-@Catch(DomainError, HttpException)
-export class ErrorResponseFilter implements ExceptionFilter<DomainError | HttpException> {
-  catch(error: DomainError | HttpException, host: ArgumentsHost): void {
+@Catch()
+export class ErrorResponseFilter extends BaseExceptionFilter {
+  constructor(private readonly dialects: ErrorDialects) {
+    super();
+  }
+
+  override catch(error: unknown, host: ArgumentsHost): void {
+    const request = host.switchToHttp().getRequest<Request>();
     const response = host.switchToHttp().getResponse<Response>();
+    const dialect = this.dialects.for(request.originalUrl ?? request.url);
+    if (dialect) return dialect.send(error, request, response);
+    if (!(error instanceof HttpException || error instanceof DomainError)) return super.catch(error, host);
     if (error instanceof HttpException) {
       const status = error.getStatus();
       const body = error.getResponse();
@@ -47,10 +59,7 @@ export class ErrorResponseFilter implements ExceptionFilter<DomainError | HttpEx
     }
 
     const status = statusOf(error);
-    if (error instanceof UpstreamUnavailableError) {
-      const seconds = error.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
-      response.setHeader('Retry-After', String(Math.max(1, Math.ceil(seconds))));
-    }
+    setRetryAfter(response, error);
     const body = errorBody(status, error.message);
     response.status(status).json(error instanceof ContentRefusedError ? { ...body, reason: error.reason } : body);
   }
@@ -60,12 +69,19 @@ export function statusOf(error: DomainError): HttpStatus {
   return STATUS_BY_ERROR.find(([type]) => error instanceof type)?.[1] ?? HttpStatus.INTERNAL_SERVER_ERROR;
 }
 
+/** An upstream that is unavailable says when to come back (a minute when it gave no hint). */
+export function setRetryAfter(response: Response, error: DomainError): void {
+  if (!(error instanceof UpstreamUnavailableError)) return;
+  const seconds = error.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
+  response.setHeader('Retry-After', String(Math.max(1, Math.ceil(seconds))));
+}
+
 function errorBody(status: number, message: string) {
   return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message };
 }
 
 /** body-parser's errors carry the numbers a user needs; its own words do not. */
-function describeHttpError(error: HttpException, message: string): string {
+export function describeHttpError(error: HttpException, message: string): string {
   const cause = error.cause as { type?: string; limit?: number; length?: number } | undefined;
   if (error.getStatus() === HttpStatus.PAYLOAD_TOO_LARGE && cause?.limit) {
     return `Request body is ${cause.length ?? 'over'} bytes; the limit for this route is ${cause.limit} bytes`;

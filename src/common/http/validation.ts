@@ -1,16 +1,71 @@
-import { applyDecorators, BadRequestException, Param, ParseUUIDPipe, ValidationPipe } from '@nestjs/common';
+import {
+  type ArgumentMetadata,
+  applyDecorators,
+  BadRequestException,
+  Injectable,
+  Param,
+  ParseUUIDPipe,
+  type PipeTransform,
+  ValidationPipe,
+} from '@nestjs/common';
 import { ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength, MinLength, type ValidationError } from 'class-validator';
 
-/** Whitelisting rejects unknown fields with a message naming them; transform applies DTO defaults. */
-export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    stopAtFirstError: false,
-  });
+export type RequestPart = 'body' | 'query' | 'path';
+
+/**
+ * A request failed validation. It carries the failures and the part of the request they are
+ * in, so each API version words them its own way; as thrown, it is Nest's 400 with one
+ * message per problem.
+ */
+export class RequestValidationError extends BadRequestException {
+  part: RequestPart = 'body';
+
+  constructor(
+    readonly failures: ValidationError[],
+    messages: string[],
+  ) {
+    super(messages);
+  }
+}
+
+const ACCEPTS_UNKNOWN_FIELDS = Symbol('acceptsUnknownFields');
+
+/**
+ * Marks a DTO whose clients send fields it does not declare: they are dropped rather than
+ * refused, as FastAPI does (the old backend's clients, on /api/v1, send extra fields).
+ */
+export function AcceptsUnknownFields(): ClassDecorator {
+  return (target) => Reflect.defineMetadata(ACCEPTS_UNKNOWN_FIELDS, true, target);
+}
+
+class DtoValidationPipe extends ValidationPipe {
+  constructor(rejectUnknownFields: boolean) {
+    // Transform applies DTO defaults; whitelisting drops (or refuses, naming them) unknown fields.
+    super({ whitelist: true, forbidNonWhitelisted: rejectUnknownFields, transform: true, stopAtFirstError: false });
+  }
+
+  override createExceptionFactory() {
+    return (failures: ValidationError[] = []) => new RequestValidationError(failures, this.flattenValidationErrors(failures));
+  }
+}
+
+/** The global pipe: validates every DTO, strictly unless it @AcceptsUnknownFields. */
+@Injectable()
+export class RequestValidationPipe implements PipeTransform {
+  private readonly strict = new DtoValidationPipe(true);
+  private readonly lenient = new DtoValidationPipe(false);
+
+  async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const lenient = metadata.metatype !== undefined && Reflect.getMetadata(ACCEPTS_UNKNOWN_FIELDS, metadata.metatype) === true;
+    try {
+      return await (lenient ? this.lenient : this.strict).transform(value, metadata);
+    } catch (error) {
+      if (error instanceof RequestValidationError) error.part = metadata.type === 'param' ? 'path' : metadata.type === 'query' ? 'query' : 'body';
+      throw error;
+    }
+  }
 }
 
 /** A uuid path parameter; anything else is a 400 that says so. */

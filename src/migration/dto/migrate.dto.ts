@@ -58,6 +58,7 @@ export class ImportReportDto {
   @ApiProperty({ type: ImportCountsDto }) imported!: ImportCountsDto;
   @ApiProperty({ example: { duplicates: 0 } }) skipped!: { duplicates: number };
   @ApiProperty({ type: [FailedImportDto] }) failed!: FailedImportDto[];
+  @ApiProperty({ description: 'Bytes of the pictures imported, as decoded from the dump' }) importedBytes!: number;
   @ApiProperty({ type: [OverLimitDto], description: 'Items now over MAX_IMAGES_PER_ITEM (imports are never evicted)' })
   overLimit!: OverLimitDto[];
 }

@@ -1,0 +1,100 @@
+import { Body, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { NotFoundError } from '../common/errors.js';
+import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
+import { ImagesService } from '../images/images.service.js';
+import {
+  SeedDeleteResultDto,
+  SeedFeatureResultDto,
+  SeedGenerateImageDto,
+  SeedGetImageQueryDto,
+  SeedImageDto,
+  SeedImageIdParamsDto,
+  SeedImagePageDto,
+  SeedImageWithDataDto,
+  SeedSearchImagesQueryDto,
+} from './dto/seed-image.dto.js';
+import { SeedApiController } from './seed-api-controller.decorator.js';
+import { SeedApiErrorResponses } from './seed-api-responses.decorator.js';
+import { toSeedImage } from './seed-presenter.js';
+
+/** `/api/v1/images`: the old backend's images routes, answered by the same ImagesService as v2. */
+@SeedApiController('images', 'images')
+export class SeedImagesController {
+  constructor(private readonly images: ImagesService) {}
+
+  @Post('generate')
+  @HttpCode(200)
+  @RateLimited('images')
+  @ApiOperation({ summary: 'Generate and store an image (v1 contract: 200, integer id)' })
+  @ApiOkResponse({ type: SeedImageDto })
+  @SeedApiErrorResponses(409, 422, 429, 502, 503, 504)
+  async generate(@Body() body: SeedGenerateImageDto): Promise<SeedImageDto> {
+    const image = await this.images.generate({
+      prompt: body.prompt,
+      customPrompt: body.custom_prompt,
+      itemId: body.subject_name,
+      itemType: body.subject_type,
+      aspectRatio: body.aspect_ratio,
+      component: body.component,
+    });
+    return toSeedImage(image);
+  }
+
+  @Get('search')
+  @ApiOperation({ summary: 'Page through images: featured first, then newest; soft-deleted never' })
+  @ApiOkResponse({ type: SeedImagePageDto })
+  @SeedApiErrorResponses(422)
+  async search(@Query() query: SeedSearchImagesQueryDto): Promise<SeedImagePageDto> {
+    const page = await this.images.search({
+      itemId: query.subject_name || undefined,
+      itemType: query.subject_type || undefined,
+      featured: query.is_featured,
+      sort: 'featured-first',
+      page: query.page,
+      pageSize: query.page_size,
+    });
+    return {
+      items: page.items.map((image) => toSeedImage(image)),
+      total: page.total,
+      page: page.page,
+      page_size: page.pageSize,
+      total_pages: Math.ceil(page.total / page.pageSize),
+    };
+  }
+
+  @Get(':image_id')
+  @ApiOperation({ summary: 'One image, with its WebP as base64 unless include_data=false; counts a use' })
+  @ApiOkResponse({ type: SeedImageWithDataDto })
+  @SeedApiErrorResponses(404, 422)
+  async findOne(@Param() { image_id }: SeedImageIdParamsDto, @Query() query: SeedGetImageQueryDto): Promise<SeedImageWithDataDto> {
+    const image = await this.images.recordUse(await this.images.findByNumber(image_id));
+    if (!query.include_data) return toSeedImage(image);
+    // A missing file reads as no data, as the old backend answered it.
+    const file = await this.images.readFile(image.id, 'full').catch((error: unknown) => {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    });
+    return { ...toSeedImage(image), base64_data: file ? file.data.toString('base64') : null };
+  }
+
+  @Put(':image_id/feature')
+  @ApiOperation({ summary: 'Toggle featured; featuring one un-features the subject’s others' })
+  @ApiOkResponse({ type: SeedFeatureResultDto })
+  @SeedApiErrorResponses(404, 422)
+  async feature(@Param() { image_id }: SeedImageIdParamsDto): Promise<SeedFeatureResultDto> {
+    const found = await this.images.findByNumber(image_id);
+    const image = await this.images.setFeatured(found.id, undefined, { onlyOneInItem: true });
+    return { id: image.number, is_featured: image.featured, subject_name: toSeedImage(image).subject_name };
+  }
+
+  @Delete(':image_id')
+  @ApiOperation({ summary: 'Soft-delete an image; its files stay until orphan cleanup purges them' })
+  @ApiOkResponse({ type: SeedDeleteResultDto })
+  @SeedApiErrorResponses(404, 422)
+  async remove(@Param() { image_id }: SeedImageIdParamsDto): Promise<SeedDeleteResultDto> {
+    const image = await this.images.findByNumber(image_id);
+    await this.images.remove(image.id);
+    return { id: image.number, status: 'deleted', message: 'Image marked for deletion' };
+  }
+}

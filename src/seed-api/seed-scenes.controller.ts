@@ -1,0 +1,71 @@
+import { Delete, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { AdminOnly } from '../common/auth/admin.guard.js';
+import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
+import { ScenesService } from '../scenes/scenes.service.js';
+import { SeedImageDto } from './dto/seed-image.dto.js';
+import { SeedClearScenesQueryDto, SeedDeletedDto, SeedSceneQueryDto, SeedSceneStatsDto } from './dto/seed-scene.dto.js';
+import { SeedApiController } from './seed-api-controller.decorator.js';
+import { SeedApiErrorResponses } from './seed-api-responses.decorator.js';
+import { percent, toSeedImage } from './seed-presenter.js';
+import { Clock } from '../common/clock.js';
+
+/**
+ * The old backend's scene: a (location, time of day, weather) triple, drawn from this
+ * sentence. It is the scene's description, so a v2 request with the same description (and
+ * 16:9) shares the cache entry and the provider call.
+ */
+export function seedSceneDescription({ location, time_of_day, weather }: SeedSceneQueryDto): string {
+  return `A ${weather} ${time_of_day} at ${location}. Fantasy RPG setting, detailed environment, atmospheric lighting.`;
+}
+
+/** `/api/v1/scenes`: the old scene routes over the one scene cache. */
+@SeedApiController('scenes', 'scenes')
+export class SeedScenesController {
+  constructor(
+    private readonly scenes: ScenesService,
+    private readonly clock: Clock,
+  ) {}
+
+  @Post('generate')
+  @HttpCode(200)
+  @RateLimited('scenes')
+  @ApiOperation({ summary: 'A scene’s picture: from the cache when drawn before (and not expired or deleted), else generated and cached' })
+  @ApiOkResponse({ type: SeedImageDto, headers: { 'X-Cache': { description: 'HIT or MISS', schema: { type: 'string', enum: ['HIT', 'MISS'] } } } })
+  @SeedApiErrorResponses(422, 429, 502, 503, 504)
+  async generate(@Query() query: SeedSceneQueryDto, @Res({ passthrough: true }) response: Response): Promise<SeedImageDto> {
+    const scene = await this.scenes.generate({
+      description: seedSceneDescription(query),
+      aspectRatio: '16:9',
+      forceRegenerate: query.force_regenerate,
+      itemId: query.location,
+    });
+    response.setHeader('X-Cache', scene.cached ? 'HIT' : 'MISS');
+    return toSeedImage(scene.image, query.location);
+  }
+
+  @Get('cache/stats')
+  @ApiOperation({ summary: 'Scene cache statistics' })
+  @ApiOkResponse({ type: SeedSceneStatsDto })
+  async stats(): Promise<SeedSceneStatsDto> {
+    const stats = await this.scenes.stats();
+    return {
+      total_scenes: stats.entries,
+      active_cache_entries: stats.activeEntries,
+      expired: stats.expiredEntries,
+      cache_hit_rate: percent(stats.hitRate),
+      timestamp: this.clock.now().toISOString(),
+    };
+  }
+
+  @Delete('cache/clear')
+  @AdminOnly()
+  @ApiOperation({ summary: 'Clear the scene cache, or one location’s scenes (admin); the images stay' })
+  @ApiOkResponse({ type: SeedDeletedDto })
+  @SeedApiErrorResponses(401, 403, 422)
+  async clear(@Query() { location }: SeedClearScenesQueryDto): Promise<SeedDeletedDto> {
+    if (location === undefined) return { deleted: await this.scenes.clear(), message: 'Cleared all scene cache' };
+    return { deleted: await this.scenes.clearForItem(location), message: `Cleared cache for ${location}` };
+  }
+}

@@ -21,6 +21,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   // Behind a reverse proxy every request comes from the proxy; trusting it (TRUST_PROXY) makes
   // `req.ip` the real client, which per-client rate limits and the admin guard key on.
   const config = app.get(AppConfig);
+  const descriptor = serviceDescriptor();
   app.set('trust proxy', config.http.trustProxy);
   app.use(
     helmet({
@@ -61,12 +62,21 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     new DocumentBuilder()
       .setTitle('D&D Image Service')
       .setDescription('Generates, stores and serves D&D artwork; see README.md for the full guide.')
-      .setVersion('1')
+      .setVersion(descriptor.version)
+      .addTag('v2 images', 'The native API (/api/v2): images')
+      .addTag('v2 scenes', 'The native API: the scene cache')
+      .addTag('v2 maintenance', 'The native API: cleanups, stats, backups and jobs (admin)')
+      .addTag('v2 migration', 'The native API: importing the browser game’s LocalStorage (admin)')
+      .addTag('v1 images', 'The old FastAPI backend’s contract (/api/v1), kept so its game and scripts work unchanged: images')
+      .addTag('v1 scenes', 'The old contract: scenes by location, time of day and weather')
+      .addTag('v1 maintenance', 'The old contract: cleanups and stats (admin)')
+      .addTag('v1 migration', 'The old contract: the LocalStorage import (admin)')
+      .addTag('operations', 'Health probes and metrics')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY' }, ADMIN_BEARER_SCHEME)
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Admin-Key', description: 'ADMIN_API_KEY' }, ADMIN_HEADER_SCHEME)
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  app.use(webAppRouter(findWebAppDir(), serviceDescriptor()));
+  app.use(webAppRouter(findWebAppDir(), descriptor));
   return app;
 }

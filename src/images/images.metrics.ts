@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Gauge, register } from 'prom-client';
 import { METRICS } from '../common/metrics/metric-names.js';
+import { registerScrapedGauge } from '../common/metrics/scraped-gauge.js';
 import { GeminiDailyCap } from './gemini-daily-cap.js';
 import { ImagesRepository } from './images.repository.js';
 
@@ -8,27 +8,24 @@ import { ImagesRepository } from './images.repository.js';
 @Injectable()
 export class ImagesMetrics {
   constructor(repository: ImagesRepository, dailyCap: GeminiDailyCap) {
-    new Gauge({
+    registerScrapedGauge({
       name: METRICS.geminiImagesToday,
       help: 'Gemini images generated since 00:00 UTC (what GEMINI_DAILY_IMAGE_LIMIT counts)',
-      registers: [register],
       async collect() {
         this.set(await dailyCap.countToday());
       },
     });
-    new Gauge({
+    registerScrapedGauge({
       name: METRICS.imagesStored,
       help: 'Images stored and not deleted',
-      registers: [register],
       async collect() {
         this.set(await repository.countActive());
       },
     });
-    new Gauge({
+    registerScrapedGauge({
       name: METRICS.storageBytes,
       help: 'Bytes of image files on disk, by variant',
       labelNames: ['variant'],
-      registers: [register],
       async collect() {
         const totals = await repository.storageTotals();
         this.set({ variant: 'full' }, totals.fullBytes);

@@ -1,3 +1,4 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
 import request from 'supertest';
 import { requireBuiltWebApp } from '../support/browser.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -76,6 +77,38 @@ describe('Swagger', () => {
     );
     const html = await request(t.server).get('/docs').expect(200);
     expect(html.text).toContain('swagger-ui');
+  });
+
+  it('documents the old contract under /api/v1 and the native API under /api/v2, tagged apart, and validates as OpenAPI 3', async () => {
+    const document = (await request(t.server).get('/docs-json').expect(200)).body;
+    await SwaggerParser.validate(structuredClone(document));
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const paths = document.paths as Record<string, Record<string, any>>;
+    const v1Routes = [
+      ['post', '/api/v1/images/generate'],
+      ['get', '/api/v1/images/search'],
+      ['get', '/api/v1/images/{image_id}'],
+      ['put', '/api/v1/images/{image_id}/feature'],
+      ['delete', '/api/v1/images/{image_id}'],
+      ['post', '/api/v1/scenes/generate'],
+      ['get', '/api/v1/scenes/cache/stats'],
+      ['delete', '/api/v1/scenes/cache/clear'],
+      ['post', '/api/v1/maintenance/cleanup/expired-cache'],
+      ['post', '/api/v1/maintenance/cleanup/orphaned-images'],
+      ['get', '/api/v1/maintenance/stats'],
+      ['post', '/api/v1/migrate/from-localstorage'],
+    ];
+    for (const [method, path] of v1Routes) expect(paths[path]?.[method]?.tags?.[0]).toMatch(/^v1 /);
+    for (const [path, operations] of Object.entries(paths).filter(([path]) => path.startsWith('/api/v2/'))) {
+      for (const operation of Object.values(operations)) expect(operation.tags[0]).toMatch(/^v2 /);
+    }
+    expect(paths['/api/v1/images/generate'].post.responses['200'].content['application/json'].schema.$ref).toContain('SeedImageDto');
+    expect(paths['/api/v1/images/generate'].post.responses['422'].content['application/json'].schema.oneOf).toHaveLength(2);
+    expect(paths['/api/v1/scenes/generate'].post.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(
+      expect.arrayContaining(['query:location', 'query:time_of_day', 'query:weather', 'query:force_regenerate']),
+    );
+    expect(Object.keys(paths)).toEqual(expect.arrayContaining(['/health', '/health/live', '/health/ready']));
+    expect(document.tags.map((tag: { name: string }) => tag.name)).toEqual(expect.arrayContaining(['v1 images', 'v2 images']));
   });
 
   it('never leaks stack traces or paths in errors', async () => {

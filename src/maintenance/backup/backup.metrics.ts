@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { type Counter, Gauge, type Histogram, register } from 'prom-client';
+import { type Counter, type Gauge, type Histogram } from 'prom-client';
 import { METRICS } from '../../common/metrics/metric-names.js';
+import { registerScrapedGauge } from '../../common/metrics/scraped-gauge.js';
 import type { BackupService } from './backup.service.js';
 
 export type BackupOutcome = 'success' | 'failure';
@@ -33,12 +34,9 @@ export class PromBackupMetrics implements BackupMetrics {
  * script) and by earlier runs of the server, not only this process's.
  */
 export function registerLastSuccessGauge(service: BackupService): Gauge {
-  // One gauge per registry: a new application (tests start several) takes it over.
-  register.removeSingleMetric(METRICS.backupLastSuccess);
-  return new Gauge({
+  return registerScrapedGauge({
     name: METRICS.backupLastSuccess,
     help: 'Unix time of the newest backup in BACKUP_DIR (absent when there is none)',
-    registers: [register],
     async collect() {
       this.reset();
       try {

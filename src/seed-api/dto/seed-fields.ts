@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 
@@ -19,11 +19,16 @@ export function SeedQueryFlag(name: string, fallback?: boolean): PropertyDecorat
   );
 }
 
-/** A whole number from `min` to `max`, from a query string or path segment. */
-export function SeedInteger(name: string, range: { min: number; max: number }, doc: { default?: number; description?: string } = {}): PropertyDecorator {
+/** A whole number from `min` to `max`, from a query string or (`required`) a path segment. */
+export function SeedInteger(
+  name: string,
+  range: { min: number; max: number },
+  doc: { default?: number; description?: string; required?: boolean } = {},
+): PropertyDecorator {
   const message = `${name} should be a whole number from ${range.min} to ${range.max}`;
+  const { required, ...documented } = doc;
   return applyDecorators(
-    ApiPropertyOptional({ type: Number, minimum: range.min, maximum: range.max, ...doc }),
+    (required ? ApiProperty : ApiPropertyOptional)({ type: Number, minimum: range.min, maximum: range.max, ...documented }),
     Type(() => Number),
     IsInt({ message: `Input should be a valid integer: ${message}` }),
     Min(range.min, { message }),

@@ -94,7 +94,7 @@ export class SeedSearchImagesQueryDto {
 }
 
 export class SeedImageIdParamsDto {
-  @SeedInteger('image_id', IMAGE_NUMBER_RANGE, { description: 'The image’s integer id' })
+  @SeedInteger('image_id', IMAGE_NUMBER_RANGE, { description: 'The image’s integer id', required: true })
   image_id!: number;
 }
 

@@ -99,9 +99,10 @@ describe('Swagger', () => {
       ['post', '/api/v1/migrate/from-localstorage'],
     ];
     for (const [method, path] of v1Routes) expect(paths[path]?.[method]?.tags?.[0]).toMatch(/^v1 /);
-    for (const [path, operations] of Object.entries(paths).filter(([path]) => path.startsWith('/api/v2/'))) {
-      for (const operation of Object.values(operations)) expect(operation.tags[0]).toMatch(/^v2 /);
-    }
+    const v2Operations = Object.entries(paths)
+      .filter(([path]) => path.startsWith('/api/v2/'))
+      .flatMap(([, operations]) => Object.values(operations));
+    for (const operation of v2Operations) expect(operation.tags[0]).toMatch(/^v2 /);
     expect(paths['/api/v1/images/generate'].post.responses['200'].content['application/json'].schema.$ref).toContain('SeedImageDto');
     expect(paths['/api/v1/images/generate'].post.responses['422'].content['application/json'].schema.oneOf).toHaveLength(2);
     expect(paths['/api/v1/scenes/generate'].post.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(

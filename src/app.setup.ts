@@ -1,11 +1,13 @@
 import { RequestMethod, VersioningType } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json } from 'express';
 import helmet from 'helmet';
+import type { Server } from 'node:http';
 import { ADMIN_BEARER_SCHEME, ADMIN_HEADER_SCHEME } from './common/auth/admin.guard.js';
-import { API_GLOBAL_PREFIX, NATIVE_API_BASE, SEED_API_BASE } from './common/http/api-versions.js';
+import { API_GLOBAL_PREFIX } from './common/http/api-versions.js';
+import { jsonBodyParser } from './common/http/json-body.js';
 import { AppConfig } from './config/app-config.js';
+import { isImportRoute } from './migration/import-body.middleware.js';
 import { findWebAppDir, serviceDescriptor, webAppRouter } from './web-app/web-app.router.js';
 
 /** JSON bodies are prompts and flags; anything larger is a mistake or an attack. */
@@ -23,6 +25,10 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   const config = app.get(AppConfig);
   const descriptor = serviceDescriptor();
   app.set('trust proxy', config.http.trustProxy);
+  // A client sending a byte every few seconds must not hold a socket for Node's default 5 min.
+  const server = app.getHttpServer() as Server;
+  server.headersTimeout = config.http.headersTimeoutMs;
+  server.requestTimeout = Math.max(config.http.requestTimeoutMs, config.http.headersTimeoutMs);
   app.use(
     helmet({
       // Game tables embed these pictures from other origins.
@@ -42,10 +48,9 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     exposedHeaders: ['Retry-After', 'X-Cache', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'ETag', 'Location'],
     maxAge: 600,
   });
-  // The LocalStorage import alone takes large bodies; its parser runs first, and the general
-  // one then finds the body already read.
-  for (const base of [NATIVE_API_BASE, SEED_API_BASE]) app.use(`${base}/migrate/from-localstorage`, json({ limit: config.migration.maxBodyBytes }));
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  // Bodies are bounded in size and nesting before they are parsed. The LocalStorage import
+  // alone takes large ones: its own parser (ImportBodyMiddleware) reads them only for admins.
+  app.use(jsonBodyParser({ limit: JSON_BODY_LIMIT, skip: isImportRoute }));
   app.setGlobalPrefix(API_GLOBAL_PREFIX, {
     exclude: [
       { path: 'health', method: RequestMethod.GET },

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
+import { AdminAccess } from './common/auth/admin-access.js';
 import { configureApp } from './app.setup.js';
 import { AppConfig, ConfigValidationError } from './config/app-config.js';
 
@@ -17,6 +18,9 @@ async function bootstrap(): Promise<void> {
   configureApp(app);
   await app.listen(config.http.port, config.http.host);
   const shownHost = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
+  const admin = app.get(AdminAccess);
+  if (config.adminApiKey) Logger.log(admin.describe(), 'Bootstrap');
+  else Logger.warn(admin.describe(), 'Bootstrap');
   Logger.log(`Listening on http://${shownHost}:${config.http.port} (API docs at /docs)`, 'Bootstrap');
 }
 

@@ -12,6 +12,8 @@ describe('parseAppConfig', () => {
       trustProxy: false,
       corsOrigins: ['http://localhost:8080', 'http://127.0.0.1:8080', 'http://localhost:8000', 'http://127.0.0.1:8000', 'null'],
       shutdownDrainMs: 3000,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 60_000,
     });
     expect(config.adminApiKey).toBeUndefined();
     expect(config.generation.geminiDailyLimit).toBeUndefined();

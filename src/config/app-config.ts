@@ -24,9 +24,15 @@ export abstract class AppConfig {
      * still served, so a load balancer stops sending before the server closes.
      */
     shutdownDrainMs: number;
+    /** HTTP_HEADERS_TIMEOUT_MS: a client has this long to send its headers. */
+    headersTimeoutMs: number;
+    /** HTTP_REQUEST_TIMEOUT_MS: … and this long for the whole request, body included (a 25 MB import on a slow link). */
+    requestTimeoutMs: number;
   };
-  /** ADMIN_API_KEY; undefined means admin routes answer loopback clients only. */
+  /** ADMIN_API_KEY; undefined means admin routes follow `adminWithoutKey`. */
   declare readonly adminApiKey?: string;
+  /** ADMIN_WITHOUT_KEY: with no key, `loopback` opens admin routes to this machine; `off` closes them. */
+  declare readonly adminWithoutKey: 'loopback' | 'off';
   declare readonly database: DatabaseConfig;
   declare readonly storage: {
     /** Absolute path of IMAGE_STORAGE_DIR. */
@@ -111,8 +117,11 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
         parseCorsOrigins,
       ),
       shutdownDrainMs: read.integer('SHUTDOWN_DRAIN_MS', 3000, { min: 0, max: 120_000 }),
+      headersTimeoutMs: read.integer('HTTP_HEADERS_TIMEOUT_MS', 10_000, { min: 1000, max: 600_000 }),
+      requestTimeoutMs: read.integer('HTTP_REQUEST_TIMEOUT_MS', 60_000, { min: 1000, max: 3_600_000 }),
     },
     adminApiKey: read.optionalString('ADMIN_API_KEY'),
+    adminWithoutKey: read.oneOf('ADMIN_WITHOUT_KEY', ['loopback', 'off'] as const, 'loopback'),
     database: readDatabaseUrl(read, cwd),
     storage: {
       dir: resolve(cwd, read.string('IMAGE_STORAGE_DIR', 'images')),

@@ -26,6 +26,10 @@ export function buildDataSourceOptions(database: DatabaseConfig): DataSourceOpti
       // replica serve many requests; pg's default of 10 leaves room for several replicas.
       poolSize: 10,
       connectTimeoutMS: 10_000,
+      // Idle connections stay open: a running replica is then always visible in
+      // pg_stat_activity, which is how `npm run restore` knows to refuse (pg's default closes
+      // them after 10 s idle, and a quiet server would look stopped).
+      extra: { idleTimeoutMillis: 0 },
     };
   }
   return {

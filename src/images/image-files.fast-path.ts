@@ -56,7 +56,7 @@ export class ImageFilesFastPath implements OnApplicationBootstrap {
     const match = FILE_URL.exec(request.url ?? '');
     if (!match) return false;
     const variant = match[2].toLowerCase() as ImageVariant;
-    const file = this.cache.get(match[1], variant);
+    const file = this.cache.get(match[1].toLowerCase(), variant);
     if (!file) return false;
 
     const start = process.hrtime.bigint();

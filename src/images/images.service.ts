@@ -7,7 +7,7 @@ import { GenerationService } from '../generation/generation.service.js';
 import { ReplicaEvents } from '../redis/replica-events.js';
 import { type AspectRatio, DEFAULT_ASPECT_RATIO, type ImageSource } from '../generation/image-provider.js';
 import { FileStore } from '../storage/file-store.js';
-import { ImageProcessor } from '../storage/image-processor.js';
+import { GENERATED_INPUT_LIMITS, IMPORTED_INPUT_LIMITS, ImageProcessor } from '../storage/image-processor.js';
 import { type ImageVariant, StoragePaths } from '../storage/storage-paths.js';
 import type { ImmutableFile } from '../common/http/send-immutable-file.js';
 import { ImageEntity } from './image.entity.js';
@@ -136,7 +136,11 @@ export class ImagesService implements OnModuleInit {
    */
   async store(input: Buffer, metadata: ImageMetadata, options: StoreOptions): Promise<ImageEntity> {
     const { storage } = this.config;
-    const processed = await this.processor.process(input, { webpQuality: storage.webpQuality, thumbnail: storage.thumbnail });
+    const processed = await this.processor.process(input, {
+      webpQuality: storage.webpQuality,
+      thumbnail: storage.thumbnail,
+      limits: metadata.source === 'import' ? IMPORTED_INPUT_LIMITS : GENERATED_INPUT_LIMITS,
+    });
     if (processed.full.data.length > storage.maxImageBytes) {
       throw new InvalidImageError(
         `The stored image would be ${formatMegabytes(processed.full.data.length)}, over MAX_IMAGE_SIZE_MB (${formatMegabytes(storage.maxImageBytes)})`,

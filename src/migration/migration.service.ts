@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import { IMAGE_FIELD_LIMITS } from '../images/dto/generate-image.dto.js';
 import { ImagesService } from '../images/images.service.js';
 import { ScenesService } from '../scenes/scenes.service.js';
-import { ImageProcessor } from '../storage/image-processor.js';
+import { IMPORTED_INPUT_LIMITS, ImageProcessor } from '../storage/image-processor.js';
 import { parseImageDataUrl } from './data-url.js';
 import type { ImportBody } from './import-body.js';
 import { type FoundImage, type FoundScene, scanLocalStorage, type ScanResult } from './local-storage-scanner.js';
@@ -103,7 +103,7 @@ export class MigrationService {
 
   /** A dry run decodes the picture as the import would, and writes nothing. */
   private async check(entry: Entry, data: Buffer): Promise<Entry['kind']> {
-    await this.processor.process(data, { webpQuality: this.config.storage.webpQuality, thumbnail: this.config.storage.thumbnail });
+    await this.processor.process(data, { webpQuality: this.config.storage.webpQuality, thumbnail: this.config.storage.thumbnail, limits: IMPORTED_INPUT_LIMITS });
     return entry.kind;
   }
 

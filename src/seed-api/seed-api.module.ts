@@ -1,6 +1,7 @@
-import { Module } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { ImagesModule } from '../images/images.module.js';
 import { MaintenanceModule } from '../maintenance/maintenance.module.js';
+import { ImportBodyMiddleware } from '../migration/import-body.middleware.js';
 import { MigrationModule } from '../migration/migration.module.js';
 import { ScenesModule } from '../scenes/scenes.module.js';
 import { SeedApiErrors } from './seed-api-errors.js';
@@ -18,4 +19,8 @@ import { SeedScenesController } from './seed-scenes.controller.js';
   controllers: [SeedImagesController, SeedScenesController, SeedMaintenanceController, SeedMigrationController],
   providers: [SeedApiErrors],
 })
-export class SeedApiModule {}
+export class SeedApiModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(ImportBodyMiddleware).forRoutes(SeedMigrationController);
+  }
+}

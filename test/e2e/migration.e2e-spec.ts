@@ -76,7 +76,7 @@ describe('POST /migrate/from-localstorage with a raw dump', () => {
     expect(reasons['localStorage["gallery"][1].image']).toMatch(/SVG/);
     expect(reasons['localStorage["broken"].notBase64']).toMatch(/base64/);
     expect(reasons['localStorage["broken"].bomb']).toMatch(/pixels/);
-    expect(reasons['localStorage["broken"].textAsPng']).toMatch(/could not be decoded/);
+    expect(reasons['localStorage["broken"].textAsPng']).toMatch(/not a PNG, JPEG, WebP or GIF image \(judged by its bytes/);
     expect(response.body.overLimit).toEqual([{ itemId: 'npc-7', count: 2, max: 1 }]);
 
     const imported = (await request(t.server).get('/api/v2/images/search').query({ source: 'import', pageSize: 100 })).body;

@@ -92,7 +92,7 @@ describe('npm run restore on PostgreSQL', () => {
     const added = await withDatabase(other.url, async (dataSource) => {
       const images = dataSource.getRepository(ImageEntity);
       const [first] = await images.find({ take: 1 });
-      await images.insert({ ...first, id: '00000000-0000-4000-8000-000000000001', createdAt: new Date('2026-02-01T00:00:00Z') });
+      await images.insert({ ...first, id: '00000000-0000-4000-8000-000000000001', number: 1_000_001, createdAt: new Date('2026-02-01T00:00:00Z') });
       return idsIn(dataSource);
     });
     expect(added).toHaveLength(3);

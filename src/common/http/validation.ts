@@ -47,7 +47,9 @@ class DtoValidationPipe extends ValidationPipe {
   }
 
   override createExceptionFactory() {
-    return (failures: ValidationError[] = []) => new RequestValidationError(failures, this.flattenValidationErrors(failures));
+    // One message per problem: a value failing several checks of one rule (not an integer,
+    // so not ≥ 1 either) would otherwise say the same sentence once per check.
+    return (failures: ValidationError[] = []) => new RequestValidationError(failures, [...new Set(this.flattenValidationErrors(failures))]);
   }
 }
 
@@ -68,13 +70,15 @@ export class RequestValidationPipe implements PipeTransform {
   }
 }
 
-/** A uuid path parameter; anything else is a 400 that says so. */
+/**
+ * A uuid path parameter, in lower case (as ids are stored and files named), so `3F0C…` and
+ * `3f0c…` are the same image everywhere; anything else is a 400 that says so.
+ */
 export function UuidParam(name: string): ParameterDecorator {
-  return Param(
-    name,
-    new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException(`${name} must be a UUID`) }),
-  );
+  return Param(name, new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException(`${name} must be a UUID`) }), LOWER_CASE);
 }
+
+const LOWER_CASE: PipeTransform<string, string> = { transform: (value) => value.toLowerCase() };
 
 /** Trims strings and leaves other types alone, so type validators still see them. */
 export const Trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));

@@ -1,11 +1,13 @@
 import { Logger, Module, type OnModuleInit } from '@nestjs/common';
-import { seconds, ThrottlerModule, type ThrottlerModuleOptions, ThrottlerStorageService } from '@nestjs/throttler';
+import { seconds, ThrottlerModule, type ThrottlerModuleOptions } from '@nestjs/throttler';
+import { Clock } from '../clock.js';
 import { AppConfig } from '../../config/app-config.js';
 import { type OptionalRedis, REDIS } from '../../redis/redis.module.js';
 import { RATE_LIMIT_NAMES, RATE_LIMITS } from './rate-limits.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
+import { SlidingWindowThrottlerStorage } from './sliding-window.storage.js';
 
-function throttlerOptions(config: AppConfig, redis: OptionalRedis): ThrottlerModuleOptions {
+function throttlerOptions(config: AppConfig, redis: OptionalRedis, clock: Clock): ThrottlerModuleOptions {
   return {
     throttlers: RATE_LIMIT_NAMES.map((name) => ({
       name,
@@ -17,7 +19,7 @@ function throttlerOptions(config: AppConfig, redis: OptionalRedis): ThrottlerMod
     })),
     // The one place that decides where counts live: Redis when replicas share one (each would
     // otherwise count separately, multiplying every limit), else this process's memory.
-    storage: redis ? new RedisThrottlerStorage(redis) : new ThrottlerStorageService(),
+    storage: redis ? new RedisThrottlerStorage(redis, clock) : new SlidingWindowThrottlerStorage(clock),
   };
 }
 
@@ -27,7 +29,7 @@ function throttlerOptions(config: AppConfig, redis: OptionalRedis): ThrottlerMod
  * in whichever feature module uses it.
  */
 @Module({
-  imports: [ThrottlerModule.forRootAsync({ inject: [AppConfig, REDIS], useFactory: throttlerOptions })],
+  imports: [ThrottlerModule.forRootAsync({ useFactory: throttlerOptions, inject: [AppConfig, REDIS, Clock] })],
 })
 export class RateLimitModule implements OnModuleInit {
   private readonly logger = new Logger('RateLimit');

@@ -2,19 +2,19 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { viaRedis } from '../../redis/redis-errors.js';
+import type { Clock } from '../clock.js';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /**
  * One client's sliding window as a sorted set of its counted requests, scored by when each
  * stops counting. Pruning, counting and adding run in one script, so replicas sharing the
- * Redis can never both take the last slot; Redis's clock is the only clock involved.
+ * Redis can never both take the last slot. Time is the service's clock (replicas keep theirs
+ * in step with NTP, as for job leases), so tests move it instead of waiting.
  * Returns { hits counted including this one, ms until the oldest stops counting, blocked }.
  */
 const SLIDING_WINDOW = `
-local key, ttl, limit, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local key, ttl, limit, member, now = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
 local counted = redis.call('ZCARD', key)
 local blocked = 0
@@ -37,12 +37,15 @@ return { counted + blocked, tonumber(oldest[2]) - now, blocked }
  * an unlimited pass.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly clock: Clock,
+  ) {}
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     if (blockDuration > 0) throw new Error('RedisThrottlerStorage supports blockDuration 0 only');
     const [totalHits, msUntilSlotFrees, blocked] = (await viaRedis(() =>
-      this.redis.eval(SLIDING_WINDOW, 1, `throttle:${throttlerName}:${key}`, ttl, limit, randomUUID()),
+      this.redis.eval(SLIDING_WINDOW, 1, `throttle:${throttlerName}:${key}`, ttl, limit, randomUUID(), this.clock.now().getTime()),
     )) as [number, number, number];
     const timeToExpire = Math.max(0, Math.ceil(msUntilSlotFrees / 1000));
     return { totalHits, timeToExpire, isBlocked: blocked === 1, timeToBlockExpire: blocked === 1 ? timeToExpire : 0 };

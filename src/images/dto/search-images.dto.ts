@@ -6,6 +6,8 @@ import { ImageDto } from './image.dto.js';
 
 const SOURCES = ['gemini', 'local', 'import'] as const;
 const SORTS = ['newest', 'oldest'] as const;
+/** Far past any gallery's last page, and an offset every database takes as an integer. */
+const MAX_PAGE = 1_000_000;
 
 export class SearchImagesQueryDto {
   @ApiPropertyOptional({ description: 'Words that must all appear (as word prefixes) in the prompt or style', example: 'dwarf crypt' })
@@ -38,11 +40,12 @@ export class SearchImagesQueryDto {
   @IsIn(SOURCES, { message: `source must be one of: ${SOURCES.join(', ')}` })
   source?: (typeof SOURCES)[number];
 
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: 1 })
   @IsOptional()
   @Type(() => Number)
-  @IsInt({ message: 'page must be an integer ≥ 1' })
-  @Min(1, { message: 'page must be an integer ≥ 1' })
+  @IsInt({ message: `page must be an integer from 1 to ${MAX_PAGE}` })
+  @Min(1, { message: `page must be an integer from 1 to ${MAX_PAGE}` })
+  @Max(MAX_PAGE, { message: `page must be an integer from 1 to ${MAX_PAGE}` })
   page: number = 1;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })

@@ -92,5 +92,7 @@ function wrapCaption(text: string, maxChars: number, maxLines: number): string[]
 }
 
 function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  // Characters XML cannot hold at all are left out; markup characters become references.
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '').replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

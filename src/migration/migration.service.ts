@@ -172,12 +172,21 @@ function checkFields(raw: unknown, fields: Record<string, FieldType>, required: 
 
 /** The limits the generate route enforces, so imported rows fit every database. */
 function fieldProblem(entry: Entry): string | null {
+  const fields = entry.found as unknown as Record<string, unknown>;
   for (const [name, max] of Object.entries(IMAGE_FIELD_LIMITS)) {
-    const value = (entry.found as unknown as Record<string, unknown>)[name];
+    const value = fields[name];
     if (typeof value === 'string' && value.length > max) return `${name} is longer than ${max} characters`;
+  }
+  for (const name of ['prompt', 'description', ...Object.keys(IMAGE_FIELD_LIMITS)]) {
+    const value = fields[name];
+    if (typeof value === 'string' && CONTROL_CHARACTER.test(value)) return `${name} contains control characters`;
   }
   return null;
 }
+
+/** What NoControlCharacters refuses on the other routes: no database or caption takes a NUL. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 function parseCreatedAt(value: string | number | undefined): Date | undefined {
   if (value === undefined || value === null || (typeof value !== 'string' && typeof value !== 'number')) return undefined;

@@ -10,7 +10,7 @@ import {
 } from '@nestjs/common';
 import { ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, MaxLength, MinLength, type ValidationError } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength, MinLength, type ValidationError } from 'class-validator';
 
 export type RequestPart = 'body' | 'query' | 'path';
 
@@ -80,6 +80,14 @@ export function UuidParam(name: string): ParameterDecorator {
 
 const LOWER_CASE: PipeTransform<string, string> = { transform: (value) => value.toLowerCase() };
 
+/**
+ * Text without control characters (tab and line breaks aside): a NUL cannot be stored by
+ * PostgreSQL nor drawn into a caption, and no prompt or name needs one.
+ */
+export const NoControlCharacters = () =>
+  // eslint-disable-next-line no-control-regex
+  Matches(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/, { message: '$property must not contain control characters' });
+
 /** Trims strings and leaves other types alone, so type validators still see them. */
 export const Trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
 
@@ -94,6 +102,7 @@ export function OptionalText(maxLength: number, doc: ApiPropertyOptions = {}): P
     IsOptional(),
     Trim(),
     IsString(),
+    NoControlCharacters(),
     MinLength(1),
     MaxLength(maxLength),
   );

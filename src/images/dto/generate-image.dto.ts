@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
-import { OptionalText, Trim } from '../../common/http/validation.js';
+import { NoControlCharacters, OptionalText, Trim } from '../../common/http/validation.js';
 import { AspectRatioField } from '../../generation/aspect-ratio.field.js';
 import type { AspectRatio } from '../../generation/image-provider.js';
 
@@ -11,6 +11,7 @@ export class GenerateImageDto {
   @ApiProperty({ minLength: 3, maxLength: 2000, example: 'a dwarf paladin in a torch-lit crypt' })
   @Trim()
   @IsString()
+  @NoControlCharacters()
   @Length(3, 2000)
   prompt!: string;
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { QueryBoolean, Trim } from '../../common/http/validation.js';
+import { NoControlCharacters, QueryBoolean, Trim } from '../../common/http/validation.js';
 import { ImageDto } from './image.dto.js';
 
 const SOURCES = ['gemini', 'local', 'import'] as const;
@@ -14,18 +14,21 @@ export class SearchImagesQueryDto {
   @IsOptional()
   @Trim()
   @IsString()
+  @NoControlCharacters()
   @MaxLength(500)
   q?: string;
 
   @ApiPropertyOptional({ example: 'char-42' })
   @IsOptional()
   @IsString()
+  @NoControlCharacters()
   @MaxLength(200)
   itemId?: string;
 
   @ApiPropertyOptional({ example: 'character' })
   @IsOptional()
   @IsString()
+  @NoControlCharacters()
   @MaxLength(50)
   itemType?: string;
 

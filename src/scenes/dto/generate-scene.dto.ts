@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, Length } from 'class-validator';
-import { OptionalText, Trim } from '../../common/http/validation.js';
+import { NoControlCharacters, OptionalText, Trim } from '../../common/http/validation.js';
 import { AspectRatioField } from '../../generation/aspect-ratio.field.js';
 import type { AspectRatio } from '../../generation/image-provider.js';
 import { IMAGE_FIELD_LIMITS } from '../../images/dto/generate-image.dto.js';
@@ -11,6 +11,7 @@ export class GenerateSceneDto {
   @ApiProperty({ minLength: 3, maxLength: 4000, example: 'The party enters a flooded dwarven forge lit by glowing runes' })
   @Trim()
   @IsString()
+  @NoControlCharacters()
   @Length(3, 4000)
   description!: string;
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength, ValidateBy, type ValidationArguments } from 'class-validator';
-import { AcceptsUnknownFields, Trim } from '../../common/http/validation.js';
+import { AcceptsUnknownFields, NoControlCharacters, Trim } from '../../common/http/validation.js';
 import { IMAGE_NUMBER_RANGE, SeedInteger, SeedQueryFlag } from './seed-fields.js';
 
 export const SUBJECT_TYPES = ['scene', 'item', 'character'] as const;
@@ -39,12 +39,14 @@ export class SeedGenerateImageDto {
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Test Tavern', description: 'What the picture shows; searched exactly by subject_name' })
   @Trim()
   @IsString({ message: 'subject_name should be a valid string' })
+  @NoControlCharacters()
   @MinLength(1, { message: 'subject_name should have 1 to 200 characters' })
   @MaxLength(200, { message: 'subject_name should have 1 to 200 characters' })
   subject_name!: string;
 
   @ApiProperty({ minLength: 10, maxLength: 1000, example: 'A cozy medieval tavern interior with wooden tables, fireplace, and warm lighting.' })
   @IsString({ message: 'prompt should be a valid string' })
+  @NoControlCharacters()
   @MinLength(10, { message: 'prompt should have 10 to 1000 characters' })
   @MaxLength(1000, { message: 'prompt should have 10 to 1000 characters' })
   prompt!: string;
@@ -52,6 +54,7 @@ export class SeedGenerateImageDto {
   @ApiPropertyOptional({ maxLength: 200, description: 'Added to the prompt as "<prompt>. <custom_prompt>"; must mention subject_name' })
   @IsOptional()
   @IsString({ message: 'custom_prompt should be a valid string' })
+  @NoControlCharacters()
   @MaxLength(200, { message: 'custom_prompt should have at most 200 characters' })
   @IsCustomPromptFor('subject_name')
   custom_prompt?: string;
@@ -64,6 +67,7 @@ export class SeedGenerateImageDto {
   @ApiPropertyOptional({ maxLength: 100, default: 'scene-viewer', description: 'Which part of the client asks' })
   @IsOptional()
   @IsString({ message: 'component should be a valid string' })
+  @NoControlCharacters()
   @MinLength(1, { message: 'component should have 1 to 100 characters' })
   @MaxLength(100, { message: 'component should have 1 to 100 characters' })
   component: string = 'scene-viewer';
@@ -74,12 +78,14 @@ export class SeedSearchImagesQueryDto {
   @ApiPropertyOptional({ description: 'Exactly this subject', example: 'Test Tavern' })
   @IsOptional()
   @IsString()
+  @NoControlCharacters()
   @MaxLength(200, { message: 'subject_name should have at most 200 characters' })
   subject_name?: string;
 
   @ApiPropertyOptional({ example: 'scene' })
   @IsOptional()
   @IsString()
+  @NoControlCharacters()
   @MaxLength(50, { message: 'subject_type should have at most 50 characters' })
   subject_type?: string;
 

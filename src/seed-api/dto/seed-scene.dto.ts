@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { AcceptsUnknownFields, Trim } from '../../common/http/validation.js';
+import { AcceptsUnknownFields, NoControlCharacters, Trim } from '../../common/http/validation.js';
 import { SeedQueryFlag } from './seed-fields.js';
 
 /** `POST /api/v1/scenes/generate`: everything in the query string, as the old route took it. */
@@ -9,6 +9,7 @@ export class SeedSceneQueryDto {
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Emberpeak Tavern' })
   @Trim()
   @IsString({ message: 'location should be a valid string' })
+  @NoControlCharacters()
   @MinLength(1, { message: 'location should have 1 to 200 characters' })
   @MaxLength(200, { message: 'location should have 1 to 200 characters' })
   location!: string;
@@ -17,6 +18,7 @@ export class SeedSceneQueryDto {
   @IsOptional()
   @Trim()
   @IsString()
+  @NoControlCharacters()
   @MinLength(1, { message: 'time_of_day should have 1 to 100 characters' })
   @MaxLength(100, { message: 'time_of_day should have 1 to 100 characters' })
   time_of_day: string = 'day';
@@ -25,6 +27,7 @@ export class SeedSceneQueryDto {
   @IsOptional()
   @Trim()
   @IsString()
+  @NoControlCharacters()
   @MinLength(1, { message: 'weather should have 1 to 100 characters' })
   @MaxLength(100, { message: 'weather should have 1 to 100 characters' })
   weather: string = 'clear';
@@ -38,6 +41,7 @@ export class SeedClearScenesQueryDto {
   @ApiPropertyOptional({ description: 'Clear only this location’s scenes (all when absent)' })
   @IsOptional()
   @IsString()
+  @NoControlCharacters()
   @MinLength(1, { message: 'location should have 1 to 200 characters' })
   @MaxLength(200, { message: 'location should have 1 to 200 characters' })
   location?: string;

@@ -119,7 +119,7 @@ export class MigrationService {
     try {
       // Kept in the gallery either way: the picture is the game master's, even when the
       // description already has fresh art in the cache.
-      return (await this.scenes.importScene(entry.found.description, entry.found.style ?? null, image)) ? 'scene' : 'image';
+      return (await this.scenes.importScene({ description: entry.found.description, style: entry.found.style, image })) ? 'scene' : 'image';
     } catch (error) {
       await this.images.discard(image.id); // the entry failed: nothing of it stays
       throw error;

@@ -26,6 +26,18 @@ export interface SceneCommand {
   itemId?: string;
 }
 
+/** A picture made elsewhere (an import, an old backend's cache) becoming a cache entry. */
+export interface ImportedScene {
+  description: string;
+  style?: string | null;
+  aspectRatio?: AspectRatio;
+  image: ImageEntity;
+  createdAt?: Date;
+  expiresAt?: Date;
+  hitCount?: number;
+  lastHitAt?: Date | null;
+}
+
 export interface SceneResult {
   cached: boolean;
   cacheKey: string;
@@ -168,14 +180,23 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Makes an imported picture the cached art of a description, under the key a request with
-   * the default aspect ratio and today's model would use. A fresh entry is never replaced.
-   * Answers whether an entry was made.
+   * that aspect ratio (default 1:1) and today's model would use. A fresh entry is never
+   * replaced. The entry's history (made, last hit, hits, expiry) is kept when known. Answers
+   * whether an entry was made.
    */
-  async importScene(description: string, style: string | null, image: ImageEntity): Promise<boolean> {
-    const aspectRatio = DEFAULT_ASPECT_RATIO;
-    const cacheKey = sceneCacheKey({ description, style, aspectRatio, model: this.modelKey });
+  async importScene(scene: ImportedScene): Promise<boolean> {
+    const aspectRatio = scene.aspectRatio ?? DEFAULT_ASPECT_RATIO;
+    const style = scene.style ?? null;
+    const cacheKey = sceneCacheKey({ description: scene.description, style, aspectRatio, model: this.modelKey });
     if (await this.repository.findFresh(cacheKey, this.clock.now())) return false;
-    await this.repository.saveEntry(this.newEntry(cacheKey, description, style, aspectRatio, image), { countMiss: false });
+    const entry = this.newEntry(cacheKey, scene.description, style, aspectRatio, scene.image);
+    Object.assign(entry, {
+      createdAt: scene.createdAt ?? entry.createdAt,
+      expiresAt: scene.expiresAt ?? entry.expiresAt,
+      hitCount: scene.hitCount ?? 0,
+      lastHitAt: scene.lastHitAt ?? null,
+    });
+    await this.repository.saveEntry(entry, { countMiss: false });
     return true;
   }
 

@@ -2,23 +2,15 @@ import { Delete, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AdminOnly } from '../common/auth/admin.guard.js';
+import { Clock } from '../common/clock.js';
 import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
+import { LOCATION_SCENE_ASPECT_RATIO, locationSceneDescription } from '../scenes/location-scene.js';
 import { ScenesService } from '../scenes/scenes.service.js';
 import { SeedImageDto } from './dto/seed-image.dto.js';
 import { SeedClearScenesQueryDto, SeedDeletedDto, SeedSceneQueryDto, SeedSceneStatsDto } from './dto/seed-scene.dto.js';
 import { SeedApiController } from './seed-api-controller.decorator.js';
 import { SeedApiErrorResponses } from './seed-api-responses.decorator.js';
 import { percent, toSeedImage } from './seed-presenter.js';
-import { Clock } from '../common/clock.js';
-
-/**
- * The old backend's scene: a (location, time of day, weather) triple, drawn from this
- * sentence. It is the scene's description, so a v2 request with the same description (and
- * 16:9) shares the cache entry and the provider call.
- */
-export function seedSceneDescription({ location, time_of_day, weather }: SeedSceneQueryDto): string {
-  return `A ${weather} ${time_of_day} at ${location}. Fantasy RPG setting, detailed environment, atmospheric lighting.`;
-}
 
 /** `/api/v1/scenes`: the old scene routes over the one scene cache. */
 @SeedApiController('scenes', 'scenes')
@@ -36,8 +28,8 @@ export class SeedScenesController {
   @SeedApiErrorResponses(422, 429, 502, 503, 504)
   async generate(@Query() query: SeedSceneQueryDto, @Res({ passthrough: true }) response: Response): Promise<SeedImageDto> {
     const scene = await this.scenes.generate({
-      description: seedSceneDescription(query),
-      aspectRatio: '16:9',
+      description: locationSceneDescription({ location: query.location, timeOfDay: query.time_of_day, weather: query.weather }),
+      aspectRatio: LOCATION_SCENE_ASPECT_RATIO,
       forceRegenerate: query.force_regenerate,
       itemId: query.location,
     });

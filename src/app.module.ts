@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AdoptionModule } from './adoption/adoption.module.js';
 import { CommonModule } from './common/common.module.js';
 import { ErrorResponseFilter } from './common/http/error-response.filter.js';
 import { RequestValidationPipe } from './common/http/validation.js';
@@ -22,7 +23,7 @@ export class AppModule {
   static async forRoot(options: AppConfigOptions = {}): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [await AppConfigModule.forRoot(options), CommonModule, DatabaseModule, RedisModule, MetricsModule, ScheduleModule.forRoot(), RateLimitModule, ImagesModule, ScenesModule, MaintenanceModule, MigrationModule, SeedApiModule, HealthModule],
+      imports: [await AppConfigModule.forRoot(options), CommonModule, DatabaseModule, RedisModule, MetricsModule, ScheduleModule.forRoot(), RateLimitModule, ImagesModule, ScenesModule, MaintenanceModule, MigrationModule, AdoptionModule, SeedApiModule, HealthModule],
       providers: [
         { provide: APP_PIPE, useClass: RequestValidationPipe },
         { provide: APP_FILTER, useClass: ErrorResponseFilter },

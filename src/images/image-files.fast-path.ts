@@ -40,8 +40,10 @@ export class ImageFilesFastPath implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.cache.enabled) return;
-    const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    // No HTTP server in a command-line tool's application context (npm run adopt).
+    const adapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | null;
+    if (!this.cache.enabled || !adapter) return;
+    const server = adapter.getHttpServer() as Server;
     const [framework, ...others] = server.listeners('request') as RequestListener[];
     if (!framework || others.length > 0) return; // not the plain Express setup this expects
     server.removeListener('request', framework);

@@ -66,6 +66,18 @@ export class ImagesRepository implements ItemImagesReader {
     return this.images.count();
   }
 
+  async existingNumbers(numbers: number[]): Promise<Set<number>> {
+    if (numbers.length === 0) return new Set();
+    const rows = await this.images.find({ where: { number: In(numbers) }, select: { number: true }, withDeleted: true });
+    return new Set(rows.map((row) => row.number));
+  }
+
+  async findBySourceHashes(hashes: string[]): Promise<Map<string, ImageEntity>> {
+    if (hashes.length === 0) return new Map();
+    const rows = await this.images.find({ where: { sourceHash: In(hashes) }, withDeleted: true });
+    return new Map(rows.map((row) => [row.sourceHash!, row]));
+  }
+
   async existingSourceHashes(hashes: string[]): Promise<Set<string>> {
     if (hashes.length === 0) return new Set();
     const rows = await this.images.find({ where: { sourceHash: In(hashes) }, select: { sourceHash: true }, withDeleted: true });
@@ -223,7 +235,8 @@ export class ImagesRepository implements ItemImagesReader {
             return reader.countActiveForItem(itemId);
           },
           insert: async (image) => {
-            image.number = await nextImageNumber(manager);
+            if (image.number > 0) await keepNumberTaken(manager, image.number);
+            else image.number = await nextImageNumber(manager);
             await manager.insert(ImageEntity, image);
           },
           softDelete: async (ids, at) => {
@@ -255,6 +268,11 @@ async function nextImageNumber(manager: EntityManager): Promise<number> {
   await manager.query(`UPDATE "sequences" SET "last_value" = "last_value" + 1 WHERE "name" = 'images'`);
   const [row] = (await manager.query(`SELECT "last_value" FROM "sequences" WHERE "name" = 'images'`)) as Array<{ last_value: number | string }>;
   return Number(row.last_value);
+}
+
+/** An image that brings its own number: the sequence moves past it, so it is never handed out again. */
+async function keepNumberTaken(manager: EntityManager, number: number): Promise<void> {
+  await manager.query(`UPDATE "sequences" SET "last_value" = ${Number(number)} WHERE "name" = 'images' AND "last_value" < ${Number(number)}`);
 }
 
 function itemReader(manager: EntityManager): ItemImagesReader {

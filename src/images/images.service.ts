@@ -46,6 +46,11 @@ export interface ImageMetadata {
   generationMs?: number | null;
   /** Imports: sha256 of the decoded input. */
   sourceHash?: string;
+  /** An image brought from elsewhere keeps its history: its number (if free), uses, deletion. */
+  number?: number;
+  useCount?: number;
+  lastUsedAt?: Date | null;
+  deletedAt?: Date | null;
 }
 
 export interface StoreOptions {
@@ -149,7 +154,7 @@ export class ImagesService implements OnModuleInit {
 
     const image = Object.assign(new ImageEntity(), {
       id: randomUUID(),
-      number: 0, // assigned by the insert
+      number: metadata.number ?? 0, // 0: the insert assigns the next one
       prompt: metadata.prompt,
       style: metadata.style,
       itemId: metadata.itemId,
@@ -167,12 +172,12 @@ export class ImagesService implements OnModuleInit {
       contentHash: processed.contentHash,
       component: metadata.component ?? null,
       customPrompt: metadata.customPrompt ?? null,
-      useCount: 0,
-      lastUsedAt: null,
+      useCount: metadata.useCount ?? 0,
+      lastUsedAt: metadata.lastUsedAt ?? null,
       generationMs: metadata.generationMs ?? null,
       sourceHash: metadata.sourceHash ?? null,
       createdAt: metadata.createdAt ?? this.clock.now(),
-      deletedAt: null,
+      deletedAt: metadata.deletedAt ?? null,
     } satisfies ImageEntity);
 
     const fullPath = this.paths.variantPath(image.id, 'full');
@@ -196,6 +201,16 @@ export class ImagesService implements OnModuleInit {
       throw error;
     }
     return image;
+  }
+
+  /** Which of these numbers are taken (deleted images included). */
+  takenNumbers(numbers: number[]): Promise<Set<number>> {
+    return this.repository.existingNumbers(numbers);
+  }
+
+  /** Images imported from these input hashes (deleted ones included), by hash. */
+  importedFrom(hashes: string[]): Promise<Map<string, ImageEntity>> {
+    return this.repository.findBySourceHashes(hashes);
   }
 
   /** Which of these input hashes were imported before (deleted images included). */

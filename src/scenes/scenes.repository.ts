@@ -28,6 +28,11 @@ export class ScenesRepository {
     return this.entries.findOne({ where: { cacheKey, expiresAt: MoreThan(now) }, relations: { image: true } });
   }
 
+  /** The entry for a key, expired or not. */
+  findByKey(cacheKey: string): Promise<SceneCacheEntry | null> {
+    return this.entries.findOneBy({ cacheKey });
+  }
+
   /**
    * Adds buffered hits to their entries, and hits and misses to the cache's counters, in one
    * transaction, unless `stillValid()` says no when the write's turn comes (a clear ran first).

@@ -181,14 +181,16 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
   /**
    * Makes an imported picture the cached art of a description, under the key a request with
    * that aspect ratio (default 1:1) and today's model would use. A fresh entry is never
-   * replaced. The entry's history (made, last hit, hits, expiry) is kept when known. Answers
+   * replaced, nor the same picture's entry. The entry's history (made, last hit, hits, expiry) is kept when known. Answers
    * whether an entry was made.
    */
   async importScene(scene: ImportedScene): Promise<boolean> {
     const aspectRatio = scene.aspectRatio ?? DEFAULT_ASPECT_RATIO;
     const style = scene.style ?? null;
     const cacheKey = sceneCacheKey({ description: scene.description, style, aspectRatio, model: this.modelKey });
-    if (await this.repository.findFresh(cacheKey, this.clock.now())) return false;
+    // A fresh entry stays; so does the same picture's entry, expired or not (an import run again).
+    const existing = await this.repository.findByKey(cacheKey);
+    if (existing && (existing.expiresAt > this.clock.now() || existing.imageId === scene.image.id)) return false;
     const entry = this.newEntry(cacheKey, scene.description, style, aspectRatio, scene.image);
     Object.assign(entry, {
       createdAt: scene.createdAt ?? entry.createdAt,

@@ -22,27 +22,36 @@ export interface ReplicaProcess {
  * .env is read.
  */
 export async function startReplica(env: Record<string, string>, cwd: string, timeoutMs = 30_000): Promise<ReplicaProcess> {
-  if (!existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run \`npm run build\` (npm test's pretest does)`);
-  const port = await freePort();
-  const child = spawn(process.execPath, [BUILT_MAIN], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'log', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const replica: ReplicaProcess = { url: `http://127.0.0.1:${port}`, output: () => output, stop: () => stop(child) };
+  const { replica, child } = await spawnService(env, cwd);
+  const output = replica.output;
 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`replica exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`replica exited with ${child.exitCode}:\n${output()}`);
     const healthy = await fetch(`${replica.url}/health`).then((response) => response.status === 200, () => false);
     if (healthy) return replica;
     await sleep(100);
   }
   await replica.stop();
-  throw new Error(`replica not healthy within ${timeoutMs} ms:\n${output}`);
+  throw new Error(`replica not healthy within ${timeoutMs} ms:\n${output()}`);
+}
+
+/**
+ * Starts the built service as its own process on a free port without waiting for it (say, to
+ * kill it in the middle of its boot). SIGTERM then stops it at once (no drain).
+ */
+export async function spawnService(env: Record<string, string>, cwd: string): Promise<{ replica: ReplicaProcess; child: ChildProcess }> {
+  if (!existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run \`npm run build\` (npm test's pretest does)`);
+  const port = await freePort();
+  const child = spawn(process.execPath, [BUILT_MAIN], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'log', SHUTDOWN_DRAIN_MS: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { replica: { url: `http://127.0.0.1:${port}`, output: () => output, stop: () => stop(child) }, child };
 }
 
 async function stop(child: ChildProcess): Promise<void> {

@@ -1,7 +1,7 @@
-import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
+import { type CliOutput, configFrom, CONSOLE, loadEnv, quietNestLogger } from '../../cli/cli-support.js';
 import { SystemClock } from '../../common/clock.js';
-import { type AppConfig, ConfigValidationError, parseAppConfig } from '../../config/app-config.js';
+import type { AppConfig } from '../../config/app-config.js';
 import type { BackupEngine } from './backup-engine.js';
 import { type BackupInfo, BackupService } from './backup.service.js';
 import { PostgresBackupEngine } from './postgres-backup.engine.js';
@@ -11,12 +11,6 @@ import { SqliteBackupEngine } from './sqlite-backup.engine.js';
 import { messageOf } from '../../common/errors.js';
 import { type SqliteHandle, SqliteFiles } from './sqlite-files.js';
 
-export interface CliOutput {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-const CONSOLE: CliOutput = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
 /**
  * `npm run backup`: one backup with the server's code, whether the server runs or not (SQLite:
@@ -92,24 +86,3 @@ export async function runRestoreCli(args: string[], env: NodeJS.ProcessEnv = loa
 }
 
 /** Like ormconfig.ts: `.env` fills in what the environment does not set. */
-function loadEnv(): NodeJS.ProcessEnv {
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  return process.env;
-}
-
-function configFrom(env: NodeJS.ProcessEnv, output: CliOutput): AppConfig | null {
-  try {
-    return parseAppConfig(env);
-  } catch (error) {
-    output.err(error instanceof ConfigValidationError ? error.message : messageOf(error));
-    return null;
-  }
-}
-
-/**
- * The CLI prints its own result lines; of the service's log, only warnings (say, a failed
- * clean-up of old backups) are shown, as plain lines on stderr.
- */
-function quietNestLogger(): void {
-  Logger.overrideLogger({ log: () => undefined, error: () => undefined, warn: (message: unknown) => console.error(`Warning: ${String(message)}`) });
-}

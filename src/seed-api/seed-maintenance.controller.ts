@@ -63,19 +63,20 @@ export class SeedMigrationController {
   @Post('from-localstorage')
   @AdminOnly()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Import the browser game’s LocalStorage pictures; idempotent' })
+  @ApiOperation({ summary: 'Import the browser game’s LocalStorage pictures (its LocalStorage as it is, or the old documented body); idempotent' })
   @ApiBody({ type: MigrateFromLocalStorageDto })
   @ApiOkResponse({ type: SeedImportReportDto })
   @SeedApiErrorResponses(401, 403, 413)
   async import(@Body() body: unknown): Promise<SeedImportReportDto> {
     const report = await this.migration.importBody(readImportBody(body), { dryRun: false });
-    const imported = report.imported.images + report.imported.scenes;
+    // Partial when some of the dump is in the service, now or from an earlier run.
+    const present = report.imported.images + report.imported.scenes + report.skipped.duplicates;
     return {
       scenes: report.imported.scenes,
       items: report.imported.images,
       errors: report.failed.map(({ ref, reason }) => ({ key: ref, error: reason })),
       total_size_mb: megabytes(report.importedBytes),
-      status: report.failed.length === 0 ? 'success' : imported > 0 ? 'partial' : 'failed',
+      status: report.failed.length === 0 ? 'success' : present > 0 ? 'partial' : 'failed',
     };
   }
 }

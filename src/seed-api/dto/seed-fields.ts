@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { NoControlCharacters, Trim } from '../../common/http/validation.js';
 
 const TRUE = ['true', '1', 'yes', 'on', 't', 'y'];
 const FALSE = ['false', '0', 'no', 'off', 'f', 'n'];
@@ -38,3 +39,21 @@ export function SeedInteger(
 
 /** Image numbers are positive 32-bit integers (what every database's integer holds). */
 export const IMAGE_NUMBER_RANGE = { min: 1, max: 2_147_483_647 };
+
+/**
+ * A text field of the old contract: a string of `min` to `max` characters without control
+ * characters, trimmed unless `trim: false`, optional unless `required`.
+ */
+export function SeedText(name: string, length: { min?: number; max: number }, options: { required?: boolean; trim?: boolean; doc?: ApiPropertyOptions } = {}): PropertyDecorator {
+  const message = length.min ? `${name} should have ${length.min} to ${length.max} characters` : `${name} should have at most ${length.max} characters`;
+  const document = { minLength: length.min, maxLength: length.max, ...options.doc } as ApiPropertyOptions;
+  return applyDecorators(
+    options.required ? ApiProperty(document) : ApiPropertyOptional(document),
+    ...(options.required ? [] : [IsOptional()]),
+    ...(options.trim === false ? [] : [Trim()]),
+    IsString({ message: `${name} should be a valid string` }),
+    NoControlCharacters(),
+    ...(length.min ? [MinLength(length.min, { message })] : []),
+    MaxLength(length.max, { message }),
+  );
+}

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength, MinLength, ValidateBy, type ValidationArguments } from 'class-validator';
-import { AcceptsUnknownFields, NoControlCharacters, Trim } from '../../common/http/validation.js';
-import { IMAGE_NUMBER_RANGE, SeedInteger, SeedQueryFlag } from './seed-fields.js';
+import { IsIn, IsOptional, ValidateBy, type ValidationArguments } from 'class-validator';
+import { AcceptsUnknownFields } from '../../common/http/validation.js';
+import { IMAGE_NUMBER_RANGE, SeedInteger, SeedQueryFlag, SeedText } from './seed-fields.js';
 
 export const SUBJECT_TYPES = ['scene', 'item', 'character'] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
@@ -36,26 +36,13 @@ export class SeedGenerateImageDto {
   @IsIn(SUBJECT_TYPES, { message: `subject_type should be one of: ${SUBJECT_TYPES.join(', ')}` })
   subject_type!: SubjectType;
 
-  @ApiProperty({ minLength: 1, maxLength: 200, example: 'Test Tavern', description: 'What the picture shows; searched exactly by subject_name' })
-  @Trim()
-  @IsString({ message: 'subject_name should be a valid string' })
-  @NoControlCharacters()
-  @MinLength(1, { message: 'subject_name should have 1 to 200 characters' })
-  @MaxLength(200, { message: 'subject_name should have 1 to 200 characters' })
+  @SeedText('subject_name', { min: 1, max: 200 }, { required: true, doc: { example: 'Test Tavern', description: 'What the picture shows; searched exactly by subject_name' } })
   subject_name!: string;
 
-  @ApiProperty({ minLength: 10, maxLength: 1000, example: 'A cozy medieval tavern interior with wooden tables, fireplace, and warm lighting.' })
-  @IsString({ message: 'prompt should be a valid string' })
-  @NoControlCharacters()
-  @MinLength(10, { message: 'prompt should have 10 to 1000 characters' })
-  @MaxLength(1000, { message: 'prompt should have 10 to 1000 characters' })
+  @SeedText('prompt', { min: 10, max: 1000 }, { required: true, trim: false, doc: { example: 'A cozy medieval tavern interior with wooden tables, fireplace, and warm lighting.' } })
   prompt!: string;
 
-  @ApiPropertyOptional({ maxLength: 200, description: 'Added to the prompt as "<prompt>. <custom_prompt>"; must mention subject_name' })
-  @IsOptional()
-  @IsString({ message: 'custom_prompt should be a valid string' })
-  @NoControlCharacters()
-  @MaxLength(200, { message: 'custom_prompt should have at most 200 characters' })
+  @SeedText('custom_prompt', { max: 200 }, { trim: false, doc: { description: 'Added to the prompt as "<prompt>. <custom_prompt>"; must mention subject_name' } })
   @IsCustomPromptFor('subject_name')
   custom_prompt?: string;
 
@@ -64,29 +51,16 @@ export class SeedGenerateImageDto {
   @IsIn(SEED_ASPECT_RATIOS, { message: `aspect_ratio should be one of: ${SEED_ASPECT_RATIOS.join(', ')}` })
   aspect_ratio: (typeof SEED_ASPECT_RATIOS)[number] = '16:9';
 
-  @ApiPropertyOptional({ maxLength: 100, default: 'scene-viewer', description: 'Which part of the client asks' })
-  @IsOptional()
-  @IsString({ message: 'component should be a valid string' })
-  @NoControlCharacters()
-  @MinLength(1, { message: 'component should have 1 to 100 characters' })
-  @MaxLength(100, { message: 'component should have 1 to 100 characters' })
+  @SeedText('component', { min: 1, max: 100 }, { trim: false, doc: { default: 'scene-viewer', description: 'Which part of the client asks' } })
   component: string = 'scene-viewer';
 }
 
 @AcceptsUnknownFields()
 export class SeedSearchImagesQueryDto {
-  @ApiPropertyOptional({ description: 'Exactly this subject', example: 'Test Tavern' })
-  @IsOptional()
-  @IsString()
-  @NoControlCharacters()
-  @MaxLength(200, { message: 'subject_name should have at most 200 characters' })
+  @SeedText('subject_name', { max: 200 }, { trim: false, doc: { description: 'Exactly this subject', example: 'Test Tavern' } })
   subject_name?: string;
 
-  @ApiPropertyOptional({ example: 'scene' })
-  @IsOptional()
-  @IsString()
-  @NoControlCharacters()
-  @MaxLength(50, { message: 'subject_type should have at most 50 characters' })
+  @SeedText('subject_type', { max: 50 }, { trim: false, doc: { example: 'scene' } })
   subject_type?: string;
 
   @SeedQueryFlag('is_featured')

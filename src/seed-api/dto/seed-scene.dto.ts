@@ -1,35 +1,17 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { AcceptsUnknownFields, NoControlCharacters, Trim } from '../../common/http/validation.js';
-import { SeedQueryFlag } from './seed-fields.js';
+import { ApiProperty } from '@nestjs/swagger';
+import { AcceptsUnknownFields } from '../../common/http/validation.js';
+import { SeedQueryFlag, SeedText } from './seed-fields.js';
 
 /** `POST /api/v1/scenes/generate`: everything in the query string, as the old route took it. */
 @AcceptsUnknownFields()
 export class SeedSceneQueryDto {
-  @ApiProperty({ minLength: 1, maxLength: 200, example: 'Emberpeak Tavern' })
-  @Trim()
-  @IsString({ message: 'location should be a valid string' })
-  @NoControlCharacters()
-  @MinLength(1, { message: 'location should have 1 to 200 characters' })
-  @MaxLength(200, { message: 'location should have 1 to 200 characters' })
+  @SeedText('location', { min: 1, max: 200 }, { required: true, doc: { example: 'Emberpeak Tavern' } })
   location!: string;
 
-  @ApiPropertyOptional({ default: 'day', maxLength: 100, example: 'dawn' })
-  @IsOptional()
-  @Trim()
-  @IsString()
-  @NoControlCharacters()
-  @MinLength(1, { message: 'time_of_day should have 1 to 100 characters' })
-  @MaxLength(100, { message: 'time_of_day should have 1 to 100 characters' })
+  @SeedText('time_of_day', { min: 1, max: 100 }, { doc: { default: 'day', example: 'dawn' } })
   time_of_day: string = 'day';
 
-  @ApiPropertyOptional({ default: 'clear', maxLength: 100, example: 'foggy' })
-  @IsOptional()
-  @Trim()
-  @IsString()
-  @NoControlCharacters()
-  @MinLength(1, { message: 'weather should have 1 to 100 characters' })
-  @MaxLength(100, { message: 'weather should have 1 to 100 characters' })
+  @SeedText('weather', { min: 1, max: 100 }, { doc: { default: 'clear', example: 'foggy' } })
   weather: string = 'clear';
 
   @SeedQueryFlag('force_regenerate', false)
@@ -38,12 +20,7 @@ export class SeedSceneQueryDto {
 
 @AcceptsUnknownFields()
 export class SeedClearScenesQueryDto {
-  @ApiPropertyOptional({ description: 'Clear only this location’s scenes (all when absent)' })
-  @IsOptional()
-  @IsString()
-  @NoControlCharacters()
-  @MinLength(1, { message: 'location should have 1 to 200 characters' })
-  @MaxLength(200, { message: 'location should have 1 to 200 characters' })
+  @SeedText('location', { min: 1, max: 200 }, { trim: false, doc: { description: 'Clear only this location’s scenes (all when absent)' } })
   location?: string;
 }
 

@@ -1,28 +1,67 @@
 import { BadRequestException } from '@nestjs/common';
+import { isJsonObject as isObject, type ScanResult } from './found-pictures.js';
+import { isGameStorageKey } from './game-storage.js';
+import { scanLocalStorage } from './local-storage-scanner.js';
+import { type OldRouteBody, readOldRouteBody } from './old-route-body.js';
+import { readStructuredBody, type StructuredBody } from './structured-body.js';
 
-const ACCEPTED_FORMS = 'send either { "images": [...], "scenes": [...] } or { "localStorage": { "<key>": "<value>", ... } }';
+const ACCEPTED_FORMS =
+  'send either { "images": [...], "scenes": [...] } or { "localStorage": { "<key>": "<value>", ... } }, ' +
+  'the game\'s LocalStorage object itself ({ "nanoBananaImageLibrary": "...", "nanoBananaSceneCache": "...", ... }), ' +
+  'or the old route\'s { "scene_cache": {...}, "item_images": {...} }';
 
-export type ImportBody = { kind: 'dump'; localStorage: Record<string, unknown> } | { kind: 'structured'; images?: unknown[]; scenes?: unknown[] };
+export type ImportBody =
+  | { kind: 'dump'; localStorage: Record<string, unknown> }
+  | ({ kind: 'structured' } & StructuredBody)
+  | ({ kind: 'old-route' } & OldRouteBody);
 
 /**
- * Which of the accepted forms a migration body is; a 400 naming both forms otherwise. A plain
- * object checked here rather than a DTO: entries are checked one by one by the service, so
+ * Which of the accepted forms a migration body is; a 400 naming them otherwise. A body with
+ * any of the game's LocalStorage keys at its top level (`nanoBanana*`, `aidnd_savegame`,
+ * `gameState`, …) is that LocalStorage posted as it is; else its fields name the form. A plain
+ * object checked here rather than a DTO: entries are checked one by one by the readers, so
  * that one bad entry fails alone.
  */
 export function readImportBody(body: unknown): ImportBody {
   const fail = (problem: string) => new BadRequestException(`${problem}: ${ACCEPTED_FORMS}`);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw fail('The body must be a JSON object');
-  const { images, scenes, localStorage, ...rest } = body as Record<string, unknown>;
+  if (!isObject(body)) throw fail('The body must be a JSON object');
+  if (Object.keys(body).some(isGameStorageKey)) return { kind: 'dump', localStorage: body };
+
+  const { images, scenes, localStorage, scene_cache: sceneCache, item_images: itemImages, ...rest } = body;
   const unknownFields = Object.keys(rest);
   if (unknownFields.length > 0) throw fail(`Unknown field${unknownFields.length > 1 ? 's' : ''} ${unknownFields.join(', ')}`);
-  const structured = images !== undefined || scenes !== undefined;
-  if (structured === (localStorage !== undefined)) throw fail(structured ? 'Both forms were sent' : 'Neither form was sent');
+  const forms = [
+    images !== undefined || scenes !== undefined ? 'images/scenes' : null,
+    localStorage !== undefined ? 'localStorage' : null,
+    sceneCache !== undefined || itemImages !== undefined ? 'scene_cache/item_images' : null,
+  ].filter((form) => form !== null);
+  if (forms.length === 0) throw fail('Neither form was sent');
+  if (forms.length > 1) throw fail(`${forms.length === 2 ? 'Both' : 'All three'} forms were sent (${forms.join(', ')})`);
+
   if (localStorage !== undefined) {
-    if (typeof localStorage !== 'object' || localStorage === null || Array.isArray(localStorage)) throw fail('localStorage must be an object');
-    return { kind: 'dump', localStorage: localStorage as Record<string, unknown> };
+    if (!isObject(localStorage)) throw fail('localStorage must be an object');
+    return { kind: 'dump', localStorage };
+  }
+  if (forms[0] === 'scene_cache/item_images') {
+    for (const [name, value] of [['scene_cache', sceneCache], ['item_images', itemImages]] as const) {
+      if (value !== undefined && !isObject(value)) throw fail(`${name} must be an object`);
+    }
+    return { kind: 'old-route', sceneCache: sceneCache as OldRouteBody['sceneCache'], itemImages: itemImages as OldRouteBody['itemImages'] };
   }
   for (const [name, value] of [['images', images], ['scenes', scenes]] as const) {
     if (value !== undefined && !Array.isArray(value)) throw fail(`${name} must be an array`);
   }
   return { kind: 'structured', images: images as unknown[] | undefined, scenes: scenes as unknown[] | undefined };
+}
+
+/** The pictures a body holds, read by its form's reader. */
+export function findPictures(body: ImportBody): ScanResult {
+  switch (body.kind) {
+    case 'dump':
+      return scanLocalStorage(body.localStorage);
+    case 'structured':
+      return readStructuredBody(body);
+    case 'old-route':
+      return readOldRouteBody(body);
+  }
 }

@@ -6,13 +6,15 @@ const GIF = 'data:image/gif;base64,R0lGODlh';
 const WEBP = 'data:IMAGE/WEBP;base64,UklGRg==';
 
 const EMPTY = { images: [], scenes: [], failed: [] };
+/** What a found picture carries: the data URL's base64, checked, not decoded. */
+const b64 = (dataUrl: string) => dataUrl.slice(dataUrl.indexOf(',') + 1);
 
 describe('scanLocalStorage', () => {
   it('finds a bare data URL value, and a JSON string holding one, as an image of its key', () => {
     expect(scanLocalStorage({ 'char-42-portrait': PNG, 'char-7-token': JSON.stringify(WEBP) })).toStrictEqual({
       images: [
-        { ref: 'localStorage["char-42-portrait"]', dataUrl: PNG, itemId: 'char-42-portrait' },
-        { ref: 'localStorage["char-7-token"]', dataUrl: WEBP, itemId: 'char-7-token' },
+        { ref: 'localStorage["char-42-portrait"]', base64: b64(PNG), itemId: 'char-42-portrait' },
+        { ref: 'localStorage["char-7-token"]', base64: b64(WEBP), itemId: 'char-7-token' },
       ],
       scenes: [],
       failed: [],
@@ -22,8 +24,8 @@ describe('scanLocalStorage', () => {
   it('finds an array of data URLs under an item key as images of that key', () => {
     expect(scanLocalStorage({ 'item-sword': JSON.stringify([PNG, JPG]) })).toStrictEqual({
       images: [
-        { ref: 'localStorage["item-sword"][0]', dataUrl: PNG, itemId: 'item-sword' },
-        { ref: 'localStorage["item-sword"][1]', dataUrl: JPG, itemId: 'item-sword' },
+        { ref: 'localStorage["item-sword"][0]', base64: b64(PNG), itemId: 'item-sword' },
+        { ref: 'localStorage["item-sword"][1]', base64: b64(JPG), itemId: 'item-sword' },
       ],
       scenes: [],
       failed: [],
@@ -50,7 +52,7 @@ describe('scanLocalStorage', () => {
       images: [
         {
           ref: 'localStorage["gallery"][0].image',
-          dataUrl: PNG,
+          base64: b64(PNG),
           prompt: 'a red dragon',
           itemId: 'dragon-1',
           itemType: 'monster',
@@ -60,14 +62,14 @@ describe('scanLocalStorage', () => {
         },
         {
           ref: 'localStorage["gallery"][1].dataUrl',
-          dataUrl: JPG,
+          base64: b64(JPG),
           prompt: 'a sword',
           itemId: 'gallery',
           featured: false,
           createdAt: '2023-11-14T22:13:20.000Z',
         },
-        { ref: 'localStorage["gallery"][2].src', dataUrl: GIF, prompt: 'a map', itemId: '7' },
-        { ref: 'localStorage["gallery"][3].imageData', dataUrl: WEBP, itemId: 'gallery' },
+        { ref: 'localStorage["gallery"][2].src', base64: b64(GIF), prompt: 'a map', itemId: '7' },
+        { ref: 'localStorage["gallery"][3].imageData', base64: b64(WEBP), itemId: 'gallery' },
       ],
       scenes: [],
       failed: [],
@@ -83,18 +85,18 @@ describe('scanLocalStorage', () => {
     };
     expect(scanLocalStorage({ scenes: JSON.stringify(scenes) })).toStrictEqual({
       images: [
-        { ref: 'localStorage["scenes"].both.url', dataUrl: GIF, prompt: 'a keep at dusk', itemId: 'scenes', featured: true },
-        { ref: 'localStorage["scenes"].blank.url', dataUrl: WEBP, itemId: 'scenes' },
+        { ref: 'localStorage["scenes"].both.url', base64: b64(GIF), prompt: 'a keep at dusk', itemId: 'scenes', featured: true },
+        { ref: 'localStorage["scenes"].blank.url', base64: b64(WEBP), itemId: 'scenes' },
       ],
       scenes: [
         {
           ref: 'localStorage["scenes"].tavern.dataUrl',
-          dataUrl: PNG,
+          base64: b64(PNG),
           description: 'a smoky tavern',
           style: 'ink',
           createdAt: '2023-11-14T22:13:20.000Z',
         },
-        { ref: 'localStorage["scenes"]["dark cave"].image', dataUrl: JPG, description: 'a dark cave' },
+        { ref: 'localStorage["scenes"]["dark cave"].image', base64: b64(JPG), description: 'a dark cave' },
       ],
       failed: [],
     });
@@ -104,9 +106,9 @@ describe('scanLocalStorage', () => {
     const hero = { portrait: PNG, prompt: 'a ranger', itemType: 'character', token: JPG, description: GIF };
     expect(scanLocalStorage({ hero: JSON.stringify(hero) })).toStrictEqual({
       images: [
-        { ref: 'localStorage["hero"].portrait', dataUrl: PNG, prompt: 'a ranger', itemId: 'hero', itemType: 'character' },
-        { ref: 'localStorage["hero"].token', dataUrl: JPG, prompt: 'a ranger', itemId: 'hero', itemType: 'character' },
-        { ref: 'localStorage["hero"].description', dataUrl: GIF, prompt: 'a ranger', itemId: 'hero', itemType: 'character' },
+        { ref: 'localStorage["hero"].portrait', base64: b64(PNG), prompt: 'a ranger', itemId: 'hero', itemType: 'character' },
+        { ref: 'localStorage["hero"].token', base64: b64(JPG), prompt: 'a ranger', itemId: 'hero', itemType: 'character' },
+        { ref: 'localStorage["hero"].description', base64: b64(GIF), prompt: 'a ranger', itemId: 'hero', itemType: 'character' },
       ],
       scenes: [],
       failed: [],
@@ -120,9 +122,9 @@ describe('scanLocalStorage', () => {
     };
     expect(scanLocalStorage({ items: JSON.stringify(items) })).toStrictEqual({
       images: [
-        { ref: 'localStorage["items"].sword.variants[0]', dataUrl: PNG, prompt: 'a sword', itemId: 'sword' },
-        { ref: 'localStorage["items"].sword.variants[1][0]', dataUrl: JPG, prompt: 'a sword', itemId: 'sword' },
-        { ref: 'localStorage["items"].outer.child.image', dataUrl: GIF, itemId: 'items' },
+        { ref: 'localStorage["items"].sword.variants[0]', base64: b64(PNG), prompt: 'a sword', itemId: 'sword' },
+        { ref: 'localStorage["items"].sword.variants[1][0]', base64: b64(JPG), prompt: 'a sword', itemId: 'sword' },
+        { ref: 'localStorage["items"].outer.child.image', base64: b64(GIF), itemId: 'items' },
       ],
       scenes: [],
       failed: [],
@@ -156,9 +158,9 @@ describe('scanLocalStorage', () => {
     };
     expect(scanLocalStorage(storage)).toStrictEqual({
       images: [
-        { ref: 'localStorage["good"]', dataUrl: PNG, itemId: 'good' },
-        { ref: 'localStorage["gallery"][0].thumb', dataUrl: JPG, prompt: 'p', itemId: 'gallery' },
-        { ref: 'localStorage["gallery"][1]', dataUrl: GIF, itemId: 'gallery' },
+        { ref: 'localStorage["good"]', base64: b64(PNG), itemId: 'good' },
+        { ref: 'localStorage["gallery"][0].thumb', base64: b64(JPG), prompt: 'p', itemId: 'gallery' },
+        { ref: 'localStorage["gallery"][1]', base64: b64(GIF), itemId: 'gallery' },
       ],
       scenes: [],
       failed: [
@@ -201,8 +203,8 @@ describe('scanLocalStorage', () => {
   it('walks storage values that are already objects or arrays', () => {
     expect(scanLocalStorage({ parsed: { image: PNG, prompt: 'p' }, list: [JPG] })).toStrictEqual({
       images: [
-        { ref: 'localStorage["parsed"].image', dataUrl: PNG, prompt: 'p', itemId: 'parsed' },
-        { ref: 'localStorage["list"][0]', dataUrl: JPG, itemId: 'list' },
+        { ref: 'localStorage["parsed"].image', base64: b64(PNG), prompt: 'p', itemId: 'parsed' },
+        { ref: 'localStorage["list"][0]', base64: b64(JPG), itemId: 'list' },
       ],
       scenes: [],
       failed: [],
@@ -217,11 +219,11 @@ describe('scanLocalStorage', () => {
     });
     expect(result).toStrictEqual({
       images: [
-        { ref: 'localStorage["2"]', dataUrl: GIF, itemId: '2' },
-        { ref: 'localStorage["b"][2]', dataUrl: JPG, itemId: 'b' },
-        { ref: 'localStorage["a"]', dataUrl: PNG, itemId: 'a' },
+        { ref: 'localStorage["2"]', base64: b64(GIF), itemId: '2' },
+        { ref: 'localStorage["b"][2]', base64: b64(JPG), itemId: 'b' },
+        { ref: 'localStorage["a"]', base64: b64(PNG), itemId: 'a' },
       ],
-      scenes: [{ ref: 'localStorage["b"][0].image', dataUrl: PNG, description: 'scene b' }],
+      scenes: [{ ref: 'localStorage["b"][0].image', base64: b64(PNG), description: 'scene b' }],
       failed: [{ ref: 'localStorage["b"][1]', reason: 'image/bmp is not supported; PNG, JPEG, WebP and GIF are' }],
     });
   });
@@ -235,12 +237,12 @@ describe('scanLocalStorage', () => {
     it(`finds data URLs ${MAX_DEPTH} levels deep`, () => {
       expect(MAX_DEPTH).toBe(20);
       expect(scanLocalStorage({ deep: JSON.stringify(nestArrays(20, PNG)) })).toStrictEqual({
-        images: [{ ref: `localStorage["deep"]${'[0]'.repeat(20)}`, dataUrl: PNG, itemId: 'deep' }],
+        images: [{ ref: `localStorage["deep"]${'[0]'.repeat(20)}`, base64: b64(PNG), itemId: 'deep' }],
         scenes: [],
         failed: [],
       });
       expect(scanLocalStorage({ deep: JSON.stringify(nestObjects(20, PNG)) })).toStrictEqual({
-        images: [{ ref: `localStorage["deep"]${'.a'.repeat(20)}`, dataUrl: PNG, itemId: 'deep' }],
+        images: [{ ref: `localStorage["deep"]${'.a'.repeat(20)}`, base64: b64(PNG), itemId: 'deep' }],
         scenes: [],
         failed: [],
       });
@@ -250,8 +252,8 @@ describe('scanLocalStorage', () => {
       const value = JSON.stringify({ image: JPG, deeper: nestArrays(30, PNG), settings: nestObjects(40, 'x') });
       expect(scanLocalStorage({ deep: value, next: GIF })).toStrictEqual({
         images: [
-          { ref: 'localStorage["deep"].image', dataUrl: JPG, itemId: 'deep' },
-          { ref: 'localStorage["next"]', dataUrl: GIF, itemId: 'next' },
+          { ref: 'localStorage["deep"].image', base64: b64(JPG), itemId: 'deep' },
+          { ref: 'localStorage["next"]', base64: b64(GIF), itemId: 'next' },
         ],
         scenes: [],
         failed: [
@@ -270,8 +272,8 @@ describe('scanLocalStorage', () => {
       const huge = [PNG, ...new Array<number>(MAX_VALUES_PER_KEY).fill(0), JPG];
       expect(scanLocalStorage({ huge: JSON.stringify(huge), next: GIF })).toStrictEqual({
         images: [
-          { ref: 'localStorage["huge"][0]', dataUrl: PNG, itemId: 'huge' },
-          { ref: 'localStorage["next"]', dataUrl: GIF, itemId: 'next' },
+          { ref: 'localStorage["huge"][0]', base64: b64(PNG), itemId: 'huge' },
+          { ref: 'localStorage["next"]', base64: b64(GIF), itemId: 'next' },
         ],
         scenes: [],
         failed: [
@@ -288,7 +290,7 @@ describe('scanLocalStorage', () => {
       cyclic.self = cyclic;
       const result = scanLocalStorage({ cyclic });
       expect(result.images).toHaveLength(MAX_DEPTH);
-      expect(result.images[1]).toStrictEqual({ ref: 'localStorage["cyclic"].self.image', dataUrl: PNG, itemId: 'cyclic' });
+      expect(result.images[1]).toStrictEqual({ ref: 'localStorage["cyclic"].self.image', base64: b64(PNG), itemId: 'cyclic' });
       expect(result.failed).toStrictEqual([
         { ref: `localStorage["cyclic"]${'.self'.repeat(MAX_DEPTH)}`, reason: 'images nested more than 20 levels deep are not imported' },
       ]);

@@ -1,20 +1,22 @@
 /**
- * Finds the pictures in a raw LocalStorage dump (`{ "<key>": "<string value>", … }`) sent by the
- * browser app that predates this service. Pure: no I/O, nothing decoded beyond checking the
- * data URL envelope (the import decodes each `dataUrl` again and lets sharp judge the bytes).
+ * Finds the pictures in a raw LocalStorage dump (`{ "<key>": "<string value>", … }`): the
+ * browser game's own keys read by their layout (game-storage.ts), any other app's by walking
+ * them. Pure: pictures are checked here and decoded by the import.
  *
- * Rules:
- * - A value that is an image data URL is an image whose `itemId` is its storage key.
- * - A value that is JSON (object, array, or a JSON string holding a data URL) is walked to any
- *   depth up to {@link MAX_DEPTH}. Every image data URL found in it belongs to the nearest
+ * Rules for keys other than the game's picture keys:
+ * - A picture is a data URL (`data:image/…`), or bare base64 whose first bytes are a PNG, JPEG,
+ *   WebP or GIF signature.
+ * - A value that is a picture is an image whose `itemId` is its storage key.
+ * - A value that is JSON (object, array, or a JSON string holding a picture) is walked to any
+ *   depth up to {@link MAX_DEPTH}. Every picture found in it belongs to the nearest
  *   object around it: a field of that object, or an element of an array (of arrays …) that is a
  *   field of it. That object's other fields give `prompt`, `description`, `itemId` (string or
  *   finite number), `itemType`, `style`, `featured` (boolean) and `createdAt` (date string or ms
  *   epoch, normalised to ISO 8601; an unparseable date is ignored). A `description` with no
  *   `prompt` makes a scene; everything else is an image, whose `itemId` falls back to the
- *   storage key. Data URLs with no object around them (e.g. `["data:…", "data:…"]`) are images
+ *   storage key. Pictures with no object around them (e.g. `["data:…", "data:…"]`) are images
  *   of the storage key. Blank strings count as absent.
- * - Image data URLs that fail {@link parseImageDataUrl} are reported in `failed` with the reason.
+ * - Pictures that fail {@link checkPicture} are reported in `failed` with the reason.
  * - Other values (settings, plain text, invalid JSON, numbers, null) are ignored silently.
  *   LocalStorage only holds strings, but a storage value that is already an object or array
  *   (a client that parsed it before sending) is walked as if it were its JSON text.
@@ -22,40 +24,12 @@
  *   integer-like keys come first, as JavaScript defines it), then document order.
  * - Limits: containers more than {@link MAX_DEPTH} levels below the storage value are not
  *   entered, and at most {@link MAX_VALUES_PER_KEY} JSON values are visited per storage key;
- *   either cut-off is reported in `failed` when it may have hidden an image.
+ *   either cut-off is reported in `failed` when it may have hidden a picture.
  * - No de-duplication: the same picture stored under two keys is found twice.
  */
-import { looksLikeImageDataUrl, parseImageDataUrl } from './data-url.js';
-
-export interface FoundImage {
-  ref: string;
-  dataUrl: string;
-  prompt?: string;
-  itemId?: string;
-  itemType?: string;
-  style?: string;
-  featured?: boolean;
-  createdAt?: string;
-}
-
-export interface FoundScene {
-  ref: string;
-  dataUrl: string;
-  description: string;
-  style?: string;
-  createdAt?: string;
-}
-
-export interface ScanFailure {
-  ref: string;
-  reason: string;
-}
-
-export interface ScanResult {
-  images: FoundImage[];
-  scenes: FoundScene[];
-  failed: ScanFailure[];
-}
+import { looksLikePicture } from './encoded-picture.js';
+import { defined, emptyScan, isoDate, type JsonObject, pictureAt, type ScanResult, text } from './found-pictures.js';
+import { GAME_PICTURE_READERS } from './game-storage.js';
 
 /** Deepest container level entered below a storage value (the value itself is level 0). */
 export const MAX_DEPTH = 20;
@@ -63,7 +37,6 @@ export const MAX_DEPTH = 20;
 export const MAX_VALUES_PER_KEY = 100_000;
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-const HAS_YEAR = /\d{4}/;
 
 interface Meta {
   prompt?: string;
@@ -75,14 +48,17 @@ interface Meta {
   createdAt?: string;
 }
 
-type JsonObject = Record<string, unknown>;
-
 export function scanLocalStorage(storage: Record<string, unknown>): ScanResult {
-  const result: ScanResult = { images: [], scenes: [], failed: [] };
+  const result = emptyScan();
   for (const [key, value] of Object.entries(storage)) {
+    const readGameKey = Object.hasOwn(GAME_PICTURE_READERS, key) ? GAME_PICTURE_READERS[key] : undefined;
+    if (readGameKey) {
+      readGameKey(value, result);
+      continue;
+    }
     const ref = `localStorage[${JSON.stringify(key)}]`;
     const root = typeof value === 'string' ? fromString(value) : value;
-    if (looksLikeImageDataUrl(root)) {
+    if (looksLikePicture(root)) {
       emit(result, root, ref, key, undefined);
     } else if (typeof root === 'object' && root !== null) {
       new Walker(result, key, ref).visit(root, ref, 0, undefined);
@@ -112,10 +88,10 @@ class Walker {
     private readonly rootRef: string,
   ) {}
 
-  /** `owner` is the nearest object enclosing `node` (its metadata applies to data URLs in it). */
+  /** `owner` is the nearest object enclosing `node` (its metadata applies to pictures in it). */
   visit(node: unknown, ref: string, depth: number, owner: JsonObject | undefined): void {
     if (!this.spend()) return;
-    if (looksLikeImageDataUrl(node)) {
+    if (looksLikePicture(node)) {
       emit(this.result, node, ref, this.key, owner);
       return;
     }
@@ -153,7 +129,7 @@ class Walker {
     return true;
   }
 
-  /** Whether a subtree not walked holds an image data URL (iterative, within the same budget). */
+  /** Whether a subtree not walked holds a picture (iterative, within the same budget). */
   private holdsCandidate(node: object): boolean {
     const seen = new Set<object>([node]);
     const stack: object[] = [node];
@@ -161,7 +137,7 @@ class Walker {
       const container = stack.pop() as object;
       if (!this.spend()) return false;
       for (const child of Array.isArray(container) ? container : Object.values(container)) {
-        if (looksLikeImageDataUrl(child)) return true;
+        if (looksLikePicture(child)) return true;
         if (typeof child === 'object' && child !== null && !seen.has(child)) {
           seen.add(child);
           stack.push(child);
@@ -172,33 +148,16 @@ class Walker {
   }
 }
 
-function emit(result: ScanResult, dataUrl: string, ref: string, key: string, owner: JsonObject | undefined): void {
-  const parsed = parseImageDataUrl(dataUrl);
-  if ('error' in parsed) {
-    result.failed.push({ ref, reason: parsed.error });
-    return;
+function emit(result: ScanResult, picture: string, ref: string, key: string, owner: JsonObject | undefined): void {
+  const base64 = pictureAt(result, ref, picture);
+  if (base64 === undefined) return;
+  const meta: Meta = owner === undefined ? {} : readMeta(owner);
+  const { prompt, description, itemId, ...rest } = meta;
+  if (description !== undefined && prompt === undefined) {
+    result.scenes.push({ ref, base64, description, ...defined({ style: rest.style, createdAt: rest.createdAt }) });
+  } else {
+    result.images.push({ ref, base64, itemId: itemId ?? key, ...defined({ prompt, ...rest }) });
   }
-  const meta = owner === undefined ? {} : readMeta(owner);
-  if (meta.description !== undefined && meta.prompt === undefined) {
-    result.scenes.push({
-      ref,
-      dataUrl,
-      description: meta.description,
-      ...(meta.style !== undefined && { style: meta.style }),
-      ...(meta.createdAt !== undefined && { createdAt: meta.createdAt }),
-    });
-    return;
-  }
-  result.images.push({
-    ref,
-    dataUrl,
-    ...(meta.prompt !== undefined && { prompt: meta.prompt }),
-    itemId: meta.itemId ?? key,
-    ...(meta.itemType !== undefined && { itemType: meta.itemType }),
-    ...(meta.style !== undefined && { style: meta.style }),
-    ...(meta.featured !== undefined && { featured: meta.featured }),
-    ...(meta.createdAt !== undefined && { createdAt: meta.createdAt }),
-  });
 }
 
 function readMeta(object: JsonObject): Meta {
@@ -212,20 +171,4 @@ function readMeta(object: JsonObject): Meta {
     featured: typeof object.featured === 'boolean' ? object.featured : undefined,
     createdAt: isoDate(object.createdAt),
   };
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' && !looksLikeImageDataUrl(value) ? value : undefined;
-}
-
-/**
- * ms epoch numbers, or strings `Date` parses that contain a four-digit year (V8 otherwise reads
- * e.g. "12" or "item 1" as dates). Strings without a zone are read in the server's zone.
- */
-function isoDate(value: unknown): string | undefined {
-  let date: Date;
-  if (typeof value === 'number' && Number.isFinite(value)) date = new Date(value);
-  else if (typeof value === 'string' && HAS_YEAR.test(value)) date = new Date(value);
-  else return undefined;
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }

@@ -15,7 +15,7 @@ export class MigrationController {
   @Post('from-localstorage')
   @AdminOnly() // a bulk write: this machine needs no key, anyone else needs ADMIN_API_KEY
   @HttpCode(200)
-  @ApiOperation({ summary: 'Import the browser app’s LocalStorage pictures (structured or raw dump); idempotent' })
+  @ApiOperation({ summary: 'Import the browser app’s LocalStorage pictures (structured, a raw dump, the game’s LocalStorage as it is, or the old route’s body); idempotent' })
   @ApiOkResponse({ type: ImportReportDto })
   @ApiBody({ type: MigrateFromLocalStorageDto })
   @ApiErrors(400, 413)

@@ -7,14 +7,9 @@ import { IMAGE_FIELD_LIMITS } from '../images/dto/generate-image.dto.js';
 import { ImagesService } from '../images/images.service.js';
 import { ScenesService } from '../scenes/scenes.service.js';
 import { IMPORTED_INPUT_LIMITS, ImageProcessor } from '../storage/image-processor.js';
-import { parseImageDataUrl } from './data-url.js';
-import type { ImportBody } from './import-body.js';
-import { type FoundImage, type FoundScene, scanLocalStorage, type ScanResult } from './local-storage-scanner.js';
-
-export interface StructuredImport {
-  images?: unknown[];
-  scenes?: unknown[];
-}
+import { decodePicture } from './encoded-picture.js';
+import type { FoundImage, FoundScene, ScanResult } from './found-pictures.js';
+import { findPictures, type ImportBody } from './import-body.js';
 
 export interface ImportReport {
   dryRun: boolean;
@@ -47,20 +42,9 @@ export class MigrationService {
     private readonly processor: ImageProcessor,
   ) {}
 
-  /** Either accepted form of the import body. */
+  /** Any accepted form of the import body. */
   importBody(body: ImportBody, options: { dryRun: boolean }): Promise<ImportReport> {
-    return body.kind === 'dump' ? this.importLocalStorage(body.localStorage, options) : this.importStructured(body, options);
-  }
-
-  async importStructured(body: StructuredImport, options: { dryRun: boolean }): Promise<ImportReport> {
-    return this.import(readStructured(body), options);
-  }
-
-  async importLocalStorage(storage: Record<string, unknown>, options: { dryRun: boolean }): Promise<ImportReport> {
-    return this.import(scanLocalStorage(storage), options);
-  }
-
-  private import(scan: ScanResult, options: { dryRun: boolean }): Promise<ImportReport> {
+    const scan = findPictures(body);
     return this.queue.run(() => this.importNow(scan, options));
   }
 
@@ -72,25 +56,24 @@ export class MigrationService {
     ];
     const done = new Set<string>(); // hashes imported by this run (a dry run's "would import")
     const touchedItems = new Set<string>();
-    // One entry at a time: decoded, checked and stored before the next is decoded.
+    // One entry at a time: decoded (once), checked and stored before the next is decoded.
     for (const entry of entries) {
       const problem = fieldProblem(entry);
-      const parsed = problem ? { error: problem } : parseImageDataUrl(entry.found.dataUrl);
-      if ('error' in parsed) {
-        report.failed.push({ ref: entry.found.ref, reason: parsed.error });
+      if (problem) {
+        report.failed.push({ ref: entry.found.ref, reason: problem });
         continue;
       }
-      const hash = createHash('sha256').update(parsed.data).digest('hex');
+      const data = decodePicture(entry.found);
+      const hash = createHash('sha256').update(data).digest('hex');
       if (done.has(hash) || (await this.images.importedSourceHashes([hash])).has(hash)) {
         report.skipped.duplicates++;
         continue;
       }
       try {
-        const createdAt = parseCreatedAt(entry.found.createdAt);
-        const kind = dryRun ? await this.check(entry, parsed.data) : await this.store(entry, parsed.data, hash, createdAt);
+        const kind = dryRun ? await this.check(entry, data) : await this.store(entry, data, hash);
         done.add(hash); // only now: a copy of a picture that failed may still succeed
         report.imported[kind === 'image' ? 'images' : 'scenes']++;
-        report.importedBytes += parsed.data.length;
+        report.importedBytes += data.length;
         if (entry.kind === 'image' && entry.found.itemId) touchedItems.add(entry.found.itemId);
       } catch (error) {
         report.failed.push({ ref: entry.found.ref, reason: reasonOf(error) });
@@ -108,18 +91,22 @@ export class MigrationService {
   }
 
   /** Answers what the entry became: a scene, or an image (a scene whose description already has fresh art). */
-  private async store(entry: Entry, data: Buffer, sourceHash: string, createdAt: Date | undefined): Promise<Entry['kind']> {
-    const common = { source: 'import' as const, model: null, aspectRatio: null, createdAt, sourceHash, style: entry.found.style ?? null };
+  private async store(entry: Entry, data: Buffer, sourceHash: string): Promise<Entry['kind']> {
+    const { found } = entry;
+    const common = { source: 'import' as const, model: null, aspectRatio: null, createdAt: dateOf(found.createdAt), sourceHash, style: found.style ?? null, component: found.component ?? null };
     if (entry.kind === 'image') {
-      const { prompt, itemId, itemType, featured } = entry.found;
-      await this.images.store(data, { ...common, prompt: prompt ?? '', itemId: itemId ?? null, itemType: itemType ?? null, featured }, { enforceItemLimit: false });
+      const { prompt, customPrompt, itemId, itemType, featured } = entry.found;
+      const metadata = { ...common, prompt: prompt ?? '', customPrompt: customPrompt ?? null, itemId: itemId ?? null, itemType: itemType ?? null, featured };
+      await this.images.store(data, metadata, { enforceItemLimit: false });
       return 'image';
     }
-    const image = await this.images.store(data, { ...common, prompt: entry.found.description, itemId: null, itemType: 'scene' }, { enforceItemLimit: false });
+    const { description, prompt, itemId, aspectRatio, hitCount, lastHitAt } = entry.found;
+    const image = await this.images.store(data, { ...common, prompt: prompt ?? description, itemId: itemId ?? null, itemType: 'scene' }, { enforceItemLimit: false });
     try {
       // Kept in the gallery either way: the picture is the game master's, even when the
       // description already has fresh art in the cache.
-      return (await this.scenes.importScene({ description: entry.found.description, style: entry.found.style, image })) ? 'scene' : 'image';
+      const made = await this.scenes.importScene({ description, style: found.style, aspectRatio, image, createdAt: common.createdAt, hitCount, lastHitAt: dateOf(lastHitAt) });
+      return made ? 'scene' : 'image';
     } catch (error) {
       await this.images.discard(image.id); // the entry failed: nothing of it stays
       throw error;
@@ -133,43 +120,6 @@ export class MigrationService {
   }
 }
 
-/** The structured form, entry by entry: a malformed entry fails alone. */
-function readStructured(body: StructuredImport): ScanResult {
-  const result: ScanResult = { images: [], scenes: [], failed: [] };
-  (body.images ?? []).forEach((raw, index) => {
-    const ref = `images[${index}]`;
-    const problem = checkFields(raw, { dataUrl: 'string', prompt: 'string', itemId: 'string', itemType: 'string', style: 'string', featured: 'boolean', createdAt: 'date' }, ['dataUrl']);
-    if (problem) return result.failed.push({ ref, reason: problem });
-    result.images.push({ ref, ...(raw as Omit<FoundImage, 'ref'>) });
-  });
-  (body.scenes ?? []).forEach((raw, index) => {
-    const ref = `scenes[${index}]`;
-    const problem = checkFields(raw, { dataUrl: 'string', description: 'string', style: 'string', createdAt: 'date' }, ['dataUrl', 'description']);
-    if (problem) return result.failed.push({ ref, reason: problem });
-    result.scenes.push({ ref, ...(raw as Omit<FoundScene, 'ref'>) });
-  });
-  return result;
-}
-
-type FieldType = 'string' | 'boolean' | 'date';
-
-function checkFields(raw: unknown, fields: Record<string, FieldType>, required: string[]): string | null {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'an entry must be an object';
-  const record = raw as Record<string, unknown>;
-  for (const name of required) {
-    if (record[name] === undefined || record[name] === '') return `${name} is missing`;
-  }
-  for (const [name, value] of Object.entries(record)) {
-    const type = Object.hasOwn(fields, name) ? fields[name] : undefined;
-    if (!type) return `unknown field ${name}; known fields are ${Object.keys(fields).join(', ')}`;
-    if (value === undefined || value === null) continue;
-    if (type === 'date' ? parseCreatedAt(value as string | number) === undefined : typeof value !== type) {
-      return type === 'date' ? `${name} is not a date` : `${name} must be a ${type}`;
-    }
-  }
-  return null;
-}
-
 /** The limits the generate route enforces, so imported rows fit every database. */
 function fieldProblem(entry: Entry): string | null {
   const fields = entry.found as unknown as Record<string, unknown>;
@@ -177,7 +127,7 @@ function fieldProblem(entry: Entry): string | null {
     const value = fields[name];
     if (typeof value === 'string' && value.length > max) return `${name} is longer than ${max} characters`;
   }
-  for (const name of ['prompt', 'description', ...Object.keys(IMAGE_FIELD_LIMITS)]) {
+  for (const name of ['prompt', 'customPrompt', 'description', ...Object.keys(IMAGE_FIELD_LIMITS)]) {
     const value = fields[name];
     if (typeof value === 'string' && CONTROL_CHARACTER.test(value)) return `${name} contains control characters`;
   }
@@ -188,10 +138,9 @@ function fieldProblem(entry: Entry): string | null {
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
-function parseCreatedAt(value: string | number | undefined): Date | undefined {
-  if (value === undefined || value === null || (typeof value !== 'string' && typeof value !== 'number')) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+/** Found dates are ISO 8601 already. */
+function dateOf(iso: string | undefined): Date | undefined {
+  return iso === undefined ? undefined : new Date(iso);
 }
 
 function reasonOf(error: unknown): string {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 class ImportImageEntryDto {
-  @ApiProperty({ example: 'data:image/png;base64,iVBORw0KGgo…' }) dataUrl!: string;
+  @ApiProperty({ example: 'data:image/png;base64,iVBORw0KGgo…', description: 'A data URL or bare base64' }) dataUrl!: string;
   @ApiPropertyOptional() prompt?: string;
   @ApiPropertyOptional() itemId?: string;
   @ApiPropertyOptional() itemType?: string;
@@ -17,9 +17,13 @@ class ImportSceneEntryDto {
   @ApiPropertyOptional({ description: 'ISO-8601 or epoch milliseconds' }) createdAt?: string;
 }
 
+const PICTURE = { type: 'string', description: 'A data URL or bare base64' } as const;
+
 /**
- * Either the structured form (`images`, `scenes`) or a raw dump (`localStorage`). For the
- * OpenAPI document only: the controller checks the shape, the service each entry.
+ * One of: the structured form (`images`, `scenes`); a raw dump wrapped as `localStorage`; the
+ * game's LocalStorage object itself (its keys, such as `nanoBananaImageLibrary`, at the top
+ * level, which this class cannot list); or the old route's `scene_cache` and `item_images`. For
+ * the OpenAPI document only: the controller checks the shape, the readers each entry.
  */
 export class MigrateFromLocalStorageDto {
   @ApiPropertyOptional({ type: [ImportImageEntryDto] })
@@ -31,10 +35,28 @@ export class MigrateFromLocalStorageDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'string' },
-    description: 'A dump of the browser’s localStorage: every key with its string value',
-    example: { 'char-42-portrait': 'data:image/png;base64,iVBORw0KGgo…', settings: '{"theme":"dark"}' },
+    description:
+      'A dump of the browser’s localStorage: every key with its string value. The game’s nanoBananaSceneCache and nanoBananaImageLibrary are read by their layout (as JSON text or parsed); other keys are searched for pictures. The same object may be sent as the body itself.',
+    example: { nanoBananaImageLibrary: '{"Rusty Sword":{"featured":"img_1","images":[{"id":"img_1","data":"iVBORw0KGgo…","timestamp":"2025-10-25T09:45:09.000Z","customPrompt":""}]}}', 'dnd-theme': 'cyber' },
   })
   localStorage?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'object', properties: { image: PICTURE, timestamp: { type: 'string' } } },
+    description: 'The old route’s form: keys scene_cache_<Location>_<time>_<weather>',
+  })
+  scene_cache?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: {
+      type: 'object',
+      properties: { images: { type: 'array', items: { type: 'object', properties: { image: PICTURE, custom_prompt: { type: 'string' }, is_featured: { type: 'boolean' } } } } },
+    },
+    description: 'The old route’s form: keys item_image_<Name>',
+  })
+  item_images?: Record<string, unknown>;
 }
 
 class ImportCountsDto {
@@ -43,7 +65,7 @@ class ImportCountsDto {
 }
 
 class FailedImportDto {
-  @ApiProperty({ example: 'localStorage["gallery"][2].image' }) ref!: string;
+  @ApiProperty({ example: 'nanoBananaImageLibrary["Rusty Sword"].images[1]' }) ref!: string;
   @ApiProperty({ example: 'SVG images are not imported: they can carry scripts' }) reason!: string;
 }
 

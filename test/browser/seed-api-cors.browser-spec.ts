@@ -1,11 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ConsoleMessage, Page } from 'playwright-core';
 import request from 'supertest';
+import { type PageServer, startPageServer } from '../support/page-server.js';
 import { type BrowserSession, describeInBrowser, useBrowserSession } from '../support/browser.js';
 
 /**
@@ -144,29 +143,6 @@ interface GameResult {
   error?: string;
 }
 
-interface PageServer {
-  origin: string;
-  close(): Promise<void>;
-}
-
-/** Serves GAME_PAGE at every path from its own loopback port: an origin of its own. */
-async function startPageServer(): Promise<PageServer> {
-  const server: Server = createServer((_request, response) => {
-    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-    response.end(GAME_PAGE);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
-}
-
 /**
  * Every console error of the page, "Failed to load resource" included (the session leaves
  * those out for the web app's tests): here a failed request is a failed call of the game.
@@ -228,8 +204,8 @@ describeInBrowser('/api/v1 through CORS: the old game on another origin', () => 
   let game: PageServer;
   let stranger: PageServer;
   beforeAll(async () => {
-    game = await startPageServer();
-    stranger = await startPageServer();
+    game = await startPageServer(GAME_PAGE);
+    stranger = await startPageServer(GAME_PAGE);
   });
   const s = useBrowserSession({ env: () => ({ CORS_ORIGINS: game.origin }) });
   let consoleErrors: string[];

@@ -142,6 +142,8 @@ export interface ImportReport {
   skipped: { duplicates: number };
   failed: Array<{ ref: string; reason: string }>;
   overLimit?: Array<{ itemId: string; count: number; max: number }>;
+  /** Bytes of the pictures imported (or that would be), as decoded from the dump. */
+  importedBytes?: number;
 }
 
 /**

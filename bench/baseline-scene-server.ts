@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import { sendJson, serveBaseline } from './lib/baseline-http.js';
-import { fromDbDate, imageJson, toDbDate } from './lib/images-table.js';
+import { fromDbDate, imageJson, type ImageJsonRow, toDbDate } from './lib/images-table.js';
 
 const { values } = parseArgs({
   options: {
@@ -47,7 +47,7 @@ function cacheKey(description: string, style: string | null, aspectRatio: string
   return createHash('sha256').update(material).digest('hex');
 }
 
-type Row = Parameters<typeof imageJson>[0] & { cache_key: string; expires_at: string; hit_count: number };
+type Row = ImageJsonRow & { cache_key: string; expires_at: string; hit_count: number };
 
 const db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 5000 });
 const lookup = db.prepare<[string, string], Row>(`

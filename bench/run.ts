@@ -4,20 +4,26 @@
  *
  *   npm run bench            (builds, then runs dist/bench/run.js)
  *
- * What it does, in order (about five minutes on 2 cores):
+ * What it does, in order (about six and a half minutes on 2 cores):
  *   1. Cold start: spawn the BUILT service (`node dist/src/main.js`) three times, each with a
  *      fresh temp database and storage dir, and time spawn → first 200 from /health.
  *      The third instance stays up as the service under test.
  *   2. Seed 20 images through the API (the local provider: no network), and one scene in the
- *      scene cache (a POST that misses, then one that must hit).
+ *      scene cache (a POST that misses, then one that must hit). The image read is also looked
+ *      up by its number (v1's integer id), and v1 must answer its bytes as base64.
  *   3. Per scenario, loads from this process (the load generator, one core) against a server
  *      in its own process (the other core), after a 1 s warm-up:
  *        - throughput: closed loop, 10 connections, as fast as possible;
  *        - fixed rate: autocannon overallRate 200 req/s, steady (1 connection) and bursty (10).
- *      Scenarios: the service's JSON, /thumbnail, /full, /full with If-None-Match (304), a
- *      scene cache hit (POST /scenes/generate with the seeded description), two node:http
- *      baselines answering the same /full bytes from memory and from disk, and a node:http +
- *      better-sqlite3 baseline answering the same scene hit from the service's database file.
+ *      A server's scenarios run phase by phase (every warm-up, then every throughput run, …),
+ *      so drift of the machine falls on all of them alike.
+ *      Scenarios: the service's JSON, /thumbnail, /full, /full with If-None-Match (304), the
+ *      old contract's GET /api/v1/images/{number} (JSON with the WebP as base64, counting a use;
+ *      and with include_data=false), a scene cache hit (POST /scenes/generate with the seeded
+ *      description), two node:http baselines answering the same /full bytes from memory and
+ *      from disk, and a node:http + better-sqlite3 baseline answering the same scene hit from
+ *      the service's database file. Then, in this process, what base64 + JSON of the same file
+ *      costs: what v1's GET may cost over v2's (the report compares the two).
  *   4. Memory: the service's RSS around the throughput runs, and over a ~100k-request soak
  *      of /thumbnail (sized to the time budget). Then the service stops and the baselines
  *      run, one at a time.
@@ -34,16 +40,19 @@
  * Targets are printed beside the measurements; missing one does not fail the run (this is a
  * measurement, not a test). Unexpected responses DO fail it: they would make the numbers lie.
  */
+import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { killAllChildrenNow, rssBytes, stopChild } from './lib/children.js';
-import { badRuns, bodyBufferingPatchMissed, cpuMicrosPerRequest, type Load, type Measurement, measure, measureEach, median, type Target } from './lib/measure.js';
+import { base64JsonCost, type EncodeCost } from './lib/encode-cost.js';
+import { badRuns, bodyBufferingPatchMissed, cpuMicrosPerRequest, type Load, type Measurement, measure, median, type Target } from './lib/measure.js';
 import { BENCH_DIST_DIR, type Service, startBaseline, startService } from './lib/service.js';
 import { fmt, markdownTable, type SectionReport, targetsTable } from './lib/table.js';
 import { concurrencyPlannedSeconds, concurrencyReport, runConcurrencyBench } from './concurrency.js';
 import { generationPlannedSeconds, generationReport, runGenerationBench } from './generation.js';
 import { runSearchBench, searchPlannedSeconds, searchReport } from './search.js';
+import { v1ReadReport } from './v1-read.js';
 
 const CONFIG = {
   coldStarts: 3,
@@ -72,10 +81,11 @@ const CONFIG = {
     rssSampleMs: 500,
   },
   /**
-   * Whole run (after the build) should stay under ~5 minutes. Everything else has a fixed
-   * length; the soak gets what is left (100k requests take a few seconds on an idle machine).
+   * Whole run (after the build) should stay under ~7 minutes (5 before the v1 rows: two read
+   * scenarios and four searches, service and baseline, add about 75 s). Everything else has a
+   * fixed length; the soak gets what is left (100k requests take a few seconds on an idle machine).
    */
-  budgetSeconds: 300,
+  budgetSeconds: 420,
 } as const;
 
 const TARGETS = {
@@ -89,6 +99,7 @@ const TARGETS = {
 const BASELINE_ENTRY = 'baseline-server.js';
 const SCENE_BASELINE_ENTRY = 'baseline-scene-server.js';
 const SCENES_PATH = '/api/v2/scenes/generate';
+const V1_IMAGES_PATH = '/api/v1/images';
 const RESULTS_FILE = resolve(BENCH_DIST_DIR, '../../bench/results/latest.json');
 
 const log = (message: string) => console.error(`[bench] ${message}`);
@@ -98,10 +109,19 @@ const log = (message: string) => console.error(`[bench] ${message}`);
 
 interface SeededImage {
   id: string;
+  /** v1's id for it: the number the service gave it. */
+  number: number;
+  /**
+   * The second seeded image's number: v1's include_data=false twin reads that one, so each v1
+   * scenario's use count (checked against its responses) is its own while they interleave.
+   */
+  secondNumber: number;
   etag: string;
   fullPath: string;
   fullBytes: number;
   thumbnailBytes: number;
+  /** v1's answer for it without `base64_data`: the body the in-process encode is timed with. */
+  v1Metadata: Record<string, unknown>;
 }
 
 interface ImageJson {
@@ -111,8 +131,9 @@ interface ImageJson {
   urls: { full: string; thumbnail: string };
 }
 
-/** Generates `count` images; the first is the one every scenario reads. */
+/** Generates `count` images; the first is the one every scenario reads (but one, see secondNumber). */
 async function seed(service: Service, count: number): Promise<SeededImage> {
+  const ids: string[] = [];
   let first: ImageJson | undefined;
   for (let i = 0; i < count; i++) {
     const response = await fetch(`${service.baseUrl}/api/v2/images/generate`, {
@@ -123,8 +144,9 @@ async function seed(service: Service, count: number): Promise<SeededImage> {
     if (response.status !== 201) throw new Error(`POST /images/generate answered ${response.status}: ${await response.text()}`);
     const image = (await response.json()) as ImageJson;
     first ??= image;
+    ids.push(image.id);
   }
-  if (!first) throw new Error('Nothing was seeded');
+  if (!first || ids.length < 2) throw new Error('Seeding needs two images at least');
 
   // Check the files are where the baselines will read them, and learn the ETag.
   const fullPath = join(service.storageDir, 'full', `${first.id}.webp`);
@@ -135,8 +157,27 @@ async function seed(service: Service, count: number): Promise<SeededImage> {
   if (full.status !== 200 || !etag || !served.equals(onDisk)) {
     throw new Error(`GET ${first.urls.full} does not serve ${fullPath} (status ${full.status}, etag ${etag})`);
   }
+
+  // v2 does not show the number: read it where the service keeps it, then check that v1 finds
+  // the image by it and answers the same bytes as base64.
+  const db = new Database(service.dbPath, { readonly: true, fileMustExist: true, timeout: 5000 });
+  const numberOf = db.prepare<[string], { number: number | null }>(`SELECT "number" FROM "images" WHERE "id" = ?`);
+  const [number, secondNumber] = ids.slice(0, 2).map((id) => {
+    const row = numberOf.get(id);
+    if (typeof row?.number !== 'number') throw new Error(`Image ${id} has no number (${JSON.stringify(row)})`);
+    return row.number;
+  });
+  db.close();
+  const v1 = await fetch(`${service.baseUrl}${V1_IMAGES_PATH}/${number}`);
+  const { base64_data: base64, ...v1Metadata } = (await v1.json()) as { base64_data?: string } & Record<string, unknown>;
+  if (v1.status !== 200 || v1Metadata.id !== number || v1Metadata.storage_path_full !== `images/full/${first.id}.webp` || !Buffer.from(base64 ?? '', 'base64').equals(onDisk)) {
+    throw new Error(`GET ${V1_IMAGES_PATH}/${number} does not answer ${fullPath} as base64 (status ${v1.status}): ${JSON.stringify(v1Metadata)}`);
+  }
   return {
     id: first.id,
+    number,
+    secondNumber,
+    v1Metadata,
     etag,
     fullPath,
     fullBytes: statSync(fullPath).size,
@@ -203,12 +244,18 @@ interface Scenario {
    * request just before and just after the measured runs must carry it.
    */
   expectHeader?: { name: string; value: string };
+  /**
+   * A field of the JSON body the service adds one to per request (a scene's hitCount, an
+   * image's use_count): read from a request just before and just after the measured runs, it
+   * must have risen by every response seen (see counterAccounting).
+   */
+  counter?: 'hitCount' | 'use_count';
 }
 
 /** A single request made outside autocannon, to look at what the load cannot show. */
 interface Probe {
   status: number;
-  /** The scenario's `expectHeader` (X-Cache), or null when absent. */
+  /** The scenario's `expectHeader` (X-Cache), or null when absent or not asked for. */
   header: string | null;
   body: string;
 }
@@ -233,8 +280,14 @@ function scenarios(image: SeededImage, scene: SeededScene): Scenario[] {
     minBytes: scene.hitBodyBytes,
     expectHeader: { name: 'x-cache', value: 'HIT' },
   } as const;
+  const v1 = (number: number) => `${V1_IMAGES_PATH}/${number}`;
   return [
     { name: 'service GET /images/{id} (JSON)', server: 'service', path: base, expectStatus: 200, minBytes: 200 },
+    // The old contract's read: the full WebP as base64 in the JSON; without the data (another
+    // image's metadata, the same size: see secondNumber) it shows what the rest of v1 (the
+    // per-request use count, the snake_case DTOs) costs over v2's JSON.
+    { name: 'service v1 GET /api/v1/images/{number} (JSON + base64)', server: 'service', path: v1(image.number), expectStatus: 200, minBytes: base64Length(image.fullBytes), counter: 'use_count' },
+    { name: 'service v1 GET …?include_data=false', server: 'service', path: `${v1(image.secondNumber)}?include_data=false`, expectStatus: 200, minBytes: 200, counter: 'use_count' },
     { name: 'service GET /thumbnail', server: 'service', path: `${base}/thumbnail`, expectStatus: 200, minBytes: image.thumbnailBytes },
     { name: 'service GET /full', server: 'service', path: `${base}/full`, expectStatus: 200, minBytes: image.fullBytes },
     {
@@ -245,12 +298,16 @@ function scenarios(image: SeededImage, scene: SeededScene): Scenario[] {
       expectStatus: 304,
       minBytes: 0,
     },
-    { name: 'service scene cache hit (POST /scenes/generate)', server: 'service', ...sceneRequest },
+    // Only the service counts hits; the baseline answers them without.
+    { name: 'service scene cache hit (POST /scenes/generate)', server: 'service', ...sceneRequest, counter: 'hitCount' },
     { name: 'baseline node:http, bytes from memory', server: 'memory', path: '/', expectStatus: 200, minBytes: image.fullBytes },
     { name: 'baseline node:http, readFile per request', server: 'disk', path: '/', expectStatus: 200, minBytes: image.fullBytes },
     { name: 'baseline node:http + better-sqlite3, scene hit', server: 'sqlite', ...sceneRequest },
   ];
 }
+
+/** Characters of the base64 text of `bytes` bytes. */
+const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
 
 async function probe(scenario: Scenario, baseUrl: string): Promise<Probe> {
   const response = await fetch(`${baseUrl}${scenario.path}`, { method: scenario.method ?? 'GET', headers: scenario.headers, body: scenario.body });
@@ -258,26 +315,43 @@ async function probe(scenario: Scenario, baseUrl: string): Promise<Probe> {
   return { status: response.status, header, body: await response.text() };
 }
 
-async function runScenario(scenario: Scenario, baseUrl: string, serverPid: number): Promise<ScenarioResult> {
-  const target: Target = {
-    url: `${baseUrl}${scenario.path}`,
-    method: scenario.method,
-    body: scenario.body,
-    headers: scenario.headers,
-    expectStatus: scenario.expectStatus,
-    minBytes: scenario.minBytes,
-    serverPid,
-  };
-  log(`${scenario.name}: warm-up, throughput, ${CONFIG.fixedRate.rate} req/s steady and bursty`);
-  const before = scenario.expectHeader ? await probe(scenario, baseUrl) : undefined;
-  const runs = await measureEach(target, {
-    warmup: CONFIG.warmup,
-    throughput: CONFIG.throughput,
-    fixedRate: CONFIG.fixedRate,
-    fixedRateBursty: CONFIG.fixedRateBursty,
-  });
-  const after = before ? await probe(scenario, baseUrl) : undefined;
-  return { scenario, ...runs, probes: before && after ? { before, after } : undefined };
+/** Each scenario's runs, in the order they are taken. */
+const PHASES = ['warmup', 'throughput', 'fixedRate', 'fixedRateBursty'] as const;
+
+/**
+ * Runs scenarios against one server phase by phase: every warm-up, then every throughput run,
+ * then every steady and every bursty fixed-rate run. Twins compared side by side (v1's GET and
+ * v2's) differ by a few hundred µs, which drift of a shared machine over the scenarios'
+ * minute, or being the first to run after seeding, would otherwise put on one of them.
+ */
+async function runScenarios(scenarios: Scenario[], baseUrl: string, serverPid: number): Promise<ScenarioResult[]> {
+  const targets = scenarios.map(
+    (scenario): Target => ({
+      url: `${baseUrl}${scenario.path}`,
+      method: scenario.method,
+      body: scenario.body,
+      headers: scenario.headers,
+      expectStatus: scenario.expectStatus,
+      minBytes: scenario.minBytes,
+      serverPid,
+    }),
+  );
+  const probed = (scenario: Scenario) => Boolean(scenario.expectHeader || scenario.counter);
+  const before: (Probe | undefined)[] = [];
+  for (const scenario of scenarios) before.push(probed(scenario) ? await probe(scenario, baseUrl) : undefined);
+  const runs = scenarios.map(() => ({}) as Record<(typeof PHASES)[number], Measurement>);
+  for (const phase of PHASES) {
+    for (const [index, scenario] of scenarios.entries()) {
+      log(`${scenario.name}: ${phase}`);
+      runs[index][phase] = await measure(targets[index], CONFIG[phase]);
+    }
+  }
+  const results: ScenarioResult[] = [];
+  for (const [index, scenario] of scenarios.entries()) {
+    const [first, after] = [before[index], probed(scenario) ? await probe(scenario, baseUrl) : undefined];
+    results.push({ scenario, ...runs[index], probes: first && after ? { before: first, after } : undefined });
+  }
+  return results;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -340,14 +414,15 @@ async function soak(service: Service, image: SeededImage, requests: number): Pro
 }
 
 // ---------------------------------------------------------------------------------------
-// Scene hits
+// Counted requests (scene hits, v1 uses)
 
-interface HitAccounting {
+interface CounterAccounting {
+  counter: string;
   /** Responses autocannon saw over the scenario's four runs (warm-up included). */
   responses: number;
-  hitCountBefore: number;
-  hitCountAfter: number;
-  /** Hits the service counted between the probes, the after-probe itself excluded. */
+  countBefore: number;
+  countAfter: number;
+  /** Requests the service counted between the probes, the after-probe itself excluded. */
   counted: number;
   /** Requests that may have reached the server without their response being seen. */
   maxInFlight: number;
@@ -355,21 +430,26 @@ interface HitAccounting {
 }
 
 /**
- * autocannon shows no headers, so beyond the probes' X-Cache: the service counts every hit in
- * the entry's hit_count, and a miss would have replaced the entry (hit_count back to 0). Between
- * the probes it must have risen by at least the responses seen, and by at most that plus the
- * requests in flight when each run was stopped (one per connection).
+ * autocannon shows no bodies, so the probes read the counter the service bumps per request: a
+ * scene entry's hitCount (a miss would have replaced the entry, hit count back to 0), an
+ * image's use_count (v1's GET by number). Between the probes it must have risen by at least
+ * the responses seen, and by at most that plus the requests in flight when each run was
+ * stopped (one per connection).
  */
-function sceneHitAccounting(result: ScenarioResult): HitAccounting | undefined {
-  if (!result.probes) return undefined;
-  const hitCount = (p: Probe) => (p.status === 200 ? (JSON.parse(p.body) as SceneJson).hitCount : NaN);
+function counterAccounting(result: ScenarioResult): CounterAccounting | undefined {
+  const { counter } = result.scenario;
+  if (!result.probes || !counter) return undefined;
+  const read = (p: Probe) => {
+    const value = p.status === 200 ? (JSON.parse(p.body) as Record<string, unknown>)[counter] : undefined;
+    return typeof value === 'number' ? value : NaN;
+  };
   const runs = [result.warmup, result.throughput, result.fixedRate, result.fixedRateBursty];
   const responses = runs.reduce((sum, m) => sum + m.responses, 0);
   const maxInFlight = [CONFIG.warmup, CONFIG.throughput, CONFIG.fixedRate, CONFIG.fixedRateBursty].reduce((sum, load) => sum + load.connections, 0);
-  const hitCountBefore = hitCount(result.probes.before);
-  const hitCountAfter = hitCount(result.probes.after);
-  const counted = hitCountAfter - hitCountBefore - 1;
-  return { responses, hitCountBefore, hitCountAfter, counted, maxInFlight, ok: counted >= responses && counted <= responses + maxInFlight };
+  const countBefore = read(result.probes.before);
+  const countAfter = read(result.probes.after);
+  const counted = countAfter - countBefore - 1;
+  return { counter, responses, countBefore, countAfter, counted, maxInFlight, ok: counted >= responses && counted <= responses + maxInFlight };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -383,6 +463,8 @@ function report(input: {
   rss: { beforeThroughput: number; afterThroughput: number };
   soak: Soak | undefined;
   soakSkippedReason: string | undefined;
+  /** base64 + JSON of the image's full file, in-process: what v1's GET may add. */
+  encode: EncodeCost;
   /** The other sections (search, generation, concurrency), by their key in latest.json. */
   more: Record<string, SectionReport>;
   totalSeconds: number;
@@ -395,8 +477,21 @@ function report(input: {
   const disk = byServer('disk');
   const sceneHit = byServer('service', SCENES_PATH);
   const sqlite = byServer('sqlite');
-  if (!full || !memory || !disk || !sceneHit || !sqlite) throw new Error('A scenario is missing from the results');
-  const hits = sceneHitAccounting(sceneHit);
+  const [v2Json, v1, v1NoData] = [`/api/v2/images/${image.id}`, `${V1_IMAGES_PATH}/${image.number}`, `${V1_IMAGES_PATH}/${image.secondNumber}?include_data=false`].map((path) =>
+    results.find((r) => r.scenario.path === path),
+  );
+  const notModified = byServer('service', '/full', 304);
+  if (!full || !notModified || !memory || !disk || !sceneHit || !sqlite || !v2Json || !v1 || !v1NoData) throw new Error('A scenario is missing from the results');
+  const counted = results.flatMap((result) => {
+    const accounting = counterAccounting(result);
+    return accounting ? [{ scenario: result.scenario, accounting }] : [];
+  });
+  const hits = counted.find((c) => c.scenario === sceneHit.scenario)?.accounting;
+  const named = (result: ScenarioResult) => ({ name: result.scenario.name, ...result });
+  const v1Read = v1ReadReport({ v2Json: named(v2Json), v2Full: named(full), v2NotModified: named(notModified), v1: named(v1), v1NoData: named(v1NoData) }, input.encode, {
+    fullBytes: image.fullBytes,
+    fixedRate: CONFIG.fixedRate.rate,
+  });
 
   const sections: string[] = [];
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -421,8 +516,9 @@ function report(input: {
 
   sections.push(
     `### Throughput (closed loop, ${CONFIG.throughput.connections} connections)\n\n` +
+      `Other CPU: what every other process on the machine used meanwhile (100 % = one core); with one core for the server and one for the load generator, anything there slowed the run.\n\n` +
       markdownTable(
-        ['Scenario', 'Status', 'req/s', 'p50', 'p90', 'p99', 'Server CPU', 'Loadgen CPU', 'Bad'],
+        ['Scenario', 'Status', 'req/s', 'p50', 'p90', 'p99', 'Server CPU', 'Loadgen CPU', 'Other CPU', 'Bad'],
         results.map(({ scenario, throughput: m, warmup }) => [
           scenario.name,
           String(scenario.expectStatus),
@@ -432,9 +528,10 @@ function report(input: {
           fmt.ms(m.latencyMs.p99),
           fmt.pct(m.serverCpuPct),
           fmt.pct(m.loadgenCpuPct),
+          fmt.pct(m.otherCpuPct),
           String(m.bad + warmup.bad),
         ]),
-        ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+        ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
       ),
   );
 
@@ -458,6 +555,8 @@ function report(input: {
         ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
       ),
   );
+
+  sections.push(...v1Read.markdown);
 
   const memoryRows: string[][] = [
     ['Before the throughput runs (after seeding)', fmt.mb(rss.beforeThroughput), ''],
@@ -528,11 +627,12 @@ function report(input: {
       `normalizes the description, hashes the key and runs one prepared, indexed SELECT (entry joined to its image). ` +
       `It does not count hits; the service counts them in memory and writes them in one transaction per second.`,
   ];
-  if (hits) {
+  for (const { scenario, accounting: a } of counted) {
+    const rose = `${a.counter} rose by ${fmt.int(a.counted)} for ${fmt.int(a.responses)} responses seen (at most ${a.maxInFlight} more may have been in flight when a run stopped)${a.ok ? '' : ' — ❌ MISMATCH'}`;
     notes.push(
-      `Every measured scene request was a hit: X-Cache was ${sceneHit.probes?.before.header} just before the runs and ${sceneHit.probes?.after.header} just after, ` +
-        `and the entry's hit_count rose by ${fmt.int(hits.counted)} for ${fmt.int(hits.responses)} responses seen ` +
-        `(at most ${hits.maxInFlight} more may have been in flight when a run stopped)${hits.ok ? '' : ' — ❌ MISMATCH'}.`,
+      a === hits
+        ? `Every measured scene request was a hit: X-Cache was ${sceneHit.probes?.before.header} just before the runs and ${sceneHit.probes?.after.header} just after, and the entry's ${rose}.`
+        : `Every measured request of \`${scenario.name}\` counted a use: the image's ${rose}.`,
     );
   }
   for (const [what, baseline] of [['from-memory', memory], ['node:http + better-sqlite3', sqlite]] as const) {
@@ -566,8 +666,8 @@ function report(input: {
       }
     }
   }
-  if (hits && !hits.ok) {
-    bad.push(`${sceneHit.scenario.name}: hit_count rose by ${hits.counted} for ${hits.responses} responses (in flight at most ${hits.maxInFlight}): not every request was a hit`);
+  for (const { scenario, accounting: a } of counted.filter((c) => !c.accounting.ok)) {
+    bad.push(`${scenario.name}: ${a.counter} rose by ${a.counted} for ${a.responses} responses (in flight at most ${a.maxInFlight}): not every request was counted`);
   }
   if (soakResult && soakResult.measurement.bad > 0) {
     bad.push(`soak: ${soakResult.measurement.bad} bad; statuses ${JSON.stringify(soakResult.measurement.statusCounts)}, errors ${soakResult.measurement.errors}`);
@@ -583,6 +683,8 @@ function report(input: {
     targets: TARGETS,
     image,
     scene: { ...scene, hitAccounting: hits ?? null },
+    counterAccounting: Object.fromEntries(counted.map(({ scenario, accounting }) => [scenario.name, accounting])),
+    v1Read: v1Read.json,
     coldStartMs: { runs: coldStartsMs, median: median(coldStartsMs), min: Math.min(...coldStartsMs), max: Math.max(...coldStartsMs) },
     scenarios: results.map(({ scenario, ...measurements }) => ({ ...scenario, ...measurements })),
     loadgenBodyBufferingSkipped: !bodyBufferingPatchMissed,
@@ -630,10 +732,12 @@ async function main(tempDir: string): Promise<void> {
   const all = scenarios(image, scene);
   const results: ScenarioResult[] = [];
   const rssBeforeThroughput = rssBytes(service.child.pid);
-  for (const scenario of all.filter((s) => s.server === 'service')) {
-    results.push(await runScenario(scenario, service.baseUrl, service.child.pid));
-  }
+  results.push(...(await runScenarios(all.filter((s) => s.server === 'service'), service.baseUrl, service.child.pid)));
   const rssAfterThroughput = rssBytes(service.child.pid);
+
+  // What v1's GET may cost over v2's: base64 + JSON of the same bytes, here while nothing runs.
+  log('base64 + JSON of the full file, in-process');
+  const encode = base64JsonCost(readFileSync(image.fullPath), image.v1Metadata);
 
   // 4. Soak, sized from the measured /thumbnail throughput to fit what is left of the budget
   // once the baselines and the other sections (measured last) are paid for.
@@ -662,7 +766,7 @@ async function main(tempDir: string): Promise<void> {
         ? await startBaseline(SCENE_BASELINE_ENTRY, ['--db', service.dbPath, '--model', 'local'], tempDir)
         : await startBaseline(BASELINE_ENTRY, ['--mode', scenario.server, '--file', image.fullPath, '--etag', image.etag], tempDir);
     try {
-      results.push(await runScenario(scenario, baseline.baseUrl, baseline.child.pid));
+      results.push(...(await runScenarios([scenario], baseline.baseUrl, baseline.child.pid)));
     } finally {
       await stopChild(baseline.child);
     }
@@ -690,6 +794,7 @@ async function main(tempDir: string): Promise<void> {
     rss: { beforeThroughput: rssBeforeThroughput, afterThroughput: rssAfterThroughput },
     soak: soakResult,
     soakSkippedReason,
+    encode,
     more,
     totalSeconds: elapsedS(),
   });

@@ -7,11 +7,13 @@
  * The rows look like a long-used library: D&D prompts composed from a few hundred words
  * (some common, as "dragon", some rare), a style on most, an item type and id on most,
  * mostly Gemini with some local and imported pictures, ~3 % featured, ~2 % soft-deleted,
- * created over two years in insertion order (imports carry older dates). A fixed seed makes
- * every run search the same rows.
+ * created over two years in insertion order (imports carry older dates). Each row takes the
+ * next image number from the `sequences` row, as the service would have (so numbers follow
+ * insertion, and v1 routes find every row); some came from old clients (a component), some
+ * were fetched by number (a use count). A fixed seed makes every run search the same rows.
  */
 import Database from 'better-sqlite3';
-import { type ImageRow, INSERT_IMAGE_SQL, toDbDate } from './lib/images-table.js';
+import { imageNumbers, type ImageRow, INSERT_IMAGE_SQL, toDbDate } from './lib/images-table.js';
 import { seededRandom } from './lib/random.js';
 
 const SUBJECTS = [
@@ -51,6 +53,8 @@ const ITEM_TYPES: readonly [string | null, number][] = [
   [null, 25], ['character', 20], ['monster', 18], ['npc', 10], ['location', 9], ['item', 6], ['weapon', 4],
   ['armor', 2], ['spell', 3], ['vehicle', 1], ['scene', 2],
 ];
+/** What the old backend's clients name themselves (v1's `component`). */
+const COMPONENTS = ['scene-viewer', 'item-card', 'character-sheet', 'map-editor'];
 const SOURCES: readonly [ImageRow['source'], number][] = [['gemini', 85], ['local', 10], ['import', 5]];
 const ASPECT_RATIOS: readonly [string, number, number, number][] = [
   // ratio, weight, width, height (ASPECT_RATIO_SIZES in src/generation/image-provider.ts)
@@ -64,6 +68,10 @@ export interface SeedSummary {
   rows: number;
   active: number;
   featured: number;
+  /** The item with the most active images: what a subject filter is measured with. */
+  busiestItem: { id: string; images: number };
+  /** The image numbers the rows took (the `images` sequence now stands at `last`). */
+  numbers: { first: number; last: number };
   seconds: number;
   dbBytes: number;
 }
@@ -81,15 +89,22 @@ export function seedImages(dbPath: string, count: number, now = new Date()): See
   const hex = (length: number) => Array.from({ length }, () => Math.floor(next() * 16).toString(16)).join('');
   const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[Math.floor(next() * 4)]}${hex(3)}-${hex(12)}`;
 
+  // The columns added with v1 draw from a generator of their own: the rows every earlier
+  // figure was measured on stay what they were.
+  const nextV1 = seededRandom(0x5eed01);
+
   const started = performance.now();
   const db = new Database(dbPath, { fileMustExist: true });
   db.pragma('synchronous = NORMAL');
   const insert = db.prepare<ImageRow>(INSERT_IMAGE_SQL);
+  const takeNumbers = imageNumbers(db);
   const spanMs = 730 * DAY_MS;
   const first = now.getTime() - spanMs;
   let featured = 0;
   let deleted = 0;
+  let firstNumber = 0;
   db.transaction(() => {
+    firstNumber = takeNumbers(count);
     for (let i = 0; i < count; i++) {
       const [source] = weighted(SOURCES);
       const [itemType] = weighted(ITEM_TYPES);
@@ -101,8 +116,10 @@ export function seedImages(dbPath: string, count: number, now = new Date()): See
       const isDeleted = next() < 0.02;
       featured += Number(isFeatured && !isDeleted);
       deleted += Number(isDeleted);
+      const used = nextV1() < 0.3;
       insert.run({
         id: uuid(),
+        number: firstNumber + i,
         prompt: `${pick(SUBJECTS)} ${pick(ACTIONS)} ${pick(PLACES)}${pick(DETAILS)}`,
         style: next() < 0.7 ? pick(STYLES) : null,
         item_id: itemType ? `${itemType}-${Math.floor(next() * 5000)}` : null,
@@ -118,15 +135,34 @@ export function seedImages(dbPath: string, count: number, now = new Date()): See
         thumbnail_height: Math.round(height * scale),
         thumbnail_size_bytes: 3_000 + Math.floor(next() * 9_000),
         content_hash: hex(64),
+        component: source !== 'import' && nextV1() < 0.4 ? COMPONENTS[Math.floor(nextV1() * COMPONENTS.length)] : null,
+        custom_prompt: null,
+        use_count: used ? 1 + Math.floor(nextV1() * 50) : 0,
+        last_used_at: used ? toDbDate(new Date(Math.min(now.getTime(), createdMs + nextV1() * 60 * DAY_MS))) : null,
+        generation_ms: source === 'gemini' ? 3_000 + Math.floor(nextV1() * 12_000) : source === 'local' ? 50 + Math.floor(nextV1() * 250) : null,
         source_hash: source === 'import' ? hex(64) : null,
         created_at: toDbDate(new Date(createdMs)),
         deleted_at: isDeleted ? toDbDate(new Date(Math.min(now.getTime(), createdMs + next() * 30 * DAY_MS))) : null,
       });
     }
   })();
+  const busiestItem = db
+    .prepare<[], { id: string; images: number }>(
+      `SELECT "item_id" AS "id", COUNT(*) AS "images" FROM "images" WHERE "item_id" IS NOT NULL AND "deleted_at" IS NULL GROUP BY "item_id" ORDER BY "images" DESC, "item_id" LIMIT 1`,
+    )
+    .get();
+  if (!busiestItem) throw new Error('No seeded image has an item');
   db.pragma('wal_checkpoint(TRUNCATE)');
   const pageCount = db.pragma('page_count', { simple: true }) as number;
   const pageSize = db.pragma('page_size', { simple: true }) as number;
   db.close();
-  return { rows: count, active: count - deleted, featured, seconds: (performance.now() - started) / 1000, dbBytes: pageCount * pageSize };
+  return {
+    rows: count,
+    active: count - deleted,
+    featured,
+    busiestItem,
+    numbers: { first: firstNumber, last: firstNumber + count - 1 },
+    seconds: (performance.now() - started) / 1000,
+    dbBytes: pageCount * pageSize,
+  };
 }

@@ -134,6 +134,16 @@ export function rssBytes(pid: number): number {
 /** Linux reports utime/stime in clock ticks of USER_HZ, which is 100 on every mainstream build. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
+/**
+ * CPU time every process on the machine has used so far, all cores together, in milliseconds:
+ * the busy states of /proc/stat's first line (user, nice, system, irq, softirq; not idle,
+ * iowait or steal, which is the hypervisor's).
+ */
+export function machineCpuTimeMs(): number {
+  const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  return ((user + nice + system + irq + softirq) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
 /** CPU time (user + system) a process has used so far, in milliseconds. */
 export function cpuTimeMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -4,7 +4,7 @@
  * busy the server and the load generator were (to see which side was the bottleneck).
  */
 import autocannon from 'autocannon';
-import { cpuTimeMs } from './children.js';
+import { cpuTimeMs, machineCpuTimeMs } from './children.js';
 
 export interface Target {
   url: string;
@@ -48,6 +48,11 @@ export interface Measurement {
   /** Share of one core each side used during the run (100 = one core saturated). */
   serverCpuPct: number;
   loadgenCpuPct: number;
+  /**
+   * What every other process on the machine used meanwhile (100 = one core). On a 2-core
+   * machine the server and the load generator each need one: anything here slowed them.
+   */
+  otherCpuPct: number;
 }
 
 export async function measure(target: Target, load: Load): Promise<Measurement> {
@@ -74,6 +79,7 @@ export async function measure(target: Target, load: Load): Promise<Measurement> 
   if (load.kind === 'throughput' && load.amount !== undefined) options.amount = load.amount;
 
   const serverCpuBefore = cpuTimeMs(target.serverPid);
+  const machineCpuBefore = machineCpuTimeMs();
   const loadgenCpuBefore = process.cpuUsage();
   const started = performance.now();
 
@@ -89,6 +95,9 @@ export async function measure(target: Target, load: Load): Promise<Measurement> 
   const wallMs = performance.now() - started;
   const loadgenCpu = process.cpuUsage(loadgenCpuBefore);
   const serverCpuMs = cpuTimeMs(target.serverPid) - serverCpuBefore;
+  const loadgenCpuMs = (loadgenCpu.user + loadgenCpu.system) / 1000;
+  // Clock ticks (10 ms) against microseconds: small negatives are rounding.
+  const otherCpuMs = Math.max(0, machineCpuTimeMs() - machineCpuBefore - serverCpuMs - loadgenCpuMs);
 
   return {
     responses: latencies.count,
@@ -100,7 +109,8 @@ export async function measure(target: Target, load: Load): Promise<Measurement> 
     errors: result.errors,
     timeouts: result.timeouts,
     serverCpuPct: (serverCpuMs / wallMs) * 100,
-    loadgenCpuPct: ((loadgenCpu.user + loadgenCpu.system) / 1000 / wallMs) * 100,
+    loadgenCpuPct: (loadgenCpuMs / wallMs) * 100,
+    otherCpuPct: (otherCpuMs / wallMs) * 100,
   };
 }
 

@@ -12,6 +12,8 @@ export function markdownTable(headers: readonly string[], rows: readonly (readon
 }
 
 export const fmt = {
+  us: (value: number) => (Number.isFinite(value) ? `${value < 100 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US')} µs` : 'n/a'),
+  signedUs: (value: number) => (Number.isFinite(value) ? `${value >= 0 ? '+' : '−'}${fmt.us(Math.abs(value))}` : 'n/a'),
   ms: (value: number) => (Number.isFinite(value) ? `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms` : 'n/a'),
   /** Milliseconds, shown in seconds. */
   s: (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : 'n/a'),

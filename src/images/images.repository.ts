@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, IsNull, LessThanOrEqual, MoreThanOrEqual, Not, Repository } from 'typeorm';
 import type { DatabaseDriver } from '../config/database-url.js';
 import { driverOf } from '../database/data-source-options.js';
+import type { PendingUse } from '../common/pending-uses.js';
 import { WriteLock } from '../database/write-lock.js';
 import type { ImageSource } from '../generation/image-provider.js';
 import { ImageEntity } from './image.entity.js';
@@ -49,17 +50,20 @@ export class ImagesRepository implements ItemImagesReader {
     return this.images.findOneBy({ number });
   }
 
-  /** Adds one use to an active image; false when there is none. */
-  recordUse(id: string, at: Date): Promise<boolean> {
-    return this.writeLock.run(async () => {
-      const result = await this.images
-        .createQueryBuilder()
-        .update()
-        .set({ useCount: () => 'use_count + 1', lastUsedAt: at })
-        .where({ id, deletedAt: IsNull() })
-        .execute();
-      return (result.affected ?? 0) > 0;
-    });
+  /** Adds buffered uses to their images, in one transaction (in id order, so replicas never deadlock). */
+  recordUses(uses: Map<string, PendingUse>): Promise<void> {
+    return this.writeLock.run(() =>
+      this.images.manager.transaction(async (manager) => {
+        for (const [id, { count, lastAt }] of [...uses].sort(([a], [b]) => (a < b ? -1 : 1))) {
+          await manager
+            .createQueryBuilder()
+            .update(ImageEntity)
+            .set({ useCount: () => `use_count + ${Number(count)}`, lastUsedAt: lastAt })
+            .where({ id })
+            .execute();
+        }
+      }),
+    );
   }
 
   countActive(): Promise<number> {

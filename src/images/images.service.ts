@@ -1,4 +1,5 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { PendingUses } from '../common/pending-uses.js';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock.js';
 import { ConflictError, InvalidImageError, NotFoundError, UpstreamBadResponseError } from '../common/errors.js';
@@ -68,11 +69,16 @@ export interface ImagePage {
   pageSize: number;
 }
 
+/** How often buffered use counts are written. */
+const USE_FLUSH_INTERVAL_MS = 1000;
+
 /** The images pipeline and rules: generation, storage, the per-item limit, lookup. */
 @Injectable()
-export class ImagesService implements OnModuleInit {
+export class ImagesService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ImagesService.name);
   private readonly changeListeners: Array<(ids: string[]) => void> = [];
+  private readonly uses = new PendingUses<string>();
+  private flushTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly config: AppConfig,
@@ -90,6 +96,13 @@ export class ImagesService implements OnModuleInit {
   onModuleInit(): void {
     // Another replica removed images: its files and scenes must not be served from memory here.
     this.replicas.on('images-changed', ({ ids, removed }) => this.forgetHere(ids, removed));
+    this.flushTimer = setInterval(() => void this.flushUses(), USE_FLUSH_INTERVAL_MS).unref();
+  }
+
+  /** Before the database closes: the last buffered uses are written. */
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.flushTimer);
+    await this.flushUses();
   }
 
   async generate(command: GenerateImageCommand): Promise<ImageEntity> {
@@ -239,11 +252,33 @@ export class ImagesService implements OnModuleInit {
     return image;
   }
 
-  /** Counts a client's use of an active image (its use count and last use); answers it as it now is. */
-  async recordUse(image: ImageEntity): Promise<ImageEntity> {
+  /**
+   * Counts a client's use of an image (its use count and last use) and answers it as it now
+   * is. Counted in memory and written each second (flushUses): a write per fetch would cost
+   * more than the fetch.
+   */
+  recordUse(image: ImageEntity): ImageEntity {
     const at = this.clock.now();
-    if (!(await this.repository.recordUse(image.id, at))) throw new NotFoundError(`Image ${image.number} was not found`);
-    return Object.assign(new ImageEntity(), image, { useCount: image.useCount + 1, lastUsedAt: at });
+    this.uses.add(image.id, at);
+    return this.withPendingUses(Object.assign(new ImageEntity(), image, { lastUsedAt: at }));
+  }
+
+  /** Writes the buffered use counts; what cannot be written now is tried again next time. */
+  async flushUses(): Promise<void> {
+    if (this.uses.isEmpty) return;
+    const uses = this.uses.take();
+    try {
+      await this.repository.recordUses(uses);
+    } catch (error) {
+      this.uses.restore(uses);
+      this.logger.error(`Could not record image uses, will retry: ${String(error)}`);
+    }
+  }
+
+  /** An image read from the database, with the uses counted here but not written yet. */
+  private withPendingUses(image: ImageEntity): ImageEntity {
+    image.useCount += this.uses.pendingFor(image.id);
+    return image;
   }
 
   async search(query: Omit<ImageSearchFilter, 'words' | 'offset' | 'limit'> & { q?: string; page: number; pageSize: number }): Promise<ImagePage> {
@@ -254,7 +289,7 @@ export class ImagesService implements OnModuleInit {
       offset: (page - 1) * pageSize,
       limit: pageSize,
     });
-    return { items, total, page, pageSize };
+    return { items: items.map((image) => this.withPendingUses(image)), total, page, pageSize };
   }
 
   /**

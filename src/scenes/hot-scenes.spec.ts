@@ -61,8 +61,8 @@ describe('SceneHitBuffer', () => {
     const taken = buffer.take();
     expect(taken.misses).toBe(1);
     expect([...taken.hits]).toEqual([
-      ['a', { hits: 2, lastHitAt: later(2) }],
-      ['b', { hits: 1, lastHitAt: later(3) }],
+      ['a', { count: 2, lastAt: later(2) }],
+      ['b', { count: 1, lastAt: later(3) }],
     ]);
     expect(buffer.isEmpty).toBe(true);
     expect(buffer.pendingFor('a')).toBe(0);

@@ -39,12 +39,12 @@ export class ScenesRepository {
    */
   recordCounts(counts: PendingCounts, stillValid: () => boolean): Promise<void> {
     let totalHits = 0;
-    for (const { hits } of counts.hits.values()) totalHits += hits;
+    for (const { count } of counts.hits.values()) totalHits += count;
     return this.writeLock.run(async () => {
       if (!stillValid()) return;
       await this.entries.manager.transaction(async (manager) => {
         // In key order: replicas flushing overlapping keys then lock rows in the same order (no deadlock).
-        for (const [cacheKey, { hits, lastHitAt }] of [...counts.hits].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        for (const [cacheKey, { count: hits, lastAt: lastHitAt }] of [...counts.hits].sort(([a], [b]) => (a < b ? -1 : 1))) {
           await manager
             .createQueryBuilder()
             .update(SceneCacheEntry)

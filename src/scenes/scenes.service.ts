@@ -216,12 +216,12 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     if (this.hits.isEmpty) return;
     const counts = this.hits.take();
     const epoch = this.cacheEpoch;
-    for (const [cacheKey, { hits }] of counts.hits) this.hot.addPersistedHits(cacheKey, hits);
+    for (const [cacheKey, { count: hits }] of counts.hits) this.hot.addPersistedHits(cacheKey, hits);
     try {
       // Counted against entries and counters a clear has since reset: dropped, not written.
       await this.repository.recordCounts(counts, () => epoch === this.cacheEpoch);
     } catch (error) {
-      for (const [cacheKey, { hits }] of counts.hits) this.hot.addPersistedHits(cacheKey, -hits);
+      for (const [cacheKey, { count: hits }] of counts.hits) this.hot.addPersistedHits(cacheKey, -hits);
       if (epoch === this.cacheEpoch) this.hits.restore(counts);
       this.logger.error(`Could not record scene hits, will retry: ${String(error)}`);
     }

@@ -1,4 +1,5 @@
-import { Body, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { NotFoundError } from '../common/errors.js';
 import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
@@ -16,7 +17,7 @@ import {
 } from './dto/seed-image.dto.js';
 import { SeedApiController } from './seed-api-controller.decorator.js';
 import { SeedApiErrorResponses } from './seed-api-responses.decorator.js';
-import { toSeedImage } from './seed-presenter.js';
+import { toSeedImage, withBase64Data } from './seed-presenter.js';
 
 /** `/api/v1/images`: the old backend's images routes, answered by the same ImagesService as v2. */
 @SeedApiController('images', 'images')
@@ -67,15 +68,18 @@ export class SeedImagesController {
   @ApiOperation({ summary: 'One image, with its WebP as base64 unless include_data=false; counts a use' })
   @ApiOkResponse({ type: SeedImageWithDataDto })
   @SeedApiErrorResponses(404, 422)
-  async findOne(@Param() { image_id }: SeedImageIdParamsDto, @Query() query: SeedGetImageQueryDto): Promise<SeedImageWithDataDto> {
-    const image = await this.images.recordUse(await this.images.findByNumber(image_id));
-    if (!query.include_data) return toSeedImage(image);
+  async findOne(@Param() { image_id }: SeedImageIdParamsDto, @Query() query: SeedGetImageQueryDto, @Res() response: Response): Promise<void> {
+    const image = this.images.recordUse(await this.images.findByNumber(image_id));
+    if (!query.include_data) {
+      response.json(toSeedImage(image));
+      return;
+    }
     // A missing file reads as no data, as the old backend answered it.
     const file = await this.images.readFile(image.id, 'full').catch((error: unknown) => {
       if (error instanceof NotFoundError) return null;
       throw error;
     });
-    return { ...toSeedImage(image), base64_data: file ? file.data.toString('base64') : null };
+    response.type('application/json').send(withBase64Data(toSeedImage(image), file?.data ?? null));
   }
 
   @Put(':image_id/feature')

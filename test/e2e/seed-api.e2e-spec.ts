@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import request from 'supertest';
+import { ImagesService } from '../../src/images/images.service.js';
 import { getBytes } from '../support/http.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -170,8 +171,11 @@ describe('GET /api/v1/images/{id}', () => {
 
     const third = (await request(t.server).get(`${V1}/images/${created.id}`).expect(200)).body;
     expect(third.use_count).toBe(3);
-    // Persisted, not only answered.
     expect((await search({ subject_name: 'Fetched' }).expect(200)).body.items[0].use_count).toBe(3);
+    // Persisted, not only answered (uses are written in batches; shutdown writes them too).
+    await t.app.get(ImagesService).flushUses();
+    const [row] = (await t.dataSource.query('SELECT "use_count" FROM "images" WHERE "number" = $1'.replace('$1', String(created.id)))) as Array<{ use_count: number }>;
+    expect(Number(row.use_count)).toBe(3);
   });
 
   it('leaves base64_data out with include_data=false', async () => {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DomainError, InvalidImageError } from '../common/errors.js';
 import { SerialQueue } from '../common/serial-queue.js';
+import { CONTROL_CHARACTER } from '../common/text.js';
 import { AppConfig } from '../config/app-config.js';
 import { IMAGE_FIELD_LIMITS } from '../images/dto/generate-image.dto.js';
 import { ImagesService } from '../images/images.service.js';
@@ -133,10 +134,6 @@ function fieldProblem(entry: Entry): string | null {
   }
   return null;
 }
-
-/** What NoControlCharacters refuses on the other routes: no database or caption takes a NUL. */
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 /** Found dates are ISO 8601 already. */
 function dateOf(iso: string | undefined): Date | undefined {

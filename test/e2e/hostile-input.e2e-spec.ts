@@ -108,6 +108,14 @@ describe('without ADMIN_API_KEY (admin open to this machine only)', () => {
     });
   });
 
+  it('refuses control characters in text on both versions (a NUL once crashed the local provider’s caption)', async () => {
+    const v2 = await request(t.server).post('/api/v2/images/generate').send({ prompt: 'a goblin\u0000 with a lantern' }).expect(400);
+    expect(v2.body.message).toEqual(['prompt must not contain control characters']);
+    const v1 = await request(t.server).post('/api/v1/scenes/generate').query({ location: 'Ember\u0000peak' }).expect(422);
+    expect(v1.body.detail).toEqual([expect.objectContaining({ loc: ['query', 'location'], msg: 'location must not contain control characters' })]);
+    await request(t.server).get('/api/v2/images/search').query({ itemId: 'npc\u0001' }).expect(400);
+  });
+
   it.each(['X-Forwarded-For', 'X-Real-IP', 'X-Client-IP', 'True-Client-IP', 'CF-Connecting-IP', 'Forwarded', 'Via', 'X-Forwarded-Host'])(
     'refuses admin to a loopback request carrying %s (a proxy on this machine, or a forgery)',
     async (header) => {

@@ -10,7 +10,8 @@ import {
 } from '@nestjs/common';
 import { ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, Matches, MaxLength, MinLength, type ValidationError } from 'class-validator';
+import { buildMessage, IsOptional, IsString, MaxLength, MinLength, ValidateBy, type ValidationError } from 'class-validator';
+import { CONTROL_CHARACTER } from '../text.js';
 
 export type RequestPart = 'body' | 'query' | 'path';
 
@@ -80,13 +81,15 @@ export function UuidParam(name: string): ParameterDecorator {
 
 const LOWER_CASE: PipeTransform<string, string> = { transform: (value) => value.toLowerCase() };
 
-/**
- * Text without control characters (tab and line breaks aside): a NUL cannot be stored by
- * PostgreSQL nor drawn into a caption, and no prompt or name needs one.
- */
+/** Text without control characters (see CONTROL_CHARACTER). */
 export const NoControlCharacters = () =>
-  // eslint-disable-next-line no-control-regex
-  Matches(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/, { message: '$property must not contain control characters' });
+  ValidateBy({
+    name: 'noControlCharacters',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !CONTROL_CHARACTER.test(value),
+      defaultMessage: buildMessage((prefix) => `${prefix}$property must not contain control characters`),
+    },
+  });
 
 /** Trims strings and leaves other types alone, so type validators still see them. */
 export const Trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));

@@ -4,6 +4,7 @@ import { type EntityManager, In, IsNull, LessThanOrEqual, MoreThanOrEqual, Not, 
 import type { DatabaseDriver } from '../config/database-url.js';
 import { driverOf } from '../database/data-source-options.js';
 import type { PendingUse } from '../common/pending-uses.js';
+import { recordUses } from '../database/record-uses.js';
 import { WriteLock } from '../database/write-lock.js';
 import type { ImageSource } from '../generation/image-provider.js';
 import { ImageEntity } from './image.entity.js';
@@ -33,6 +34,8 @@ export interface ImagesWriter extends ItemImagesReader {
   softDelete(ids: string[], at: Date): Promise<void>;
 }
 
+const USE_COLUMNS = { key: 'id', countColumn: 'use_count', countProperty: 'useCount', lastAtProperty: 'lastUsedAt' };
+
 /** Thin adapter around the images table. Every write runs under the in-process WriteLock. */
 @Injectable()
 export class ImagesRepository implements ItemImagesReader {
@@ -50,20 +53,9 @@ export class ImagesRepository implements ItemImagesReader {
     return this.images.findOneBy({ number });
   }
 
-  /** Adds buffered uses to their images, in one transaction (in id order, so replicas never deadlock). */
+  /** Adds buffered uses to their images, in one transaction. */
   recordUses(uses: Map<string, PendingUse>): Promise<void> {
-    return this.writeLock.run(() =>
-      this.images.manager.transaction(async (manager) => {
-        for (const [id, { count, lastAt }] of [...uses].sort(([a], [b]) => (a < b ? -1 : 1))) {
-          await manager
-            .createQueryBuilder()
-            .update(ImageEntity)
-            .set({ useCount: () => `use_count + ${Number(count)}`, lastUsedAt: lastAt })
-            .where({ id })
-            .execute();
-        }
-      }),
-    );
+    return this.writeLock.run(() => this.images.manager.transaction((manager) => recordUses(manager, ImageEntity, USE_COLUMNS, uses)));
   }
 
   countActive(): Promise<number> {

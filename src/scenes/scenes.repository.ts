@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import { recordUses } from '../database/record-uses.js';
 import { WriteLock } from '../database/write-lock.js';
 import { SceneCacheCounters, SceneCacheEntry } from './scene-cache-entry.entity.js';
 import type { PendingCounts } from './scene-hit-buffer.js';
@@ -14,6 +15,8 @@ export interface SceneCacheTotals {
   oldestEntryAt: Date | null;
   newestEntryAt: Date | null;
 }
+
+const HIT_COLUMNS = { key: 'cacheKey', countColumn: 'hit_count', countProperty: 'hitCount', lastAtProperty: 'lastHitAt' };
 
 /** Thin adapter around the scene cache tables. Every write runs under the in-process WriteLock. */
 @Injectable()
@@ -43,15 +46,7 @@ export class ScenesRepository {
     return this.writeLock.run(async () => {
       if (!stillValid()) return;
       await this.entries.manager.transaction(async (manager) => {
-        // In key order: replicas flushing overlapping keys then lock rows in the same order (no deadlock).
-        for (const [cacheKey, { count: hits, lastAt: lastHitAt }] of [...counts.hits].sort(([a], [b]) => (a < b ? -1 : 1))) {
-          await manager
-            .createQueryBuilder()
-            .update(SceneCacheEntry)
-            .set({ hitCount: () => `hit_count + ${Number(hits)}`, lastHitAt })
-            .where({ cacheKey })
-            .execute();
-        }
+        await recordUses(manager, SceneCacheEntry, HIT_COLUMNS, counts.hits);
         await manager.increment(SceneCacheCounters, { id: 1 }, 'hits', totalHits);
         await manager.increment(SceneCacheCounters, { id: 1 }, 'misses', counts.misses);
       });

@@ -32,13 +32,7 @@ export class ImagesController {
   @ApiErrors(400)
   async search(@Query() query: SearchImagesQueryDto): Promise<ImagePageDto> {
     const page = await this.images.search(query);
-    return {
-      items: page.items.map(toImageDto),
-      total: page.total,
-      page: page.page,
-      pageSize: page.pageSize,
-      totalPages: Math.ceil(page.total / page.pageSize),
-    };
+    return { ...page, items: page.items.map(toImageDto) };
   }
 
   @Get(':id')

@@ -67,6 +67,7 @@ export interface ImagePage {
   total: number;
   page: number;
   pageSize: number;
+  totalPages: number;
 }
 
 /** How often buffered use counts are written. */
@@ -289,7 +290,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
       offset: (page - 1) * pageSize,
       limit: pageSize,
     });
-    return { items: items.map((image) => this.withPendingUses(image)), total, page, pageSize };
+    return { items: items.map((image) => this.withPendingUses(image)), total, page, pageSize, totalPages: Math.ceil(total / pageSize) };
   }
 
   /**

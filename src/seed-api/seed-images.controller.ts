@@ -60,7 +60,7 @@ export class SeedImagesController {
       total: page.total,
       page: page.page,
       page_size: page.pageSize,
-      total_pages: Math.ceil(page.total / page.pageSize),
+      total_pages: page.totalPages,
     };
   }
 

@@ -1,5 +1,5 @@
 /**
- * The domain's failures. Services throw these; DomainExceptionFilter maps them to HTTP
+ * The domain's failures. Services throw these; ErrorResponseFilter maps them to HTTP
  * in one place, so no service knows about status codes.
  */
 export abstract class DomainError extends Error {
@@ -13,6 +13,12 @@ export abstract class DomainError extends Error {
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * The request is well-formed but asks for what cannot be done as asked (more references than
+ * the model takes, a size it does not draw, a reference that does not exist). → 400
+ */
+export class InvalidRequestError extends DomainError {}
 
 /** The thing asked for does not exist (or was soft-deleted). → 404 */
 export class NotFoundError extends DomainError {}
@@ -77,6 +83,7 @@ export interface SerializedError {
 
 /** The errors a shared piece of work (a generation) can end with, by name. */
 const SHAREABLE_ERRORS: Record<string, new (message: string) => DomainError> = {
+  InvalidRequestError,
   NotFoundError,
   ConflictError,
   InvalidImageError,

@@ -35,7 +35,7 @@ describe('parseAppConfig', () => {
       jobsEnabled: true,
       cron: { expiredCache: '0 * * * *', orphanCleanup: '30 3 * * *', backup: '0 2 * * *' },
     });
-    expect(config.generation).toMatchObject({ requested: 'auto', provider: 'local', gemini: { model: 'gemini-2.5-flash-image', timeoutMs: 60000, maxRetries: 3 } });
+    expect(config.generation).toMatchObject({ requested: 'auto', provider: 'local', gemini: { models: ['gemini-3.1-flash-image'], timeoutMs: 60000, maxRetries: 3 } });
     expect(config.logLevels).toEqual(['fatal', 'error', 'warn', 'log']);
   });
 
@@ -61,9 +61,37 @@ describe('parseAppConfig', () => {
     expect(parseAppConfig({ GEMINI_API_KEY: '' }, CWD).generation.provider).toBe('local');
   });
 
-  it('switches the model and trims a trailing slash from GEMINI_BASE_URL', () => {
-    const config = parseAppConfig({ GEMINI_MODEL: 'gemini-3.1-flash-image', GEMINI_BASE_URL: 'http://127.0.0.1:9000/' }, CWD);
-    expect(config.generation.gemini).toMatchObject({ model: 'gemini-3.1-flash-image', baseUrl: 'http://127.0.0.1:9000' });
+  it('reads a model chain, trims a trailing slash from GEMINI_BASE_URL, and reads sizes and prices', () => {
+    const config = parseAppConfig(
+      {
+        GEMINI_MODEL: 'gemini-3-pro-image, models/gemini-3.1-flash-image',
+        GEMINI_BASE_URL: 'http://127.0.0.1:9000/',
+        GEMINI_IMAGE_SIZE: '2k',
+        GEMINI_PRICES: 'gemini-3-pro-image=0.2,gemini-3-pro-image:4K=0.3',
+      },
+      CWD,
+    );
+    expect(config.generation.gemini).toMatchObject({
+      models: ['gemini-3-pro-image', 'gemini-3.1-flash-image'],
+      baseUrl: 'http://127.0.0.1:9000',
+      prices: { 'gemini-3-pro-image': { '1K': 0.2, '2K': 0.2, '4K': 0.3 } },
+    });
+    expect(config.generation.imageSize).toBe('2K');
+  });
+
+  it('refuses an empty or repeated model in the chain, an unknown size and a malformed price', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        parseAppConfig(env, CWD);
+        return [];
+      } catch (error) {
+        return (error as ConfigValidationError).problems;
+      }
+    };
+    expect(problems({ GEMINI_MODEL: 'gemini-3-pro-image,,x' })[0]).toMatch(/^GEMINI_MODEL must be model ids in order of preference/);
+    expect(problems({ GEMINI_MODEL: 'a,a' })[0]).toMatch(/^GEMINI_MODEL must be/);
+    expect(problems({ GEMINI_IMAGE_SIZE: '8K' })).toEqual(['GEMINI_IMAGE_SIZE must be one of 1K, 2K, 4K (got "8K")']);
+    expect(problems({ GEMINI_PRICES: 'gemini-3-pro-image=cheap' })[0]).toMatch(/^GEMINI_PRICES must be comma-separated model=usd/);
   });
 
   it('reads cron expressions, switches a job off with an empty one, and rejects nonsense', () => {

@@ -4,6 +4,15 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { type DatabaseConfig, readDatabaseUrl, redactUrlPassword } from './database-url.js';
 import { EnvReader } from './env-reader.js';
+import {
+  DEFAULT_GEMINI_MODELS,
+  DEFAULT_IMAGE_SIZE,
+  IMAGE_SIZES,
+  type ImagePrices,
+  type ImageSize,
+  parseModelList,
+  parsePrices,
+} from '../generation/gemini-models.js';
 
 export type ProviderChoice = 'auto' | 'gemini' | 'local';
 
@@ -50,11 +59,24 @@ export abstract class AppConfig {
     /** What IMAGE_PROVIDER asked for, and what `auto` resolved to. */
     requested: ProviderChoice;
     provider: 'gemini' | 'local';
-    gemini: { apiKey?: string; model: string; baseUrl?: string; timeoutMs: number; maxRetries: number };
+    gemini: {
+      apiKey?: string;
+      /** GEMINI_MODEL: in order of preference; a retired one gives way to the next. */
+      models: string[];
+      baseUrl?: string;
+      timeoutMs: number;
+      maxRetries: number;
+      /** GEMINI_PRICES: estimated USD per image by model and size, over the built-in table. */
+      prices: Record<string, ImagePrices>;
+    };
+    /** GEMINI_IMAGE_SIZE: the size drawn when a request names none. */
+    imageSize: ImageSize;
     /** GEMINI_DAILY_IMAGE_LIMIT: Gemini images per UTC day; undefined = no cap. */
     geminiDailyLimit?: number;
   };
   declare readonly cache: { expiryDays: number };
+  /** V1_AUTO_REFERENCES: a v1 generate for a subject with a featured image shows it to the model. */
+  declare readonly seedApi: { autoReferences: boolean };
   declare readonly rateLimit: {
     enabled: boolean;
     /** POST /images/generate per client per window. */
@@ -93,7 +115,6 @@ export class ConfigValidationError extends Error {
 export const DEFAULT_DATABASE_URL = 'sqlite:///./dnd_game.db';
 /** The old FastAPI backend's list: its game served on :8080 or opened from disk (`null`), and its own pages. */
 export const DEFAULT_CORS_ORIGINS = ['http://localhost:8080', 'http://127.0.0.1:8080', 'http://localhost:8000', 'http://127.0.0.1:8000', 'null'];
-export const DEFAULT_GEMINI_MODEL = 'gemini-2.5-flash-image';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 /** Parses the environment (plus .env) into an AppConfig, or throws one ConfigValidationError. */
@@ -142,16 +163,21 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
       provider: requested === 'local' || (requested === 'auto' && !geminiApiKey) ? 'local' : 'gemini',
       gemini: {
         apiKey: geminiApiKey,
-        model: read.string('GEMINI_MODEL', DEFAULT_GEMINI_MODEL),
+        models: read.parse('GEMINI_MODEL', DEFAULT_GEMINI_MODELS, 'model ids in order of preference, comma-separated (e.g. gemini-3.1-flash-image,gemini-3-pro-image)', parseModelList),
         baseUrl: read.parse('GEMINI_BASE_URL', undefined, 'an http(s) URL', parseHttpUrl),
         timeoutMs: read.integer('GEMINI_TIMEOUT_MS', 60_000, { min: 100 }),
         maxRetries: read.integer('GEMINI_MAX_RETRIES', 3, { min: 0, max: 10 }),
+        prices: read.parse('GEMINI_PRICES', {}, 'comma-separated model=usd or model:2K=usd entries (e.g. gemini-3-pro-image:4K=0.24)', parsePrices),
       },
+      imageSize: read.parse('GEMINI_IMAGE_SIZE', DEFAULT_IMAGE_SIZE, `one of ${IMAGE_SIZES.join(', ')}`, (raw) =>
+        IMAGE_SIZES.find((size) => size === raw.toUpperCase()),
+      ),
       geminiDailyLimit: read.parse('GEMINI_DAILY_IMAGE_LIMIT', undefined, 'an integer ≥ 1 (or unset for no cap)', (raw) =>
         /^\d+$/.test(raw) && Number(raw) >= 1 ? Number(raw) : undefined,
       ),
     },
     cache: { expiryDays: read.number('CACHE_EXPIRY_DAYS', 7, { min: 0.001 }) },
+    seedApi: { autoReferences: read.boolean('V1_AUTO_REFERENCES', false) },
     rateLimit: {
       enabled: read.boolean('RATE_LIMIT_ENABLED', true),
       requestsPerMinute: read.integer('MAX_REQUESTS_PER_MINUTE', 10, { min: 1 }),

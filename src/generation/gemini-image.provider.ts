@@ -8,6 +8,11 @@ import {
   QuotaExceededError,
   UpstreamUnavailableError,
 } from '../common/errors.js';
+import type { GeminiModelChain } from './gemini-model-chain.js';
+import { capabilitiesOf, type ModelCapabilities, sharedCapabilities } from './gemini-models.js';
+import type { GeminiUsage } from './gemini-usage.js';
+import { UNRECORDED_USAGE } from './gemini-usage.js';
+import { ModelRetiredError, outcomeOf } from './generation-outcome.js';
 import type { ImageProvider, ImageRequest, ProvidedImage } from './image-provider.js';
 
 /** Pinned, so an SDK upgrade cannot silently move us to another API surface. */
@@ -15,7 +20,10 @@ export const GEMINI_API_VERSION = 'v1beta';
 
 export interface GeminiImageProviderOptions {
   apiKey: string;
-  model: string;
+  /** GEMINI_MODEL: the models in order of preference, and which were found retired. */
+  models: GeminiModelChain;
+  /** Calls and images per model, for /metrics. */
+  usage?: GeminiUsage;
   /** Another endpoint than Google's (a proxy, or the fake server in tests). */
   baseUrl?: string;
   /** Per attempt: the SDK arms a fresh abort timer for each HTTP request. */
@@ -48,6 +56,7 @@ const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
 const QUOTA_RETRY_AFTER_SECONDS = 60;
 const OUTAGE_RETRY_AFTER_SECONDS = 30;
 const SUGGESTED_MODEL = 'gemini-3.1-flash-image';
+const LOOKS_RETIRED = /is not found|not supported for generateContent|has been (retired|shut ?down|deprecated)/i;
 
 /**
  * Draws pictures with Gemini's image models through @google/genai. Plain class (the
@@ -56,8 +65,9 @@ const SUGGESTED_MODEL = 'gemini-3.1-flash-image';
  */
 export class GeminiImageProvider implements ImageProvider {
   readonly source = 'gemini' as const;
-  readonly model: string;
 
+  private readonly models: GeminiModelChain;
+  private readonly usage: GeminiUsage;
   private readonly ai: GoogleGenAI;
   private readonly apiKey: string;
   private readonly timeoutMs: number;
@@ -67,7 +77,8 @@ export class GeminiImageProvider implements ImageProvider {
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: GeminiImageProviderOptions) {
-    this.model = options.model;
+    this.models = options.models;
+    this.usage = options.usage ?? UNRECORDED_USAGE;
     this.apiKey = options.apiKey;
     this.timeoutMs = options.timeoutMs;
     this.maxRetries = options.maxRetries ?? 3;
@@ -93,29 +104,77 @@ export class GeminiImageProvider implements ImageProvider {
     });
   }
 
+  /** The model a request is sent to now (the last of the chain once all are retired, for its error). */
+  get model(): string {
+    return this.models.current ?? this.models.models[this.models.models.length - 1];
+  }
+
+  /** What every model still in the chain takes, so falling back never meets a request it cannot serve. */
+  capabilities(): ModelCapabilities {
+    const available = this.models.available;
+    return available.length > 0 ? sharedCapabilities(available) : capabilitiesOf(this.model);
+  }
+
+  /** Asks the preferred model; one that answers "not found" is retired and the next one asked. */
   async generate(request: ImageRequest): Promise<ProvidedImage> {
+    let retiredNow: ModelRetiredError | undefined;
+    for (;;) {
+      const model = this.models.current;
+      if (!model) {
+        if (retiredNow && this.models.models.length === 1) throw retiredNow;
+        throw new UpstreamUnavailableError(
+          `Every model in GEMINI_MODEL (${this.models.models.join(', ')}) answered "not found" (retired); set GEMINI_MODEL to a current image model such as ${SUGGESTED_MODEL}.`,
+        );
+      }
+      try {
+        return await this.generateWith(model, request);
+      } catch (error) {
+        if (!(error instanceof ModelRetiredError)) throw error;
+        retiredNow = error;
+        this.models.retire(model);
+      }
+    }
+  }
+
+  private async generateWith(model: string, request: ImageRequest): Promise<ProvidedImage> {
+    const sizes = capabilitiesOf(model).imageSizes;
+    const parts = [
+      { text: request.prompt },
+      ...(request.inputs ?? []).map((input) => ({ inlineData: { mimeType: input.mimeType, data: input.data.toString('base64') } })),
+    ];
     for (let attempt = 0; ; attempt++) {
       let response: GenerateContentResponse;
       try {
         response = await this.ai.models.generateContent({
-          model: this.model,
-          contents: request.prompt,
+          model,
+          contents: [{ role: 'user', parts }],
           config: {
             responseModalities: [Modality.IMAGE],
-            imageConfig: { aspectRatio: request.aspectRatio },
+            // A model with one size takes no imageSize at all.
+            imageConfig: { aspectRatio: request.aspectRatio, ...(sizes.length > 1 ? { imageSize: request.imageSize } : {}) },
             // One HTTP request per attempt: never let the SDK chain follow-up requests.
             automaticContinuation: false,
           },
         });
       } catch (error) {
+        const failure = redact(toDomainError(error, model, this.timeoutMs), this.apiKey);
+        this.usage.called(model, outcomeOf(failure));
         const waitMs = this.retryDelayMs(error, attempt);
-        if (waitMs === undefined) throw redact(toDomainError(error, this.model, this.timeoutMs), this.apiKey);
+        if (waitMs === undefined) throw failure;
         await this.sleep(waitMs);
         continue;
       }
       // A refusal or an answer without a picture is not retried: the same prompt would
       // most likely get the same answer, and every call is billed.
-      return { ...extractImage(response), source: this.source, model: this.model };
+      try {
+        const image = { ...extractImage(response), source: this.source, model };
+        this.usage.called(model, 'success');
+        this.usage.drew(model, request.imageSize);
+        return image;
+      } catch (error) {
+        this.usage.called(model, outcomeOf(error));
+        throw error;
+      }
     }
   }
 
@@ -234,10 +293,13 @@ function fromApiFailure(failure: ApiFailure, model: string): DomainError {
       `GEMINI_API_KEY was rejected by Gemini: check the key (https://aistudio.google.com/apikey) and that its project may use the Gemini API (${said}).`,
     );
   }
-  if (status === 404) {
-    return new UpstreamUnavailableError(
+  if (status === 404 && LOOKS_RETIRED.test(failure.message)) {
+    return new ModelRetiredError(
       `Gemini model "${model}" is not available (it may have been retired); set GEMINI_MODEL to a current image model such as ${SUGGESTED_MODEL}.`,
     );
+  }
+  if (status === 404) {
+    return new UpstreamUnavailableError(`Gemini answered 404 for model "${model}" (${said}); check GEMINI_BASE_URL if it is set, and GEMINI_MODEL.`);
   }
   if (status === 429) {
     const hintedMs = retryInfoDelayMs(failure.details);

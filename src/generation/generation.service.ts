@@ -1,16 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
-import {
-  ContentRefusedError,
-  UpstreamBadResponseError,
-  UpstreamTimeoutError,
-  UpstreamUnavailableError,
-} from '../common/errors.js';
 import { METRICS } from '../common/metrics/metric-names.js';
+import type { ModelCapabilities } from './gemini-models.js';
+import { type GenerationOutcome, outcomeOf } from './generation-outcome.js';
 import { IMAGE_PROVIDER, type ImageProvider, type ImageRequest, type ProvidedImage } from './image-provider.js';
-
-export type GenerationOutcome = 'success' | 'refused' | 'bad_response' | 'unavailable' | 'timeout' | 'error';
 
 /** Asks the configured provider for a picture and records how it went. */
 @Injectable()
@@ -29,6 +23,11 @@ export class GenerationService {
     return this.provider.model;
   }
 
+  /** What the model in use takes: requests beyond it are refused before anything is paid. */
+  capabilities(): ModelCapabilities {
+    return this.provider.capabilities();
+  }
+
   async generate(request: ImageRequest): Promise<ProvidedImage> {
     const stopTimer = this.duration.startTimer({ source: this.provider.source });
     let outcome: GenerationOutcome = 'error';
@@ -44,12 +43,4 @@ export class GenerationService {
       this.generations.inc({ source: this.provider.source, outcome });
     }
   }
-}
-
-function outcomeOf(error: unknown): GenerationOutcome {
-  if (error instanceof ContentRefusedError) return 'refused';
-  if (error instanceof UpstreamBadResponseError) return 'bad_response';
-  if (error instanceof UpstreamUnavailableError) return 'unavailable';
-  if (error instanceof UpstreamTimeoutError) return 'timeout';
-  return 'error';
 }

@@ -1,3 +1,5 @@
+import type { ImageSize, ModelCapabilities } from './gemini-models.js';
+
 /** Aspect ratios Gemini's image models accept, with the size they answer in. */
 export const ASPECT_RATIO_SIZES = {
   '1:1': { width: 1024, height: 1024 },
@@ -22,6 +24,16 @@ export interface ImageRequest {
   /** The full text sent to the model (prompt plus style, already composed). */
   prompt: string;
   aspectRatio: AspectRatio;
+  imageSize: ImageSize;
+  /** Pictures sent with the prompt, in this order: an edit's source first, then references. */
+  inputs?: InputImage[];
+}
+
+/** A picture the model is shown: the one to edit, or a reference to keep consistent. */
+export interface InputImage {
+  role: 'source' | 'reference';
+  data: Buffer;
+  mimeType: string;
 }
 
 export interface ProvidedImage {
@@ -41,6 +53,8 @@ export interface ImageProvider {
   readonly source: ProvidedImage['source'];
   /** The model name, part of scene cache keys so switching models never serves old art. */
   readonly model: string | null;
+  /** What the model in use takes (sizes, input pictures); requests beyond it are refused before any call. */
+  capabilities(): ModelCapabilities;
   generate(request: ImageRequest): Promise<ProvidedImage>;
 }
 

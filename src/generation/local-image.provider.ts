@@ -1,22 +1,67 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { ASPECT_RATIO_SIZES, type ImageProvider, type ImageRequest, type ProvidedImage } from './image-provider.js';
+import { capabilitiesOf, DEFAULT_GEMINI_MODELS, IMAGE_SIZE_SCALE, type ImageSize, type ModelCapabilities } from './gemini-models.js';
+import { ASPECT_RATIO_SIZES, type AspectRatio, type ImageProvider, type ImageRequest, type InputImage, type ProvidedImage } from './image-provider.js';
 
 /**
  * Draws a deterministic picture for a prompt without any network: a seeded landscape
- * (sky, moon, ridges, stars) with the prompt as its caption. Same prompt and aspect ratio,
- * same bytes, so a fresh clone works offline and tests can compare results.
+ * (sky, moon, ridges, stars) with the prompt as its caption. An edit draws over its source
+ * picture instead; references appear as a strip of thumbnails in the top corner. Same
+ * request, same bytes, so a fresh clone works offline and tests can compare results.
  */
 export class LocalImageProvider implements ImageProvider {
   readonly source = 'local' as const;
   readonly model = null;
 
+  /** What the default Gemini model takes, so a request that works offline works with a key. */
+  capabilities(): ModelCapabilities {
+    return capabilitiesOf(DEFAULT_GEMINI_MODELS[0]);
+  }
+
   async generate(request: ImageRequest): Promise<ProvidedImage> {
-    const { width, height } = ASPECT_RATIO_SIZES[request.aspectRatio];
-    const svg = composeScene(request.prompt, width, height);
-    const data = await sharp(Buffer.from(svg)).png({ compressionLevel: 6 }).toBuffer();
+    const { width, height } = outputSize(request.aspectRatio, request.imageSize);
+    const inputs = request.inputs ?? [];
+    const source = inputs.find((input) => input.role === 'source');
+    const references = inputs.filter((input) => input.role === 'reference');
+    const picture = source
+      ? sharp(source.data).resize(width, height, { fit: 'cover' })
+      : sharp(Buffer.from(composeScene(request.prompt, width, height)));
+    const layers = [
+      ...(source ? [{ input: Buffer.from(svgOf(width, height, captionMarkup(request.prompt, width, height))), left: 0, top: 0 }] : []),
+      ...(await referenceTiles(references, width, height)),
+    ];
+    const data = await picture.composite(layers).png({ compressionLevel: 6 }).toBuffer();
     return { data, mimeType: 'image/png', source: this.source, model: this.model };
   }
+}
+
+/** The size Gemini answers in for an aspect ratio and image size. */
+export function outputSize(aspectRatio: AspectRatio, imageSize: ImageSize): { width: number; height: number } {
+  const { width, height } = ASPECT_RATIO_SIZES[aspectRatio];
+  const scale = IMAGE_SIZE_SCALE[imageSize];
+  return { width: width * scale, height: height * scale };
+}
+
+/** Each reference as a framed square thumbnail, in a row (wrapping) from the top-left corner. */
+async function referenceTiles(references: InputImage[], width: number, height: number) {
+  const side = Math.round(Math.min(width, height) / 6);
+  const gap = Math.max(4, Math.round(side / 12));
+  const perRow = Math.max(1, Math.floor((width - gap) / (side + gap)));
+  return Promise.all(
+    references.map(async (reference, index) => ({
+      input: await sharp(reference.data)
+        .resize(side - 2 * gap, side - 2 * gap, { fit: 'cover' })
+        .extend({ top: gap, bottom: gap, left: gap, right: gap, background: '#f5e6c8' })
+        .png()
+        .toBuffer(),
+      left: gap + (index % perRow) * (side + gap),
+      top: gap + Math.floor(index / perRow) * (side + gap),
+    })),
+  );
+}
+
+function svgOf(width: number, height: number, markup: string): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${markup}</svg>`;
 }
 
 /** A tiny seeded PRNG (mulberry32) fed from the prompt's hash. */
@@ -53,24 +98,30 @@ export function composeScene(prompt: string, width: number, height: number): str
     .join('');
 
   const moon = { x: width * (0.15 + random() * 0.7), y: height * (0.12 + random() * 0.2), r: Math.min(width, height) * 0.07 };
+  return svgOf(
+    width,
+    height,
+    `<defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1">
+<stop offset="0" stop-color="${hsl(hue, 55, 12)}"/><stop offset="1" stop-color="${hsl(hue + 40, 60, 45)}"/>
+</linearGradient></defs>
+<rect width="100%" height="100%" fill="url(#sky)"/>${stars}
+<circle cx="${moon.x.toFixed(0)}" cy="${moon.y.toFixed(0)}" r="${moon.r.toFixed(0)}" fill="${hsl(hue + 60, 80, 88)}"/>
+${ridges}
+${captionMarkup(prompt, width, height)}`,
+  );
+}
+
+/** The prompt on a dark band along the bottom, and the "local preview" mark. */
+function captionMarkup(prompt: string, width: number, height: number): string {
   const fontSize = Math.round(Math.min(width, height) / 26);
   const lines = wrapCaption(prompt, Math.floor((width * 0.9) / (fontSize * 0.55)), 4);
   const captionTop = height - (lines.length + 1) * fontSize * 1.3;
   const caption = lines
     .map((line, index) => `<tspan x="${width / 2}" dy="${index === 0 ? 0 : fontSize * 1.3}">${escapeXml(line)}</tspan>`)
     .join('');
-
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
-<defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1">
-<stop offset="0" stop-color="${hsl(hue, 55, 12)}"/><stop offset="1" stop-color="${hsl(hue + 40, 60, 45)}"/>
-</linearGradient></defs>
-<rect width="100%" height="100%" fill="url(#sky)"/>${stars}
-<circle cx="${moon.x.toFixed(0)}" cy="${moon.y.toFixed(0)}" r="${moon.r.toFixed(0)}" fill="${hsl(hue + 60, 80, 88)}"/>
-${ridges}
-<rect x="0" y="${(captionTop - fontSize * 1.2).toFixed(0)}" width="${width}" height="${height}" fill="#000" opacity="0.55"/>
+  return `<rect x="0" y="${(captionTop - fontSize * 1.2).toFixed(0)}" width="${width}" height="${height}" fill="#000" opacity="0.55"/>
 <text x="${width / 2}" y="${captionTop.toFixed(0)}" font-family="DejaVu Serif, serif" font-size="${fontSize}" fill="#f5e6c8" text-anchor="middle">${caption}</text>
-<text x="${width - 12}" y="${fontSize}" font-family="DejaVu Sans, sans-serif" font-size="${Math.round(fontSize * 0.6)}" fill="#fff" opacity="0.7" text-anchor="end">local preview</text>
-</svg>`;
+<text x="${width - 12}" y="${fontSize}" font-family="DejaVu Sans, sans-serif" font-size="${Math.round(fontSize * 0.6)}" fill="#fff" opacity="0.7" text-anchor="end">local preview</text>`;
 }
 
 function wrapCaption(text: string, maxChars: number, maxLines: number): string[] {

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/terminus';
 import { Clock } from '../common/clock.js';
 import { messageOf } from '../common/errors.js';
+import { GeminiModelIndicator } from '../generation/gemini-model.health.js';
 import { ImagesService } from '../images/images.service.js';
 import { RedisHealthIndicator } from '../redis/redis.health.js';
 import { BackupHealthIndicator } from './backup.health.js';
@@ -39,6 +40,7 @@ export class HealthController {
     private readonly images: ImagesService,
     private readonly backup: BackupHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly gemini: GeminiModelIndicator,
     private readonly shutdown: ShutdownState,
     private readonly clock: Clock,
   ) {}
@@ -47,7 +49,7 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({
     summary:
-      'Database, disk, image store, backup and (with REDIS_URL) Redis, in Terminus’ shape and the old backend’s (`timestamp`, `checks`); 503 when a check is down, "degraded" when impaired',
+      'Database, disk, image store, backup, (with REDIS_URL) Redis and (with Gemini) the model in use, in Terminus’ shape and the old backend’s (`timestamp`, `checks`); 503 when a check is down, "degraded" when impaired',
   })
   async check(): Promise<HealthAnswer> {
     const { result, ok } = await this.run([
@@ -56,6 +58,7 @@ export class HealthController {
       () => this.imageCount(),
       () => this.backup.check(),
       ...this.redisCheck(),
+      ...(this.gemini.enabled ? [() => this.gemini.check()] : []),
     ]);
     const answer = { ...result, timestamp: this.clock.now().toISOString(), checks: seedChecks(result) };
     if (!ok) throw new ServiceUnavailableException(answer);

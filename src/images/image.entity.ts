@@ -9,6 +9,7 @@ import type { AspectRatio, ImageSource } from '../generation/image-provider.js';
 @Index('idx_images_live_item_type', ['itemType', 'createdAt', 'id'], { where: '"deleted_at" IS NULL' })
 @Index('idx_images_live_featured', ['featured', 'createdAt', 'id'], { where: '"deleted_at" IS NULL' })
 @Index('idx_images_live_source', ['source', 'createdAt', 'id'], { where: '"deleted_at" IS NULL' })
+@Index('idx_images_live_parent', ['parentId', 'createdAt', 'id'], { where: '"deleted_at" IS NULL' })
 @Index('idx_images_source', ['source', 'createdAt'])
 @Index('idx_images_content_hash', ['contentHash'])
 @Index('idx_images_deleted_at', ['deletedAt'], { where: '"deleted_at" IS NOT NULL' })
@@ -89,6 +90,13 @@ export class ImageEntity {
   /** How long the provider took to draw it; null for imports. */
   @Column({ name: 'generation_ms', type: 'integer', nullable: true })
   generationMs!: number | null;
+
+  /**
+   * The image this one was edited from (POST /images/{id}/edit); null for a first drawing. Kept
+   * when the parent is deleted: lineage is history.
+   */
+  @Column({ name: 'parent_id', type: 'varchar', length: 36, nullable: true })
+  parentId!: string | null;
 
   /** Imports only: sha256 of the decoded input, so the same data is never imported twice. */
   @Column({ name: 'source_hash', type: 'varchar', length: 64, nullable: true })

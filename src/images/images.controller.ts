@@ -7,7 +7,8 @@ import { UuidParam } from '../common/http/validation.js';
 import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
 import type { ImageVariant } from '../storage/storage-paths.js';
 import { FeatureImageDto } from './dto/feature-image.dto.js';
-import { GenerateImageDto } from './dto/generate-image.dto.js';
+import { referenceRequestOf } from './dto/drawing-options.dto.js';
+import { EditImageDto, GenerateImageDto } from './dto/generate-image.dto.js';
 import { ImageDto, toImageDto } from './dto/image.dto.js';
 import { ImagePageDto, SearchImagesQueryDto } from './dto/search-images.dto.js';
 import { ImagesService } from './images.service.js';
@@ -19,11 +20,25 @@ export class ImagesController {
 
   @Post('generate')
   @RateLimited('images')
-  @ApiOperation({ summary: 'Generate an image from a prompt and store it' })
+  @ApiOperation({
+    summary: 'Generate an image from a prompt and store it',
+    description: 'With `references` (image ids) and/or `characters` (item ids, whose featured image is used), the model is shown those pictures to keep them consistent.',
+  })
   @ApiCreatedResponse({ type: ImageDto })
   @ApiErrors(400, 409, 413, 422, 429, 502, 503, 504)
   async generate(@Body() body: GenerateImageDto): Promise<ImageDto> {
-    return toImageDto(await this.images.generate(body));
+    return toImageDto(await this.images.generate({ ...body, references: referenceRequestOf(body) }));
+  }
+
+  @Post(':id/edit')
+  @RateLimited('images')
+  @ApiOperation({
+    summary: 'Edit an image: the model is shown it with an instruction; the answer is stored as a new image with `parentId`',
+  })
+  @ApiCreatedResponse({ type: ImageDto })
+  @ApiErrors(400, 404, 409, 413, 422, 429, 502, 503, 504)
+  async edit(@UuidParam('id') id: string, @Body() body: EditImageDto): Promise<ImageDto> {
+    return toImageDto(await this.images.edit(id, body));
   }
 
   @Get('search')

@@ -16,6 +16,8 @@ export interface ImageSearchFilter {
   itemType?: string;
   featured?: boolean;
   source?: ImageSource;
+  /** Edits of this image (lineage). */
+  parentId?: string;
   sort: ImageSort;
   offset: number;
   limit: number;
@@ -47,6 +49,18 @@ export class ImagesRepository implements ItemImagesReader {
   /** Active (not soft-deleted) image by id. */
   findActive(id: string): Promise<ImageEntity | null> {
     return this.images.findOneBy({ id });
+  }
+
+  /** Active images among these ids (those missing or deleted are left out). */
+  findActiveByIds(ids: string[]): Promise<ImageEntity[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.images.findBy({ id: In(ids) });
+  }
+
+  /** Each item's featured active image (the newest, if several are featured), by item id. */
+  async featuredForItems(itemIds: string[]): Promise<Map<string, ImageEntity>> {
+    if (itemIds.length === 0) return new Map();
+    const rows = await this.images.find({ where: { itemId: In(itemIds), featured: true }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return new Map(rows.map((row) => [row.itemId!, row]));
   }
 
   findActiveByNumber(number: number): Promise<ImageEntity | null> {
@@ -110,6 +124,7 @@ export class ImagesRepository implements ItemImagesReader {
       if (filter.itemType !== undefined) query.andWhere('image.itemType = :itemType', { itemType: filter.itemType });
       if (filter.featured !== undefined) query.andWhere('image.featured = :featured', { featured: filter.featured });
       if (filter.source !== undefined) query.andWhere('image.source = :source', { source: filter.source });
+      if (filter.parentId !== undefined) query.andWhere('image.parentId = :parentId', { parentId: filter.parentId });
       return query;
     };
     const direction = filter.sort === 'oldest' ? 'ASC' : 'DESC';
@@ -124,7 +139,7 @@ export class ImagesRepository implements ItemImagesReader {
       .getMany();
     // A short page that is the last one (or the whole result) already tells the total.
     if (items.length < filter.limit && (items.length > 0 || filter.offset === 0)) return [items, filter.offset + items.length];
-    const onlyWords = filter.itemId === undefined && filter.itemType === undefined && filter.featured === undefined && filter.source === undefined;
+    const onlyWords = [filter.itemId, filter.itemType, filter.featured, filter.source, filter.parentId].every((value) => value === undefined);
     if (driver === 'sqlite' && onlyWords) return [items, await this.countLiveBySubtraction(filter.words)];
     const counted = await matching('count').select('COUNT(*)', 'total').getRawOne<{ total: number | string }>();
     return [items, Number(counted?.total ?? 0)];

@@ -1,6 +1,7 @@
 import { Clock } from '../common/clock.js';
-import { ConflictError, InvalidImageError, UpstreamBadResponseError } from '../common/errors.js';
+import { ConflictError, InvalidImageError, InvalidRequestError, NotFoundError, UpstreamBadResponseError } from '../common/errors.js';
 import { parseAppConfig } from '../config/app-config.js';
+import { capabilitiesOf } from '../generation/gemini-models.js';
 import type { GenerationService } from '../generation/generation.service.js';
 import type { ImageRequest, ProvidedImage } from '../generation/image-provider.js';
 import type { FileStore } from '../storage/file-store.js';
@@ -40,7 +41,7 @@ function existing(id: string, featured: boolean): ImageEntity {
   return Object.assign(new ImageEntity(), { id, featured, itemId: 'item-1' });
 }
 
-function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; insertFails?: boolean; failWriteOf?: 'full' | 'thumbnail'; processed?: ProcessedImage } = {}) {
+function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; stored?: ImageEntity[]; capabilitiesOf?: string; insertFails?: boolean; failWriteOf?: 'full' | 'thumbnail'; processed?: ProcessedImage } = {}) {
   const config = parseAppConfig({ MAX_IMAGES_PER_ITEM: '2', ...options.env }, '/data');
   const paths = new StoragePaths('/data/images');
   const written: string[] = [];
@@ -54,8 +55,13 @@ function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; i
     countActiveForItem: async () => items.length,
     oldestEvictable: async (_itemId: string, limit: number) => items.filter((image) => !image.featured).slice(0, limit),
   };
+  const stored = options.stored ?? [];
   const repository = strict<ImagesRepository>('repository', {
     ...reader,
+    findActive: async (id: string) => stored.find((image) => image.id === id) ?? null,
+    findActiveByIds: async (ids: string[]) => stored.filter((image) => ids.includes(image.id)),
+    featuredForItems: async (itemIds: string[]) =>
+      new Map(stored.filter((image) => image.featured && itemIds.includes(image.itemId!)).map((image) => [image.itemId!, image])),
     softDelete: async (id: string) => {
       softDeleted.push([id]);
       return true;
@@ -82,6 +88,7 @@ function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; i
     remove: async (path: string) => {
       removed.push(path);
     },
+    read: async (path: string) => Buffer.from(`bytes of ${path.split('/').pop()}`),
   });
   const processor = strict<ImageProcessor>('processor', {
     process: async (input: Buffer) => {
@@ -91,6 +98,8 @@ function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; i
   });
   const generation = strict<GenerationService>('generation', {
     source: 'gemini',
+    model: 'gemini-test',
+    capabilities: () => capabilitiesOf(options.capabilitiesOf ?? 'gemini-3.1-flash-image'),
     generate: async (request: ImageRequest): Promise<ProvidedImage> => {
       providerCalls.push(request);
       const data = Buffer.from(request.prompt.includes('garbage') ? 'not an image' : 'png bytes');
@@ -109,7 +118,7 @@ describe('ImagesService.generate', () => {
     const { service, written, inserted, providerCalls } = setup();
     const image = await service.generate({ prompt: 'a bard', style: 'pixel art', aspectRatio: '4:3', itemType: 'character' });
 
-    expect(providerCalls).toEqual([{ prompt: 'a bard. Style: pixel art', aspectRatio: '4:3' }]);
+    expect(providerCalls).toEqual([{ prompt: 'a bard. Style: pixel art', aspectRatio: '4:3', imageSize: '1K', inputs: [] }]);
     expect(written.sort()).toEqual([`/data/images/full/${image.id}.webp`, `/data/images/thumbnails/${image.id}.webp`]);
     expect(inserted).toEqual([image]);
     expect(image).toMatchObject({
@@ -172,6 +181,93 @@ describe('ImagesService.generate', () => {
     const { service, softDeleted } = setup({ items });
     await service.generate({ prompt: 'a bard', itemId: 'item-1' });
     expect(softDeleted).toEqual([['a', 'b', 'c']]);
+  });
+});
+
+const DWARF = '00000000-0000-4000-8000-0000000000d1';
+const ELF = '00000000-0000-4000-8000-0000000000e1';
+const MAP = '00000000-0000-4000-8000-0000000000f1';
+function stored(id: string, fields: Partial<ImageEntity>): ImageEntity {
+  return Object.assign(new ImageEntity(), { id, featured: false, itemId: null, style: null, itemType: null, aspectRatio: '1:1', contentHash: id.slice(-2).repeat(32), ...fields });
+}
+const STORED = [
+  stored(DWARF, { featured: true, itemId: 'thorin', itemType: 'character' }),
+  stored(ELF, { featured: true, itemId: 'elrond', itemType: 'character' }),
+  stored(MAP, { itemId: 'map', style: 'ink', aspectRatio: '16:9' }),
+];
+
+describe('ImagesService references', () => {
+  it('shows characters (their featured image) first, then plain references, once each, with a note per picture', async () => {
+    const { service, providerCalls } = setup({ stored: STORED });
+    await service.generate({ prompt: 'a feast', references: { characterIds: ['thorin', 'elrond'], imageIds: [MAP, DWARF] } });
+
+    const [call] = providerCalls;
+    expect(call.inputs?.map((input) => [input.role, input.mimeType, input.data.toString()])).toEqual([
+      ['reference', 'image/webp', `bytes of ${DWARF}.webp`],
+      ['reference', 'image/webp', `bytes of ${ELF}.webp`],
+      ['reference', 'image/webp', `bytes of ${MAP}.webp`],
+    ]);
+    expect(call.prompt).toBe(
+      'a feast\n\nAttached reference images: image 1 shows the character "thorin"; image 2 shows the character "elrond"; image 3 is a reference. Keep each character looking as in their reference.',
+    );
+  });
+
+  it.each([
+    [{ characterIds: ['a', 'b', 'c', 'd', 'e'] }, /^characters: gemini-test keeps at most 4 characters consistent per request \(got 5\)$/],
+    [{ imageIds: Array.from({ length: 15 }, (_, index) => `id-${index}`) }, /^references and characters: gemini-test takes at most 14 reference images per request \(got 15\)$/],
+    [{ characterIds: ['thorin', 'nobody'] }, /^characters: "nobody" has no featured image; feature one of its images first$/],
+    [{ imageIds: [DWARF, '00000000-0000-4000-8000-000000000000'] }, /^references: no image 00000000-0000-4000-8000-000000000000$/],
+  ])('refuses %j with a 400 that says what to fix, before calling the provider', async (references, message) => {
+    const { service, providerCalls } = setup({ stored: STORED });
+    const failure = await service.generate({ prompt: 'a feast', references }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(InvalidRequestError);
+    expect((failure as Error).message).toMatch(message);
+    expect(providerCalls).toEqual([]);
+  });
+
+  it('leaves out a character without a featured image when asked to (v1 automatic references)', async () => {
+    const { service, providerCalls } = setup({ stored: STORED });
+    await service.generate({ prompt: 'a portrait', references: { characterIds: ['nobody'], skipUnfeatured: true } });
+    expect(providerCalls[0].inputs).toEqual([]);
+    expect(providerCalls[0].prompt).toBe('a portrait');
+  });
+
+  it('refuses an image size the model does not draw', async () => {
+    const { service } = setup({ capabilitiesOf: 'gemini-2.5-flash-image' });
+    await expect(service.generate({ prompt: 'a bard', imageSize: '4K' })).rejects.toThrow('imageSize: gemini-test draws 1K, not 4K');
+  });
+});
+
+describe('ImagesService.edit', () => {
+  it('shows the model the stored picture with the instruction and keeps the source’s item, style and shape', async () => {
+    const { service, providerCalls } = setup({ stored: STORED });
+    const image = await service.edit(MAP, { instruction: 'add a dragon in the north' });
+
+    expect(providerCalls).toEqual([
+      {
+        prompt: 'Edit the attached picture: add a dragon in the north. Keep everything else about it as it is.',
+        aspectRatio: '16:9',
+        imageSize: '1K',
+        inputs: [{ role: 'source', mimeType: 'image/webp', data: Buffer.from(`bytes of ${MAP}.webp`) }],
+      },
+    ]);
+    expect(image).toMatchObject({ parentId: MAP, prompt: 'add a dragon in the north', itemId: 'map', style: 'ink', aspectRatio: '16:9' });
+  });
+
+  it('shares one provider call between identical edits in flight', async () => {
+    const { service, providerCalls } = setup({ stored: STORED });
+    const [first, second] = await Promise.all([
+      service.edit(MAP, { instruction: 'Add a dragon' }),
+      service.edit(MAP, { instruction: 'add a dragon ' }),
+    ]);
+    expect(first).toBe(second);
+    expect(providerCalls).toHaveLength(1);
+  });
+
+  it('answers 404 for an image that does not exist', async () => {
+    const { service, providerCalls } = setup({ stored: STORED });
+    await expect(service.edit('00000000-0000-4000-8000-000000000000', { instruction: 'add a dragon' })).rejects.toBeInstanceOf(NotFoundError);
+    expect(providerCalls).toEqual([]);
   });
 });
 

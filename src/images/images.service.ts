@@ -2,11 +2,13 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { PendingUses } from '../common/pending-uses.js';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock.js';
-import { ConflictError, InvalidImageError, NotFoundError, UpstreamBadResponseError } from '../common/errors.js';
+import { ConflictError, InvalidImageError, InvalidRequestError, NotFoundError, UpstreamBadResponseError } from '../common/errors.js';
+import { SingleFlight } from '../common/single-flight.js';
 import { AppConfig } from '../config/app-config.js';
 import { GenerationService } from '../generation/generation.service.js';
 import { ReplicaEvents } from '../redis/replica-events.js';
-import { type AspectRatio, DEFAULT_ASPECT_RATIO, type ImageSource } from '../generation/image-provider.js';
+import type { ImageSize } from '../generation/gemini-models.js';
+import { type AspectRatio, DEFAULT_ASPECT_RATIO, type ImageSource, type InputImage } from '../generation/image-provider.js';
 import { FileStore } from '../storage/file-store.js';
 import { GENERATED_INPUT_LIMITS, IMPORTED_INPUT_LIMITS, ImageProcessor } from '../storage/image-processor.js';
 import { type ImageVariant, StoragePaths } from '../storage/storage-paths.js';
@@ -14,6 +16,7 @@ import type { ImmutableFile } from '../common/http/send-immutable-file.js';
 import { ImageEntity } from './image.entity.js';
 import { GeminiDailyCap } from './gemini-daily-cap.js';
 import { ImageFileCache } from './image-file-cache.js';
+import { type Reference, type ReferenceRequest, ResolvedReferences } from './image-references.js';
 import { type ImageSearchFilter, ImagesRepository, type ItemImagesReader } from './images.repository.js';
 
 export interface GenerateImageCommand {
@@ -28,6 +31,28 @@ export interface GenerateImageCommand {
   component?: string;
   /** What the model is asked; defaults to the prompt (with its custom part) and style. */
   providerPrompt?: string;
+  /** GEMINI_IMAGE_SIZE when unset. */
+  imageSize?: ImageSize;
+  /** Pictures the model keeps consistent with: asked for, or already resolved (a scene's key needs them first). */
+  references?: ReferenceRequest | ResolvedReferences;
+}
+
+export interface EditImageCommand {
+  /** What to change, in words ("the same dwarf, wounded, in the rain"). */
+  instruction: string;
+  /** The source's aspect ratio when unset. */
+  aspectRatio?: AspectRatio;
+  imageSize?: ImageSize;
+}
+
+/** What one provider call makes, and what is known of the image before it exists. */
+interface Drawing {
+  metadata: Omit<ImageMetadata, 'source' | 'model' | 'generationMs'>;
+  providerPrompt: string;
+  aspectRatio: AspectRatio;
+  imageSize: ImageSize;
+  /** Read only once the call is certain (after the item limit and the daily cap). */
+  inputs: () => Promise<InputImage[]>;
 }
 
 /** What describes an image besides its pixels. */
@@ -47,6 +72,8 @@ export interface ImageMetadata {
   generationMs?: number | null;
   /** Imports: sha256 of the decoded input. */
   sourceHash?: string;
+  /** Edits: the image it was made from. */
+  parentId?: string | null;
   /** An image brought from elsewhere keeps its history: its number (if free), uses, deletion. */
   number?: number;
   useCount?: number;
@@ -79,6 +106,8 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ImagesService.name);
   private readonly changeListeners: Array<(ids: string[]) => void> = [];
   private readonly uses = new PendingUses<string>();
+  /** Identical edits in flight share one provider call. */
+  private readonly edits = new SingleFlight<ImageEntity>();
   private flushTimer?: NodeJS.Timeout;
 
   constructor(
@@ -107,44 +136,133 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
   }
 
   async generate(command: GenerateImageCommand): Promise<ImageEntity> {
-    const aspectRatio = command.aspectRatio ?? DEFAULT_ASPECT_RATIO;
-    // Refuse before paying for a picture that could not be kept.
-    if (command.itemId) await this.planEviction(this.repository, command.itemId);
-
-    const release = await this.dailyCap.reserve(this.generation.source);
-    try {
-      return await this.generateAndStore(command, aspectRatio);
-    } finally {
-      release();
-    }
+    const imageSize = this.checkImageSize(command.imageSize);
+    const references =
+      command.references instanceof ResolvedReferences ? command.references : await this.resolveReferences(command.references ?? {});
+    const prompt = command.customPrompt ? `${command.prompt}. ${command.customPrompt}` : command.prompt;
+    return this.draw({
+      metadata: {
+        prompt,
+        customPrompt: command.customPrompt ?? null,
+        component: command.component ?? null,
+        style: command.style ?? null,
+        itemId: command.itemId ?? null,
+        itemType: command.itemType ?? null,
+        aspectRatio: command.aspectRatio ?? DEFAULT_ASPECT_RATIO,
+      },
+      providerPrompt: references.annotate(command.providerPrompt ?? composePrompt(prompt, command.style)),
+      aspectRatio: command.aspectRatio ?? DEFAULT_ASPECT_RATIO,
+      imageSize,
+      inputs: () => Promise.all(references.items.map((reference) => this.inputOf(reference.image, 'reference'))),
+    });
   }
 
-  private async generateAndStore(command: GenerateImageCommand, aspectRatio: AspectRatio): Promise<ImageEntity> {
-    const prompt = command.customPrompt ? `${command.prompt}. ${command.customPrompt}` : command.prompt;
-    const started = performance.now();
-    const provided = await this.generation.generate({
-      prompt: command.providerPrompt ?? composePrompt(prompt, command.style),
-      aspectRatio,
-    });
-    const metadata: ImageMetadata = {
-      prompt,
-      customPrompt: command.customPrompt ?? null,
-      component: command.component ?? null,
-      generationMs: Math.round(performance.now() - started),
-      style: command.style ?? null,
-      itemId: command.itemId ?? null,
-      itemType: command.itemType ?? null,
-      source: provided.source,
-      model: provided.model,
-      aspectRatio,
-    };
+  /**
+   * A new image from a stored one and an instruction: the model is shown the picture and asked
+   * to change it. The result keeps the source's item and style and points back at it
+   * (`parentId`). Identical edits in flight share one call.
+   */
+  async edit(parentId: string, command: EditImageCommand): Promise<ImageEntity> {
+    const imageSize = this.checkImageSize(command.imageSize);
+    const key = JSON.stringify([parentId, command.instruction.trim().toLowerCase(), command.aspectRatio ?? null, imageSize]);
+    return this.edits.run(key, async () => {
+      const parent = await this.findOne(parentId);
+      const aspectRatio = command.aspectRatio ?? parent.aspectRatio ?? DEFAULT_ASPECT_RATIO;
+      return this.draw({
+        metadata: {
+          prompt: command.instruction,
+          style: parent.style,
+          itemId: parent.itemId,
+          itemType: parent.itemType,
+          aspectRatio,
+          parentId: parent.id,
+        },
+        providerPrompt: editPrompt(command.instruction),
+        aspectRatio,
+        imageSize,
+        inputs: async () => [await this.inputOf(parent, 'source')],
+      });
+    }).result;
+  }
+
+  /**
+   * Finds the pictures a request names and checks them against what the model in use takes,
+   * before anything is paid: characters first (their featured image), then plain references,
+   * each picture once.
+   */
+  async resolveReferences(request: ReferenceRequest): Promise<ResolvedReferences> {
+    const characterIds = unique(request.characterIds ?? []);
+    const imageIds = unique(request.imageIds ?? []);
+    if (characterIds.length === 0 && imageIds.length === 0) return ResolvedReferences.NONE;
+    const { maxCharacters, maxInputImages } = this.generation.capabilities();
+    const model = this.generation.model ?? 'the local provider';
+    if (characterIds.length > maxCharacters) {
+      throw new InvalidRequestError(`characters: ${model} keeps at most ${maxCharacters} characters consistent per request (got ${characterIds.length})`);
+    }
+    if (characterIds.length + imageIds.length > maxInputImages) {
+      throw new InvalidRequestError(
+        `references and characters: ${model} takes at most ${maxInputImages} reference images per request (got ${characterIds.length + imageIds.length})`,
+      );
+    }
+    const [featured, images] = await Promise.all([this.repository.featuredForItems(characterIds), this.repository.findActiveByIds(imageIds)]);
+    const unfeatured = characterIds.filter((itemId) => !featured.has(itemId));
+    if (unfeatured.length > 0 && !request.skipUnfeatured) {
+      throw new InvalidRequestError(`characters: ${unfeatured.map((id) => `"${id}"`).join(', ')} has no featured image; feature one of its images first`);
+    }
+    const byId = new Map(images.map((image) => [image.id, image]));
+    const missing = imageIds.filter((id) => !byId.has(id));
+    if (missing.length > 0) throw new InvalidRequestError(`references: no image ${missing.join(', ')}`);
+    const references: Reference[] = [
+      ...characterIds.flatMap((itemId) => (featured.has(itemId) ? [{ image: featured.get(itemId)!, character: itemId }] : [])),
+      ...imageIds.map((id) => ({ image: byId.get(id)!, character: null })),
+    ];
+    return new ResolvedReferences(references.filter((reference, index) => references.findIndex((other) => other.image.id === reference.image.id) === index));
+  }
+
+  /** The image size asked for (GEMINI_IMAGE_SIZE by default), if the model in use draws it. */
+  private checkImageSize(requested: ImageSize | undefined): ImageSize {
+    const imageSize = requested ?? this.config.generation.imageSize;
+    const { imageSizes } = this.generation.capabilities();
+    if (!imageSizes.includes(imageSize)) {
+      throw new InvalidRequestError(`imageSize: ${this.generation.model ?? 'the provider'} draws ${imageSizes.join(', ')}, not ${imageSize}`);
+    }
+    return imageSize;
+  }
+
+  /** A stored picture as the model is shown it: the full WebP, as stored. */
+  private async inputOf(image: ImageEntity, role: InputImage['role']): Promise<InputImage> {
+    const file = await this.readFile(image.id, 'full');
+    return { role, data: file.data, mimeType: 'image/webp' };
+  }
+
+  /** One provider call, stored: the item limit and the daily cap are checked before it is paid. */
+  private async draw(drawing: Drawing): Promise<ImageEntity> {
+    // Refuse before paying for a picture that could not be kept.
+    if (drawing.metadata.itemId) await this.planEviction(this.repository, drawing.metadata.itemId);
+    const release = await this.dailyCap.reserve(this.generation.source);
     try {
+      const inputs = await drawing.inputs();
+      const started = performance.now();
+      const provided = await this.generation.generate({
+        prompt: drawing.providerPrompt,
+        aspectRatio: drawing.aspectRatio,
+        imageSize: drawing.imageSize,
+        inputs,
+      });
+      const metadata: ImageMetadata = {
+        ...drawing.metadata,
+        generationMs: Math.round(performance.now() - started),
+        source: provided.source,
+        model: provided.model,
+      };
       return await this.store(provided.data, metadata, { enforceItemLimit: true });
     } catch (error) {
       if (error instanceof InvalidImageError) {
         throw new UpstreamBadResponseError(`The image provider answered with an unusable image: ${error.message}`);
       }
       throw error;
+    } finally {
+      release();
     }
   }
 
@@ -190,6 +308,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
       lastUsedAt: metadata.lastUsedAt ?? null,
       generationMs: metadata.generationMs ?? null,
       sourceHash: metadata.sourceHash ?? null,
+      parentId: metadata.parentId ?? null,
       createdAt: metadata.createdAt ?? this.clock.now(),
       deletedAt: metadata.deletedAt ?? null,
     } satisfies ImageEntity);
@@ -390,6 +509,15 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
 /** Style is part of what the model is asked to draw. */
 export function composePrompt(prompt: string, style?: string | null): string {
   return style ? `${prompt}. Style: ${style}` : prompt;
+}
+
+/** What the model is asked when shown a picture to change. */
+export function editPrompt(instruction: string): string {
+  return `Edit the attached picture: ${instruction}. Keep everything else about it as it is.`;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
 }
 
 /** Letters and digits runs; everything else (quotes, operators) is a separator. */

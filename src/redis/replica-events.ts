@@ -15,6 +15,8 @@ export interface ReplicaEventMap {
    * one item's entries went: hot entries must go, the counters stay.
    */
   'scene-cache-cleared': { itemId?: string };
+  /** Gemini answered "not found" for a model of GEMINI_MODEL: every replica moves to the next. */
+  'gemini-model-retired': { model: string; at: number };
 }
 export type ReplicaEventType = keyof ReplicaEventMap;
 type Handler<K extends ReplicaEventType> = (payload: ReplicaEventMap[K]) => void;

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { AdminOnly } from '../common/auth/admin.guard.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
+import { referenceRequestOf } from '../images/dto/drawing-options.dto.js';
 import { toImageDto } from '../images/dto/image.dto.js';
 import { ClearSceneCacheDto, GenerateSceneDto, SceneCacheStatsDto, SceneDto, toSceneCacheStatsDto } from './dto/generate-scene.dto.js';
 import { ScenesService } from './scenes.service.js';
@@ -16,11 +17,14 @@ export class ScenesController {
   @Post('generate')
   @RateLimited('scenes')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Art for a scene description: from the cache when drawn before, else generated and cached' })
+  @ApiOperation({
+    summary: 'Art for a scene description: from the cache when drawn before, else generated and cached',
+    description: 'The same description with other `characters` or `references` is another cache entry (their pictures’ content is part of the key).',
+  })
   @ApiOkResponse({ type: SceneDto, headers: { 'X-Cache': { description: 'HIT or MISS', schema: { type: 'string', enum: ['HIT', 'MISS'] } } } })
   @ApiErrors(400, 413, 422, 429, 502, 503, 504)
   async generate(@Body() body: GenerateSceneDto, @Res({ passthrough: true }) response: Response): Promise<SceneDto> {
-    const scene = await this.scenes.generate(body);
+    const scene = await this.scenes.generate({ ...body, references: referenceRequestOf(body) });
     response.setHeader('X-Cache', scene.cached ? 'HIT' : 'MISS');
     return {
       cached: scene.cached,

@@ -5,17 +5,19 @@ import { Clock } from '../common/clock.js';
 import { METRICS } from '../common/metrics/metric-names.js';
 import { AppConfig } from '../config/app-config.js';
 import { GenerationService } from '../generation/generation.service.js';
+import type { ImageSize } from '../generation/gemini-models.js';
 import { type AspectRatio, DEFAULT_ASPECT_RATIO } from '../generation/image-provider.js';
+import type { ReferenceRequest, ResolvedReferences } from '../images/image-references.js';
 import type { ImageEntity } from '../images/image.entity.js';
 import { ImagesService } from '../images/images.service.js';
 import { HotScenes, type HotScene } from './hot-scenes.js';
 import { SceneCacheEntry } from './scene-cache-entry.entity.js';
 import { SceneHitBuffer } from './scene-hit-buffer.js';
-import { normalizeSceneText, sceneCacheKey } from './scene-key.js';
+import { normalizeSceneText, sceneCacheKey, type SceneKeyParts } from './scene-key.js';
 import { ReplicaEvents } from '../redis/replica-events.js';
 import { type FlightOutcome, ReplicaFlights } from './replica-flights.js';
 import { ScenesRepository, type SceneCacheTotals } from './scenes.repository.js';
-import { SingleFlight } from './single-flight.js';
+import { SingleFlight } from '../common/single-flight.js';
 
 export interface SceneCommand {
   description: string;
@@ -24,7 +26,14 @@ export interface SceneCommand {
   forceRegenerate?: boolean;
   /** The app object a newly drawn image belongs to (a location); not part of the cache key. */
   itemId?: string;
+  /** GEMINI_IMAGE_SIZE when unset. */
+  imageSize?: ImageSize;
+  /** Characters and pictures to keep consistent; their content is part of the cache key. */
+  references?: ReferenceRequest;
 }
+
+/** A scene request's key material, but the model (which is read when the key is made). */
+type SceneParts = Omit<SceneKeyParts, 'model'>;
 
 /** A picture made elsewhere (an import, an old backend's cache) becoming a cache entry. */
 export interface ImportedScene {
@@ -110,9 +119,15 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
   }
 
   async generate(command: SceneCommand): Promise<SceneResult> {
-    const aspectRatio = command.aspectRatio ?? DEFAULT_ASPECT_RATIO;
-    const style = command.style ?? null;
-    const cacheKey = sceneCacheKey({ description: command.description, style, aspectRatio, model: this.modelKey });
+    const references = await this.images.resolveReferences(command.references ?? {});
+    const parts: SceneParts = {
+      description: command.description,
+      style: command.style ?? null,
+      aspectRatio: command.aspectRatio ?? DEFAULT_ASPECT_RATIO,
+      imageSize: command.imageSize ?? this.config.generation.imageSize,
+      references: references.contentHashes,
+    };
+    const cacheKey = this.keyOf(parts);
 
     if (!command.forceRegenerate) {
       const now = this.clock.now();
@@ -129,7 +144,7 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     // One flight per key in this process, and one across replicas.
     const flight = this.generations.run(cacheKey, () =>
       this.replicas.run(cacheKey, {
-        generate: () => this.generateEntry(cacheKey, command, style, aspectRatio),
+        generate: () => this.generateEntry(parts, command, references),
         findStored: () => this.storedResult(cacheKey),
         checkFirst: !command.forceRegenerate,
       }),
@@ -187,7 +202,7 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
   async importScene(scene: ImportedScene): Promise<boolean> {
     const aspectRatio = scene.aspectRatio ?? DEFAULT_ASPECT_RATIO;
     const style = scene.style ?? null;
-    const cacheKey = sceneCacheKey({ description: scene.description, style, aspectRatio, model: this.modelKey });
+    const cacheKey = this.keyOf({ description: scene.description, style, aspectRatio, imageSize: this.config.generation.imageSize, references: [] });
     // A fresh entry stays; so does the same picture's entry, expired or not (an import run again).
     const existing = await this.repository.findByKey(cacheKey);
     if (existing && (existing.expiresAt > this.clock.now() || existing.imageId === scene.image.id)) return false;
@@ -282,19 +297,27 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     return this.generation.model ?? this.generation.source;
   }
 
-  private async generateEntry(cacheKey: string, command: SceneCommand, style: string | null, aspectRatio: AspectRatio): Promise<SceneResult> {
+  private keyOf(parts: SceneParts): string {
+    return sceneCacheKey({ ...parts, model: this.modelKey });
+  }
+
+  private async generateEntry(parts: SceneParts, command: SceneCommand, references: ResolvedReferences): Promise<SceneResult> {
     const epoch = this.hotEpoch;
-    const description = command.description;
+    const { description, style, aspectRatio, imageSize } = parts;
     const image = await this.images.generate({
       prompt: description,
       style: command.style,
       itemId: command.itemId,
       itemType: 'scene',
       aspectRatio,
+      imageSize,
+      references,
       providerPrompt: scenePrompt(description, style),
     });
     await this.flushHits(); // the old entry's hits belong to it, not to its replacement
     const now = this.clock.now();
+    // Made now: a model that was found retired during the call gave way to the next one.
+    const cacheKey = this.keyOf(parts);
     const entry = this.newEntry(cacheKey, description, style, aspectRatio, image);
     try {
       await this.repository.saveEntry(entry, { countMiss: true });

@@ -2,6 +2,7 @@ import { Body, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nest
 import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { NotFoundError } from '../common/errors.js';
+import { AppConfig } from '../config/app-config.js';
 import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
 import { ImagesService } from '../images/images.service.js';
 import {
@@ -22,7 +23,10 @@ import { toSeedImage, withBase64Data } from './seed-presenter.js';
 /** `/api/v1/images`: the old backend's images routes, answered by the same ImagesService as v2. */
 @SeedApiController('images', 'images')
 export class SeedImagesController {
-  constructor(private readonly images: ImagesService) {}
+  constructor(
+    private readonly images: ImagesService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Post('generate')
   @HttpCode(200)
@@ -38,6 +42,8 @@ export class SeedImagesController {
       itemType: body.subject_type,
       aspectRatio: body.aspect_ratio,
       component: body.component,
+      // Off by default: the old backend never showed the model a picture.
+      references: this.config.seedApi.autoReferences && body.subject_name ? { characterIds: [body.subject_name], skipUnfeatured: true } : undefined,
     });
     return toSeedImage(image);
   }

@@ -21,6 +21,7 @@ beforeAll(async () => {
   const counting: ImageProvider = {
     source: local.source,
     model: local.model,
+    capabilities: () => local.capabilities(),
     generate: (imageRequest) => {
       providerCalls++;
       return local.generate(imageRequest);

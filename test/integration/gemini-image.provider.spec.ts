@@ -7,12 +7,15 @@ import {
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../../src/common/errors.js';
+import { SystemClock } from '../../src/common/clock.js';
 import { GeminiImageProvider, type GeminiImageProviderOptions } from '../../src/generation/gemini-image.provider.js';
+import { GeminiModelChain } from '../../src/generation/gemini-model-chain.js';
 import { FakeGeminiServer, geminiError } from '../support/fake-gemini-server.js';
 
 const API_KEY = 'AIzaSyFAKE-test-key-0123456789';
 const MODEL = 'gemini-2.5-flash-image';
 const PROMPT = 'A red dragon sleeping on a hoard of gold, oil painting';
+const chain = (...models: string[]) => new GeminiModelChain(models, new SystemClock());
 
 describe('GeminiImageProvider against a fake Gemini server (real SDK)', () => {
   let server: FakeGeminiServer;
@@ -21,7 +24,7 @@ describe('GeminiImageProvider against a fake Gemini server (real SDK)', () => {
   const provider = (overrides: Partial<GeminiImageProviderOptions> = {}) =>
     new GeminiImageProvider({
       apiKey: API_KEY,
-      model: MODEL,
+      models: chain(MODEL),
       baseUrl: server.baseUrl,
       timeoutMs: 5_000,
       maxRetries: 3,
@@ -35,7 +38,7 @@ describe('GeminiImageProvider against a fake Gemini server (real SDK)', () => {
 
   /** Runs generate() and returns what it threw (fails the test if it resolved). */
   const failure = async (subject: GeminiImageProvider, aspectRatio: '1:1' | '16:9' = '1:1') => {
-    const outcome = await subject.generate({ prompt: PROMPT, aspectRatio }).then(
+    const outcome = await subject.generate({ prompt: PROMPT, imageSize: '1K', aspectRatio }).then(
       () => undefined,
       (error: unknown) => error,
     );
@@ -57,7 +60,7 @@ describe('GeminiImageProvider against a fake Gemini server (real SDK)', () => {
   });
 
   it('returns the PNG Gemini drew, sized for the aspect ratio, and sends model, key and image config', async () => {
-    const image = await provider().generate({ prompt: PROMPT, aspectRatio: '16:9' });
+    const image = await provider().generate({ prompt: PROMPT, imageSize: '1K', aspectRatio: '16:9' });
 
     expect(image).toMatchObject({ mimeType: 'image/png', source: 'gemini', model: MODEL });
     expect(Buffer.isBuffer(image.data)).toBe(true);
@@ -78,9 +81,9 @@ describe('GeminiImageProvider against a fake Gemini server (real SDK)', () => {
 
   it('returns a JPEG when the model answers JPEG (gemini-3.1-flash-image)', async () => {
     server.enqueue({ kind: 'image', mimeType: 'image/jpeg' });
-    const subject = provider({ model: 'gemini-3.1-flash-image' });
+    const subject = provider({ models: chain('gemini-3.1-flash-image') });
 
-    const image = await subject.generate({ prompt: PROMPT, aspectRatio: '1:1' });
+    const image = await subject.generate({ prompt: PROMPT, imageSize: '1K', aspectRatio: '1:1' });
 
     expect(subject.model).toBe('gemini-3.1-flash-image');
     expect(image).toMatchObject({ mimeType: 'image/jpeg', source: 'gemini', model: 'gemini-3.1-flash-image' });
@@ -91,7 +94,7 @@ describe('GeminiImageProvider against a fake Gemini server (real SDK)', () => {
   it('finds the image in a later part, after a text part', async () => {
     server.enqueue({ kind: 'image', withText: true, width: 320, height: 200 });
 
-    const image = await provider().generate({ prompt: PROMPT, aspectRatio: '1:1' });
+    const image = await provider().generate({ prompt: PROMPT, imageSize: '1K', aspectRatio: '1:1' });
 
     expect(image.mimeType).toBe('image/png');
     expect(await sharp(image.data).metadata()).toMatchObject({ format: 'png', width: 320, height: 200 });
@@ -166,7 +169,7 @@ describe('GeminiImageProvider against a fake Gemini server (real SDK)', () => {
   it('maps 404 to UpstreamUnavailableError naming the model and GEMINI_MODEL', async () => {
     server.enqueue(geminiError.modelNotFound('gemini-retired-image'));
 
-    const error = await failure(provider({ model: 'gemini-retired-image' }));
+    const error = await failure(provider({ models: chain('gemini-retired-image') }));
 
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error.message).toContain('model "gemini-retired-image" is not available (it may have been retired)');
@@ -187,7 +190,7 @@ describe('GeminiImageProvider against a fake Gemini server (real SDK)', () => {
   it('retries a 429 after exactly the RetryInfo delay, then succeeds', async () => {
     server.enqueue(geminiError.quota('2s'));
 
-    const image = await provider().generate({ prompt: PROMPT, aspectRatio: '1:1' });
+    const image = await provider().generate({ prompt: PROMPT, imageSize: '1K', aspectRatio: '1:1' });
 
     expect(image.mimeType).toBe('image/png');
     expect(sleeps).toEqual([2000]);
@@ -243,7 +246,7 @@ describe('GeminiImageProvider against a fake Gemini server (real SDK)', () => {
   it('retries a 500 and returns the image of the next attempt', async () => {
     server.enqueue(geminiError.internal());
 
-    const image = await provider().generate({ prompt: PROMPT, aspectRatio: '1:1' });
+    const image = await provider().generate({ prompt: PROMPT, imageSize: '1K', aspectRatio: '1:1' });
 
     expect(image.mimeType).toBe('image/png');
     expect(server.requests).toHaveLength(2);

@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { ContentRefusedError, UpstreamUnavailableError } from '../../src/common/errors.js';
 import { RedisThrottlerStorage } from '../../src/common/rate-limit/redis-throttler.storage.js';
+import { GeminiModelChain, RETIRED_MODEL_RECHECK_MS } from '../../src/generation/gemini-model-chain.js';
+import { RedisRetiredModels } from '../../src/generation/redis-retired-models.js';
 import { RedisReservations } from '../../src/images/gemini-reservations.js';
 import { RedisReplicaEvents } from '../../src/redis/replica-events.js';
 import { RedisFlights } from '../../src/scenes/replica-flights.js';
@@ -152,6 +154,35 @@ describeWithRedis('shared state in Redis (two clients as two replicas)', () => {
         expect(heardByA).toEqual([]);
       } finally {
         await Promise.all([a.onApplicationShutdown(), b.onApplicationShutdown()]);
+      }
+    });
+  });
+
+  describe('RedisRetiredModels', () => {
+    const MODELS = ['gemini-3-pro-image', 'gemini-3.1-flash-image'];
+
+    it('moves every replica to the next model when one finds a model retired, and tells replicas started later', async () => {
+      const clock = new ManualClock();
+      const events = [new RedisReplicaEvents(replicaA, prefix), new RedisReplicaEvents(replicaB, prefix)];
+      await Promise.all(events.map((each) => each.onModuleInit()));
+      const [a, b] = [new GeminiModelChain(MODELS, clock, new RedisRetiredModels(replicaA, events[0])), new GeminiModelChain(MODELS, clock, new RedisRetiredModels(replicaB, events[1]))];
+      try {
+        await Promise.all([a.onModuleInit(), b.onModuleInit()]);
+        expect([a.current, b.current]).toEqual(['gemini-3-pro-image', 'gemini-3-pro-image']);
+
+        a.retire('gemini-3-pro-image');
+        expect(a.current).toBe('gemini-3.1-flash-image');
+        await eventually(() => expect(b.current).toBe('gemini-3.1-flash-image'), 1000);
+
+        const later = new GeminiModelChain(MODELS, clock, new RedisRetiredModels(replicaB, events[1]));
+        await later.onModuleInit();
+        expect(later.retired).toEqual(['gemini-3-pro-image']);
+        // The key lives as long as the retirement: a day later the model is tried again.
+        expect(await replicaA.pttl('gemini:retired-model:gemini-3-pro-image')).toBeGreaterThan(RETIRED_MODEL_RECHECK_MS - 60_000);
+        clock.advance(RETIRED_MODEL_RECHECK_MS);
+        expect([a.current, b.current, later.current]).toEqual(Array(3).fill('gemini-3-pro-image'));
+      } finally {
+        await Promise.all(events.map((each) => each.onApplicationShutdown()));
       }
     });
   });

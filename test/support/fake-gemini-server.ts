@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
+import { IMAGE_SIZE_SCALE, type ImageSize } from '../../src/generation/gemini-models.js';
 import { ASPECT_RATIO_SIZES, DEFAULT_ASPECT_RATIO, type AspectRatio } from '../../src/generation/image-provider.js';
 
 /**
@@ -34,10 +35,10 @@ export type FakeGeminiBehaviour = Slow &
 
 /** The request body as the SDK sends it (camelCase JSON). */
 export interface GeminiRequestBody {
-  contents?: Array<{ role?: string; parts?: Array<{ text?: string }> }>;
+  contents?: Array<{ role?: string; parts?: Array<{ text?: string; inlineData?: { mimeType?: string; data?: string } }> }>;
   generationConfig?: {
     responseModalities?: string[];
-    imageConfig?: { aspectRatio?: string };
+    imageConfig?: { aspectRatio?: string; imageSize?: string };
     [key: string]: unknown;
   };
   [key: string]: unknown;
@@ -48,6 +49,8 @@ export interface RecordedRequest {
   /** The x-goog-api-key header. */
   apiKey: string | undefined;
   body: GeminiRequestBody;
+  /** The pictures sent with the prompt (inline parts), in order, decoded. */
+  inputs: Array<{ mimeType: string; data: Buffer }>;
   headers: IncomingHttpHeaders;
   receivedAt: Date;
 }
@@ -123,11 +126,16 @@ export const geminiError = {
 };
 
 const DEFAULT_BEHAVIOUR: FakeGeminiBehaviour = { kind: 'image' };
+/** What the image models take as input pictures, and how many (Gemini's published limits). */
+const INPUT_MIME_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/heic', 'image/heif']);
+const MAX_INPUT_IMAGES = 14;
 const ROUTE = /^\/v1beta\/models\/([^/:]+):generateContent$/;
 
 export class FakeGeminiServer {
   readonly requests: RecordedRequest[] = [];
   private readonly queue: FakeGeminiBehaviour[] = [];
+  /** Models answered with Gemini's "not found", whatever is queued: retired ones. */
+  private readonly retired = new Set<string>();
   private defaultBehaviour: FakeGeminiBehaviour = DEFAULT_BEHAVIOUR;
   /** Delayed replies not sent yet, so reset() and close() can drop them. */
   private readonly pending = new Set<{ timer: NodeJS.Timeout; res: ServerResponse }>();
@@ -161,6 +169,11 @@ export class FakeGeminiServer {
     this.queue.push(...behaviours);
   }
 
+  /** Plays Google shutting a model down: every call to it answers 404 NOT_FOUND from now on. */
+  retire(model: string): void {
+    this.retired.add(model);
+  }
+
   setDefault(behaviour: FakeGeminiBehaviour): void {
     this.defaultBehaviour = behaviour;
   }
@@ -169,6 +182,7 @@ export class FakeGeminiServer {
   reset(): void {
     this.queue.length = 0;
     this.requests.length = 0;
+    this.retired.clear();
     this.defaultBehaviour = DEFAULT_BEHAVIOUR;
     this.dropPending();
   }
@@ -207,15 +221,21 @@ export class FakeGeminiServer {
     }
     const model = decodeURIComponent(match[1]);
     const apiKey = req.headers['x-goog-api-key'];
+    const parts = checkParts(body);
     this.requests.push({
       model,
       apiKey: Array.isArray(apiKey) ? apiKey[0] : apiKey,
       body,
+      inputs: typeof parts === 'string' ? [] : parts,
       headers: req.headers,
       receivedAt: new Date(),
     });
+    if (typeof parts === 'string') {
+      sendJson(res, 400, { error: { code: 400, message: parts, status: 'INVALID_ARGUMENT' } });
+      return;
+    }
 
-    const behaviour = this.queue.shift() ?? this.defaultBehaviour;
+    const behaviour = this.retired.has(model) ? geminiError.modelNotFound(model) : (this.queue.shift() ?? this.defaultBehaviour);
     // Build the answer first (sharp may take a moment), then hold it for delayMs.
     const answer = await this.answer(behaviour, model, body);
     if (!behaviour.delayMs) {
@@ -241,7 +261,7 @@ export class FakeGeminiServer {
     const usageMetadata = { promptTokenCount: 12, totalTokenCount: 12 };
     switch (behaviour.kind) {
       case 'image': {
-        const size = sizeFor(body.generationConfig?.imageConfig?.aspectRatio);
+        const size = sizeFor(body.generationConfig?.imageConfig);
         const mimeType = behaviour.mimeType ?? 'image/png';
         const data = await this.picture(mimeType, behaviour.width ?? size.width, behaviour.height ?? size.height);
         const parts = [
@@ -301,9 +321,31 @@ export class FakeGeminiServer {
   }
 }
 
-function sizeFor(aspectRatio: string | undefined): { width: number; height: number } {
+function sizeFor(imageConfig: { aspectRatio?: string; imageSize?: string } = {}): { width: number; height: number } {
+  const { aspectRatio, imageSize } = imageConfig;
   const ratio = (aspectRatio && aspectRatio in ASPECT_RATIO_SIZES ? aspectRatio : DEFAULT_ASPECT_RATIO) as AspectRatio;
-  return ASPECT_RATIO_SIZES[ratio];
+  const scale = imageSize && imageSize in IMAGE_SIZE_SCALE ? IMAGE_SIZE_SCALE[imageSize as ImageSize] : 1;
+  return { width: ASPECT_RATIO_SIZES[ratio].width * scale, height: ASPECT_RATIO_SIZES[ratio].height * scale };
+}
+
+/**
+ * Checks the parts as Gemini does: one user turn, text first, then pictures of the types the
+ * models read (at most 14), each valid base64. The decoded pictures, or what Gemini would say.
+ */
+function checkParts(body: GeminiRequestBody): Array<{ mimeType: string; data: Buffer }> | string {
+  const contents = body.contents ?? [];
+  if (contents.length !== 1) return `Expected one content turn, got ${contents.length}.`;
+  const [first, ...rest] = contents[0].parts ?? [];
+  if (typeof first?.text !== 'string' || first.text === '') return 'The first part must be the text prompt.';
+  if (rest.length > MAX_INPUT_IMAGES) return `Too many images: at most ${MAX_INPUT_IMAGES} input images are supported, got ${rest.length}.`;
+  const inputs: Array<{ mimeType: string; data: Buffer }> = [];
+  for (const [index, part] of rest.entries()) {
+    const { mimeType = '', data = '' } = part.inlineData ?? {};
+    if (!INPUT_MIME_TYPES.has(mimeType)) return `Unsupported MIME type for part ${index + 1}: "${mimeType}".`;
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(data)) return `Invalid base64 data in part ${index + 1}.`;
+    inputs.push({ mimeType, data: Buffer.from(data, 'base64') });
+  }
+  return inputs;
 }
 
 /** A real, decodable picture: a diagonal colour gradient with a checker pattern. */

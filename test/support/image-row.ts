@@ -29,6 +29,7 @@ export function imageRow(id: string, fields: Partial<ImageEntity> = {}): ImageEn
     lastUsedAt: null,
     generationMs: null,
     sourceHash: null,
+    parentId: null,
     createdAt: new Date('2026-01-01T00:00:00Z'),
     deletedAt: null,
     ...fields,

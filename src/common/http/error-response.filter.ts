@@ -7,6 +7,7 @@ import {
   ContentRefusedError,
   DomainError,
   InvalidImageError,
+  InvalidRequestError,
   NotFoundError,
   NotSupportedHereError,
   StorageUnavailableError,
@@ -17,6 +18,7 @@ import {
 import { ErrorDialects } from './error-dialects.js';
 
 const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => DomainError, HttpStatus]> = [
+  [InvalidRequestError, HttpStatus.BAD_REQUEST],
   [NotFoundError, HttpStatus.NOT_FOUND],
   [ConflictError, HttpStatus.CONFLICT],
   [InvalidImageError, HttpStatus.UNPROCESSABLE_ENTITY],

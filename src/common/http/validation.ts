@@ -8,9 +8,9 @@ import {
   type PipeTransform,
   ValidationPipe,
 } from '@nestjs/common';
-import { ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { buildMessage, IsOptional, IsString, MaxLength, MinLength, ValidateBy, type ValidationError } from 'class-validator';
+import { buildMessage, IsOptional, IsString, Length, MaxLength, MinLength, ValidateBy, type ValidationError } from 'class-validator';
 import { CONTROL_CHARACTER } from '../text.js';
 
 export type RequestPart = 'body' | 'query' | 'path';
@@ -97,6 +97,11 @@ export const Trim = () => Transform(({ value }) => (typeof value === 'string' ? 
 /** Query strings are text: "true"/"false" become booleans, anything else fails @IsBoolean. */
 export const QueryBoolean = () =>
   Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value));
+
+/** A required, trimmed string of `min` to `max` characters without control characters, documented. */
+export function RequiredText(min: number, max: number, doc: ApiPropertyOptions = {}): PropertyDecorator {
+  return applyDecorators(ApiProperty({ ...doc, minLength: min, maxLength: max } as ApiPropertyOptions), Trim(), IsString(), NoControlCharacters(), Length(min, max));
+}
 
 /** An optional, trimmed, non-empty string of at most `maxLength` characters, documented. */
 export function OptionalText(maxLength: number, doc: ApiPropertyOptions = {}): PropertyDecorator {

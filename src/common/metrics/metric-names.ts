@@ -3,6 +3,8 @@ export const METRICS = {
   httpRequestDuration: 'http_request_duration_seconds',
   generations: 'image_generations_total',
   generationDuration: 'image_generation_duration_seconds',
+  geminiCalls: 'gemini_calls_total',
+  geminiSpend: 'gemini_estimated_spend_usd_total',
   imagesStored: 'images_stored',
   storageBytes: 'image_storage_bytes',
   sceneCacheRequests: 'scene_cache_requests_total',

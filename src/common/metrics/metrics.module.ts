@@ -22,6 +22,16 @@ const providers = [
     buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120],
   }),
   makeCounterProvider({
+    name: METRICS.geminiCalls,
+    help: 'HTTP calls to Gemini by model and outcome (each retry is a call)',
+    labelNames: ['model', 'outcome'],
+  }),
+  makeCounterProvider({
+    name: METRICS.geminiSpend,
+    help: 'Estimated USD spent on Gemini images by model (price table, GEMINI_PRICES first; 0 for an unpriced model)',
+    labelNames: ['model'],
+  }),
+  makeCounterProvider({
     name: METRICS.sceneCacheRequests,
     help: 'Scene requests answered from the cache (hit) or by generating (miss)',
     labelNames: ['result'],

@@ -1,18 +1,14 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length } from 'class-validator';
-import { NoControlCharacters, OptionalText, Trim } from '../../common/http/validation.js';
+import { OptionalText, RequiredText } from '../../common/http/validation.js';
 import { AspectRatioField } from '../../generation/aspect-ratio.field.js';
+import type { ImageSize } from '../../generation/gemini-models.js';
 import type { AspectRatio } from '../../generation/image-provider.js';
+import { DrawingOptionsDto, ImageSizeField } from './drawing-options.dto.js';
 
 /** Lengths of an image's descriptive fields, for every way in (generate, import). */
 export const IMAGE_FIELD_LIMITS = { style: 200, itemId: 200, itemType: 50 } as const;
 
-export class GenerateImageDto {
-  @ApiProperty({ minLength: 3, maxLength: 2000, example: 'a dwarf paladin in a torch-lit crypt' })
-  @Trim()
-  @IsString()
-  @NoControlCharacters()
-  @Length(3, 2000)
+export class GenerateImageDto extends DrawingOptionsDto {
+  @RequiredText(3, 2000, { example: 'a dwarf paladin in a torch-lit crypt' })
   prompt!: string;
 
   @OptionalText(IMAGE_FIELD_LIMITS.style, { example: 'oil painting' })
@@ -23,7 +19,15 @@ export class GenerateImageDto {
 
   @OptionalText(IMAGE_FIELD_LIMITS.itemType, { example: 'character' })
   itemType?: string;
+}
+
+export class EditImageDto {
+  @RequiredText(3, 2000, { example: 'the same dwarf, wounded, in the rain', description: 'What to change; the rest of the picture stays' })
+  instruction!: string;
 
   @AspectRatioField()
   aspectRatio?: AspectRatio;
+
+  @ImageSizeField()
+  imageSize?: ImageSize;
 }

@@ -33,8 +33,11 @@ export class ImageDto {
   @ApiProperty({ enum: ['gemini', 'local', 'import'] })
   source!: 'gemini' | 'local' | 'import';
 
-  @ApiProperty({ type: String, nullable: true, example: 'gemini-2.5-flash-image' })
+  @ApiProperty({ type: String, nullable: true, example: 'gemini-3.1-flash-image' })
   model!: string | null;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The image this one was edited from (lineage); null for a first drawing' })
+  parentId!: string | null;
 
   @ApiPropertyOptional({ enum: ASPECT_RATIOS, nullable: true })
   aspectRatio!: string | null;
@@ -76,6 +79,7 @@ export function toImageDto(image: ImageEntity): ImageDto {
     featured: image.featured,
     source: image.source,
     model: image.model,
+    parentId: image.parentId,
     aspectRatio: image.aspectRatio,
     width: image.width,
     height: image.height,

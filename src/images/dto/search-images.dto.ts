@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { NoControlCharacters, QueryBoolean, Trim } from '../../common/http/validation.js';
 import { ImageDto } from './image.dto.js';
 
@@ -42,6 +42,12 @@ export class SearchImagesQueryDto {
   @IsOptional()
   @IsIn(SOURCES, { message: `source must be one of: ${SOURCES.join(', ')}` })
   source?: (typeof SOURCES)[number];
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only the edits made from this image (lineage)' })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))
+  @IsUUID('all', { message: 'parentId must be an image id (UUID)' })
+  parentId?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: 1 })
   @IsOptional()

@@ -1,25 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, Length } from 'class-validator';
-import { NoControlCharacters, OptionalText, Trim } from '../../common/http/validation.js';
-import { AspectRatioField } from '../../generation/aspect-ratio.field.js';
-import type { AspectRatio } from '../../generation/image-provider.js';
+import { IsBoolean, IsOptional } from 'class-validator';
+import { OptionalText, RequiredText } from '../../common/http/validation.js';
+import { DrawingOptionsDto } from '../../images/dto/drawing-options.dto.js';
 import { IMAGE_FIELD_LIMITS } from '../../images/dto/generate-image.dto.js';
 import { ImageDto } from '../../images/dto/image.dto.js';
 import type { SceneCacheStats } from '../scenes.service.js';
 
-export class GenerateSceneDto {
-  @ApiProperty({ minLength: 3, maxLength: 4000, example: 'The party enters a flooded dwarven forge lit by glowing runes' })
-  @Trim()
-  @IsString()
-  @NoControlCharacters()
-  @Length(3, 4000)
+export class GenerateSceneDto extends DrawingOptionsDto {
+  @RequiredText(3, 4000, { example: 'The party enters a flooded dwarven forge lit by glowing runes' })
   description!: string;
 
   @OptionalText(IMAGE_FIELD_LIMITS.style, { example: 'watercolour' })
   style?: string;
-
-  @AspectRatioField()
-  aspectRatio?: AspectRatio;
 
   @ApiPropertyOptional({ default: false, description: 'Draw anew even when a fresh cached image exists' })
   @IsOptional()
@@ -31,7 +23,7 @@ export class SceneDto {
   @ApiProperty({ description: 'true when answered from the cache' })
   cached!: boolean;
 
-  @ApiProperty({ description: 'sha256 of the normalized description, style, aspect ratio and model' })
+  @ApiProperty({ description: 'sha256 of the normalized description, style, aspect ratio, model, and (when not a plain 1K request) size and references' })
   cacheKey!: string;
 
   @ApiProperty({ format: 'date-time' })

@@ -77,6 +77,21 @@ describe('POST /images/generate rate limit', () => {
     expect(other.headers['x-ratelimit-remaining']).toBe('2');
   });
 
+  it('counts edits and v1’s generate against the same limit: each is a paid generation', async () => {
+    const c = client('203.0.113.7');
+    const source = (await c.generate().expect(201)).body.id as string;
+    const edit = () => request(t.server).post(`/api/v2/images/${source}/edit`).set('X-Forwarded-For', '203.0.113.7').send({ instruction: 'at night' });
+    await edit().expect(201);
+    await c.generate().expect(201);
+    const refused = await edit().expect(429);
+    expect(refused.headers['retry-after']).toBeDefined();
+    await request(t.server)
+      .post('/api/v1/images/generate')
+      .set('X-Forwarded-For', '203.0.113.7')
+      .send({ subject_type: 'scene', subject_name: 'Trap', prompt: 'A kobold trap corridor with spikes.' })
+      .expect(429);
+  });
+
   it('never limits reads, even for a client past its limit', async () => {
     await exhaustImages('203.0.113.4');
     const c = client('203.0.113.4');

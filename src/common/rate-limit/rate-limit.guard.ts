@@ -41,12 +41,14 @@ export class RateLimitGuard extends ThrottlerGuard {
    * and name the headers after it (`X-RateLimit-Limit-images`); here only the route's own limit
    * counts, so clients get the plain, conventional names.
    */
-  protected override async handleRequest({ context, limit, ttl, throttler, blockDuration, getTracker, generateKey }: ThrottlerRequest): Promise<boolean> {
+  protected override async handleRequest({ context, limit, ttl, throttler, blockDuration, getTracker }: ThrottlerRequest): Promise<boolean> {
     const name = throttler.name!;
     if (name !== limitNameOf(this.reflector, context)) return true;
     const { req, res } = this.getRequestResponse(context);
     const tracker = await getTracker(req, context);
-    const key = generateKey(context, tracker, name);
+    // One count per limit and client, whatever the route: v1's and v2's generate, and edits,
+    // all spend the same money (the base guard's key would count each route apart).
+    const key = `${name}:${tracker}`;
     const record = await this.storageService.increment(key, ttl, limit, blockDuration, name);
     this.setResponseHeader(res, 'X-RateLimit-Limit', limit);
     this.setResponseHeader(res, 'X-RateLimit-Remaining', Math.max(0, limit - record.totalHits));

@@ -2,7 +2,8 @@ import type { AppConfig } from '../../config/app-config.js';
 
 /**
  * The named limits. A route opts in to exactly one with `@RateLimited(name)`; each is counted
- * per client over RATE_LIMIT_WINDOW_SECONDS, independently of the others.
+ * per client over RATE_LIMIT_WINDOW_SECONDS, independently of the others, and shared by every
+ * route that names it (both versions' generate and the edit route count as `images`).
  */
 export const RATE_LIMITS = {
   images: { what: 'image generation', limit: (config: AppConfig) => config.rateLimit.requestsPerMinute },

@@ -27,7 +27,8 @@ export class LocalImageProvider implements ImageProvider {
       ? sharp(source.data).resize(width, height, { fit: 'cover' })
       : sharp(Buffer.from(composeScene(request.prompt, width, height)));
     const layers = [
-      ...(source ? [{ input: Buffer.from(svgOf(width, height, captionMarkup(request.prompt, width, height))), left: 0, top: 0 }] : []),
+      // At the top: the source keeps its own caption at the bottom.
+      ...(source ? [{ input: Buffer.from(svgOf(width, height, captionMarkup(request.prompt, width, height, 'top'))), left: 0, top: 0 }] : []),
       ...(await referenceTiles(references, width, height)),
     ];
     const data = await picture.composite(layers).png({ compressionLevel: 6 }).toBuffer();
@@ -111,15 +112,18 @@ ${captionMarkup(prompt, width, height)}`,
   );
 }
 
-/** The prompt on a dark band along the bottom, and the "local preview" mark. */
-function captionMarkup(prompt: string, width: number, height: number): string {
+/** The prompt on a dark band along the bottom (or the top), and the "local preview" mark. */
+function captionMarkup(prompt: string, width: number, height: number, edge: 'top' | 'bottom' = 'bottom'): string {
   const fontSize = Math.round(Math.min(width, height) / 26);
   const lines = wrapCaption(prompt, Math.floor((width * 0.9) / (fontSize * 0.55)), 4);
-  const captionTop = height - (lines.length + 1) * fontSize * 1.3;
+  const bandHeight = (lines.length + 1) * fontSize * 1.3;
+  const captionTop = edge === 'bottom' ? height - bandHeight : fontSize * 2.2;
   const caption = lines
     .map((line, index) => `<tspan x="${width / 2}" dy="${index === 0 ? 0 : fontSize * 1.3}">${escapeXml(line)}</tspan>`)
     .join('');
-  return `<rect x="0" y="${(captionTop - fontSize * 1.2).toFixed(0)}" width="${width}" height="${height}" fill="#000" opacity="0.55"/>
+  const bandTop = captionTop - fontSize * 1.2;
+  const band = edge === 'bottom' ? height - bandTop : bandHeight;
+  return `<rect x="0" y="${bandTop.toFixed(0)}" width="${width}" height="${band.toFixed(0)}" fill="#000" opacity="0.55"/>
 <text x="${width / 2}" y="${captionTop.toFixed(0)}" font-family="DejaVu Serif, serif" font-size="${fontSize}" fill="#f5e6c8" text-anchor="middle">${caption}</text>
 <text x="${width - 12}" y="${fontSize}" font-family="DejaVu Sans, sans-serif" font-size="${Math.round(fontSize * 0.6)}" fill="#fff" opacity="0.7" text-anchor="end">local preview</text>`;
 }

@@ -8,6 +8,9 @@ import { readAdminKey } from './admin-key';
 const API = '/api/v2';
 
 export const ASPECT_RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9'] as const;
+/** Output resolutions: the long side is about 1024, 2048 or 4096 px (where the model draws them). */
+export const IMAGE_SIZES = ['1K', '2K', '4K'] as const;
+export type ImageSize = (typeof IMAGE_SIZES)[number];
 export type ImageSource = 'gemini' | 'local' | 'import';
 
 export interface Image {
@@ -19,6 +22,8 @@ export interface Image {
   featured: boolean;
   source: ImageSource;
   model: string | null;
+  /** The image this one was edited from (lineage); null for a first drawing. */
+  parentId: string | null;
   aspectRatio?: string | null;
   width: number;
   height: number;
@@ -43,24 +48,41 @@ export interface SearchFilters {
   featured?: 'true' | 'false';
   itemType?: string;
   source?: ImageSource;
+  /** Only the edits made from this image. */
+  parentId?: string;
   sort?: 'newest' | 'oldest';
   page: number;
   pageSize: number;
 }
 
-export interface GenerateImageRequest {
+/** How a new picture is drawn: shape, size, and what it must stay consistent with. */
+export interface DrawingOptions {
+  aspectRatio?: string;
+  imageSize?: ImageSize;
+  /** Ids of stored images the model is shown as references. */
+  references?: string[];
+  /** Item ids of characters to keep consistent: each one's featured image is shown to the model. */
+  characters?: string[];
+}
+
+export interface GenerateImageRequest extends DrawingOptions {
   prompt: string;
   style?: string;
-  aspectRatio?: string;
   itemId?: string;
   itemType?: string;
 }
 
-export interface GenerateSceneRequest {
+export interface GenerateSceneRequest extends DrawingOptions {
   description: string;
   style?: string;
-  aspectRatio?: string;
   forceRegenerate?: boolean;
+}
+
+/** What to change in a stored image; the new image keeps its item and style. */
+export interface EditImageRequest {
+  instruction: string;
+  aspectRatio?: string;
+  imageSize?: ImageSize;
 }
 
 export interface Scene {
@@ -155,11 +177,11 @@ export type RouteKind = 'admin' | 'drawing' | 'other';
 /** The routes behind the server's AdminGuard (maintenance, clearing the scene cache, the migration). */
 const ADMIN_PATHS = ['/maintenance/', '/scenes/cache/clear', '/migrate/'];
 /** The routes that ask the image provider for a picture. */
-const DRAWING_PATHS = ['/images/generate', '/scenes/generate'];
+const DRAWING_PATHS = [/^\/images\/generate$/, /^\/scenes\/generate$/, /^\/images\/[^/]+\/edit$/];
 
 function routeKind(path: string): RouteKind {
   if (ADMIN_PATHS.some((prefix) => path.startsWith(prefix))) return 'admin';
-  if (DRAWING_PATHS.includes(path)) return 'drawing';
+  if (DRAWING_PATHS.some((pattern) => pattern.test(path))) return 'drawing';
   return 'other';
 }
 
@@ -282,7 +304,10 @@ const data = <T>(response: Promise<ApiResponse<T>>): Promise<T> => response.then
 
 export const api = {
   searchImages: (filters: SearchFilters) => data(call<ImagePage>('GET', '/images/search', { query: { ...filters } })),
+  getImage: (id: string) => data(call<Image>('GET', `/images/${id}`)),
   generateImage: (body: GenerateImageRequest) => data(call<Image>('POST', '/images/generate', { body })),
+  /** A new image drawn from this one and an instruction; its parentId is `id`. */
+  editImage: (id: string, body: EditImageRequest) => data(call<Image>('POST', `/images/${id}/edit`, { body })),
   setFeatured: (id: string, featured: boolean) => data(call<Image>('PUT', `/images/${id}/feature`, { body: { featured } })),
   deleteImage: (id: string) => data(call<void>('DELETE', `/images/${id}`)),
 

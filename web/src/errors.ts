@@ -29,6 +29,10 @@ export function describeError(error: unknown): ErrorDescription {
       // Without ADMIN_API_KEY no key helps a remote client: the server says what to configure.
       if (error.status === 403 && /ADMIN_API_KEY/.test(detail)) return { title: detail };
       return { title: 'This needs the admin key: enter it under Admin', detail };
+    case 404:
+      // Another tab or person can delete an image this page still shows.
+      if (!error.fromService) return answered;
+      return { title: 'Not found: it may have been deleted meanwhile', detail };
     case 409:
       return { title: 'Not possible right now', detail };
     case 413:

@@ -1,5 +1,5 @@
-import { ASPECT_RATIOS } from './api';
-import { byId, el } from './dom';
+import { byId } from './dom';
+import { aspectRatioOptions, imageSizeOptions } from './drawing-options';
 import { createAdminView } from './views/admin';
 import { createGallery } from './views/gallery';
 import { createGenerateView } from './views/generate';
@@ -9,18 +9,26 @@ import { createScenesView } from './views/scenes';
 const VIEWS = ['gallery', 'generate', 'scenes', 'import', 'admin'] as const;
 type ViewName = (typeof VIEWS)[number];
 
-for (const select of document.querySelectorAll<HTMLSelectElement>('select[data-aspect-ratios]')) {
-  select.replaceChildren(...ASPECT_RATIOS.map((ratio) => el('option', { value: ratio }, ratio === '1:1' ? '1:1 (square)' : ratio)));
-}
+for (const select of document.querySelectorAll<HTMLSelectElement>('select[data-aspect-ratios]')) select.replaceChildren(...aspectRatioOptions());
+for (const select of document.querySelectorAll<HTMLSelectElement>('select[data-image-sizes]')) select.replaceChildren(...imageSizeOptions());
 
 const gallery = createGallery();
 const importView = createImportView();
 const admin = createAdminView();
-createGenerateView();
-createScenesView();
+const generate = createGenerateView();
+const scenes = createScenesView();
 
-/** What each view refreshes when it is shown: the gallery always shows what was just made. */
-const onShow: Partial<Record<ViewName, () => unknown>> = { gallery: gallery.refresh, import: importView.refresh, admin: admin.refresh };
+/**
+ * What each view refreshes when it is shown: the gallery always shows what was just made, and
+ * the drawing forms offer the characters featured meanwhile.
+ */
+const onShow: Partial<Record<ViewName, () => unknown>> = {
+  gallery: gallery.refresh,
+  generate: generate.refresh,
+  scenes: scenes.refresh,
+  import: importView.refresh,
+  admin: admin.refresh,
+};
 
 const isView = (name: string): name is ViewName => (VIEWS as readonly string[]).includes(name);
 let shown: ViewName | undefined;

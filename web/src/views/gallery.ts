@@ -91,7 +91,8 @@ export function createGallery(): { refresh: () => Promise<void> } {
     );
     open.addEventListener('click', () =>
       openImageDialog(image, {
-        onChange: (change) => void refresh(change === 'deleted' ? { replacing: neighbourOf(image.id) } : undefined),
+        // The dialog can go on to an edit or source of this image: only deleting this one moves the focus on.
+        onChange: (change, changed) => void refresh(change === 'deleted' && changed.id === image.id ? { replacing: neighbourOf(image.id) } : undefined),
         // The thumbnail that opened the dialog may have been rebuilt meanwhile (after a feature).
         returnFocus: () => control(image.id, 'open')?.focus(),
       }),

@@ -1,13 +1,18 @@
 import { api, type GenerateSceneRequest } from '../api';
+import { createCharacterPicker } from '../character-picker';
 import { byId, el, filledFields } from '../dom';
 import { formatDateTime, formatRelative, plural } from '../format';
 import { galleryLink, imageFigure } from '../image-view';
 import { StatusLine } from '../status';
 
-/** Describe a scene, see its art with whether the cache answered and until when it is kept. */
-export function createScenesView(): void {
+/**
+ * Describe a scene (with characters to keep consistent), see its art with whether the cache
+ * answered and until when it is kept. `refresh` reads the characters anew when the view is shown.
+ */
+export function createScenesView(): { refresh: () => Promise<void> } {
   const form = byId('scene-form', HTMLFormElement);
   const submit = form.querySelector<HTMLButtonElement>('button[type="submit"]')!;
+  const characters = createCharacterPicker(byId('scene-characters', HTMLFieldSetElement));
   const forceRegenerate = byId('scene-force', HTMLInputElement);
   const status = new StatusLine(byId('scene-status', HTMLParagraphElement));
   const result = byId('scene-result', HTMLDivElement);
@@ -15,7 +20,7 @@ export function createScenesView(): void {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const { description = '', ...options } = filledFields(form);
-    const request: GenerateSceneRequest = { description, ...options, forceRegenerate: forceRegenerate.checked || undefined };
+    const request: GenerateSceneRequest = { description, ...options, characters: characters.selected(), forceRegenerate: forceRegenerate.checked || undefined };
     result.replaceChildren(); // an earlier result must not pass for this request's
     const answered = await status.run(submit, 'Drawing the scene', () => api.generateScene(request));
     if (!answered) return;
@@ -38,4 +43,6 @@ export function createScenesView(): void {
       ),
     );
   });
+
+  return { refresh: characters.refresh };
 }

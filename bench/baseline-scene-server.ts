@@ -53,7 +53,7 @@ const db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 
 const lookup = db.prepare<[string, string], Row>(`
   SELECT scene_cache.cache_key, scene_cache.expires_at, scene_cache.hit_count,
          images.id, images.prompt, images.style, images.item_id, images.item_type, images.featured,
-         images.source, images.model, images.aspect_ratio, images.width, images.height, images.size_bytes,
+         images.source, images.model, images.parent_id, images.aspect_ratio, images.width, images.height, images.size_bytes,
          images.thumbnail_width, images.thumbnail_height, images.content_hash, images.created_at
     FROM scene_cache JOIN images ON images.id = scene_cache.image_id
    WHERE scene_cache.cache_key = ? AND scene_cache.expires_at > ? AND images.deleted_at IS NULL`);

@@ -17,9 +17,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeGeminiServer } from '../test/support/fake-gemini-server.js';
+import { GENERATE_PATH, postGenerate } from './lib/api.js';
 import { cpuTimeMs, stopChild } from './lib/children.js';
 import { median } from './lib/measure.js';
-import { type Service, startService } from './lib/service.js';
+import { fakeGeminiEnv, startService } from './lib/service.js';
 import { fmt, markdownTable, type SectionReport, targetsTable } from './lib/table.js';
 import { startBarePipeline } from './generation.js';
 
@@ -36,8 +37,6 @@ export const CONCURRENCY_CONFIG = {
 export function concurrencyPlannedSeconds(): number {
   return 15;
 }
-
-const GENERATE_PATH = '/api/v2/images/generate';
 
 export interface ConcurrencyResults {
   requests: number;
@@ -60,21 +59,14 @@ export interface ConcurrencyResults {
   benchCpuMs: number;
 }
 
-function generate(service: Service, prompt: string): Promise<Response> {
-  return fetch(`${service.baseUrl}${GENERATE_PATH}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ prompt }),
-  });
-}
-
 /** The PNG the fake answers for 1:1, asked for directly, so the bare pipeline gets the same bytes. */
 async function fakePicture(fake: FakeGeminiServer): Promise<Buffer> {
   fake.enqueue({ kind: 'image' });
   const response = await fetch(`${fake.baseUrl}/v1beta/models/${CONCURRENCY_CONFIG.geminiModel}:generateContent`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ generationConfig: { imageConfig: { aspectRatio: '1:1' } } }),
+    // The fake checks the parts as Gemini does: one user turn, the prompt first.
+    body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'a dragon over a ruined keep' }] }], generationConfig: { imageConfig: { aspectRatio: '1:1' } } }),
   });
   const body = (await response.json()) as { candidates: { content: { parts: { inlineData?: { data: string } }[] } }[] };
   const data = body.candidates[0].content.parts.find((part) => part.inlineData)?.inlineData?.data;
@@ -87,12 +79,7 @@ export async function runConcurrencyBench(tempDir: string, log: (message: string
   const dir = join(tempDir, 'concurrency');
   const fake = await FakeGeminiServer.start();
   try {
-    const service = await startService(dir, {
-      IMAGE_PROVIDER: 'gemini',
-      GEMINI_API_KEY: 'bench-not-a-real-key',
-      GEMINI_BASE_URL: fake.baseUrl,
-      GEMINI_MODEL: geminiModel,
-    });
+    const service = await startService(dir, fakeGeminiEnv(fake.baseUrl, geminiModel));
     let burst: Omit<ConcurrencyResults, 'bare' | 'idealMs' | 'fakePngBytes'>;
     try {
       // Warm-up: answered at once.
@@ -100,7 +87,7 @@ export async function runConcurrencyBench(tempDir: string, log: (message: string
       for (let i = 0; i < warmupGenerations; i++) {
         fake.enqueue({ kind: 'image' });
         const started = performance.now();
-        const response = await generate(service, `warm-up generation ${i + 1}: a goblin market at night`);
+        const response = await postGenerate(service.baseUrl, { prompt: `warm-up generation ${i + 1}: a goblin market at night` });
         await response.text();
         if (response.status !== 201) throw new Error(`Warm-up POST ${GENERATE_PATH} answered ${response.status}`);
         singles.push(performance.now() - started);
@@ -115,7 +102,7 @@ export async function runConcurrencyBench(tempDir: string, log: (message: string
       const startedAt = Date.now();
       const answers = await Promise.all(
         Array.from({ length: requests }, async (_, i) => {
-          const response = await generate(service, `concurrent generation ${i + 1}: a dragon over a ruined keep`);
+          const response = await postGenerate(service.baseUrl, { prompt: `concurrent generation ${i + 1}: a dragon over a ruined keep` });
           await response.arrayBuffer();
           return { status: response.status, ms: performance.now() - started };
         }),

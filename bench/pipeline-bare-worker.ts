@@ -70,6 +70,7 @@ servePipelineJobs(async (input, job) => {
     use_count: 0,
     last_used_at: null,
     generation_ms: null,
+    parent_id: null,
     source_hash: null,
     created_at: toDbDate(new Date()),
     deleted_at: null,

@@ -1,10 +1,11 @@
 /**
  * Benchmark of the image service against bare baselines: the read path, search over 100k
- * images, the generation pipeline's overhead, and 50 concurrent generations.
+ * images, the generation pipeline's overhead, 50 concurrent generations, and what reference
+ * pictures add to a generation.
  *
  *   npm run bench            (builds, then runs dist/bench/run.js)
  *
- * What it does, in order (about six and a half minutes on 2 cores):
+ * What it does, in order (about seven minutes on 2 cores):
  *   1. Cold start: spawn the BUILT service (`node dist/src/main.js`) three times, each with a
  *      fresh temp database and storage dir, and time spawn → first 200 from /health.
  *      The third instance stays up as the service under test.
@@ -27,13 +28,17 @@
  *   4. Memory: the service's RSS around the throughput runs, and over a ~100k-request soak
  *      of /thumbnail (sized to the time budget). Then the service stops and the baselines
  *      run, one at a time.
- *   5. The other sections, each in its own module with its own service instance and data:
+ *   5. The other sections (bench/sections.ts; `node dist/bench/section.js <name>…` runs some
+ *      alone), each in its own module with its own service instance and data:
  *        - bench/search.ts: GET /images/search over 100,000 seeded rows vs node:http +
  *          better-sqlite3 running the same SQL (p99 ≤ 10 ms);
  *        - bench/generation.ts: the service's pipeline (ImagesService.store in-process) vs
  *          bare sharp + fs + better-sqlite3, per image (≤ 1.2×);
  *        - bench/concurrency.ts: 50 concurrent POST /images/generate against the fake Gemini
- *          server answering after 2 s (≤ 4 s), vs 2 s + bare sharp on the same PNGs.
+ *          server answering after 2 s (≤ 4 s), vs 2 s + bare sharp on the same PNGs;
+ *        - bench/references.ts: POST /images/generate with 4 reference pictures vs without,
+ *          one at a time against the fake Gemini server answering at once, the service's
+ *          side of each (≤ 1.2×).
  *   6. Prints markdown tables (stdout; progress goes to stderr) and writes
  *      bench/results/latest.json.
  *
@@ -41,17 +46,17 @@
  * measurement, not a test). Unexpected responses DO fail it: they would make the numbers lie.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { killAllChildrenNow, rssBytes, stopChild } from './lib/children.js';
+import { GENERATE_PATH, type ImageJson, postGenerate } from './lib/api.js';
+import { log, runBenchMain } from './lib/bench-main.js';
+import { rssBytes, stopChild } from './lib/children.js';
 import { base64JsonCost, type EncodeCost } from './lib/encode-cost.js';
 import { badRuns, bodyBufferingPatchMissed, cpuMicrosPerRequest, type Load, type Measurement, measure, median, type Target } from './lib/measure.js';
 import { BENCH_DIST_DIR, type Service, startBaseline, startService } from './lib/service.js';
 import { fmt, markdownTable, type SectionReport, targetsTable } from './lib/table.js';
-import { concurrencyPlannedSeconds, concurrencyReport, runConcurrencyBench } from './concurrency.js';
-import { generationPlannedSeconds, generationReport, runGenerationBench } from './generation.js';
-import { runSearchBench, searchPlannedSeconds, searchReport } from './search.js';
+import { plannedSeconds, runSections, SECTION_NAMES } from './sections.js';
 import { v1ReadReport } from './v1-read.js';
 
 const CONFIG = {
@@ -81,11 +86,12 @@ const CONFIG = {
     rssSampleMs: 500,
   },
   /**
-   * Whole run (after the build) should stay under ~7 minutes (5 before the v1 rows: two read
-   * scenarios and four searches, service and baseline, add about 75 s). Everything else has a
-   * fixed length; the soak gets what is left (100k requests take a few seconds on an idle machine).
+   * Whole run (after the build) should stay under ~7.5 minutes (5 before the v1 rows: two read
+   * scenarios and four searches, service and baseline, add about 75 s; the reference pictures'
+   * section 35 s). Everything else has a fixed length; the soak gets what is left (100k
+   * requests take a few seconds on an idle machine).
    */
-  budgetSeconds: 420,
+  budgetSeconds: 455,
 } as const;
 
 const TARGETS = {
@@ -101,8 +107,6 @@ const SCENE_BASELINE_ENTRY = 'baseline-scene-server.js';
 const SCENES_PATH = '/api/v2/scenes/generate';
 const V1_IMAGES_PATH = '/api/v1/images';
 const RESULTS_FILE = resolve(BENCH_DIST_DIR, '../../bench/results/latest.json');
-
-const log = (message: string) => console.error(`[bench] ${message}`);
 
 // ---------------------------------------------------------------------------------------
 // Seeding
@@ -124,24 +128,13 @@ interface SeededImage {
   v1Metadata: Record<string, unknown>;
 }
 
-interface ImageJson {
-  id: string;
-  sizeBytes: number;
-  thumbnailSizeBytes: number;
-  urls: { full: string; thumbnail: string };
-}
-
 /** Generates `count` images; the first is the one every scenario reads (but one, see secondNumber). */
 async function seed(service: Service, count: number): Promise<SeededImage> {
   const ids: string[] = [];
   let first: ImageJson | undefined;
   for (let i = 0; i < count; i++) {
-    const response = await fetch(`${service.baseUrl}/api/v2/images/generate`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ prompt: `benchmark image ${i + 1}: a dragon over a ruined keep` }),
-    });
-    if (response.status !== 201) throw new Error(`POST /images/generate answered ${response.status}: ${await response.text()}`);
+    const response = await postGenerate(service.baseUrl, { prompt: `benchmark image ${i + 1}: a dragon over a ruined keep` });
+    if (response.status !== 201) throw new Error(`POST ${GENERATE_PATH} answered ${response.status}: ${await response.text()}`);
     const image = (await response.json()) as ImageJson;
     first ??= image;
     ids.push(image.id);
@@ -465,7 +458,7 @@ function report(input: {
   soakSkippedReason: string | undefined;
   /** base64 + JSON of the image's full file, in-process: what v1's GET may add. */
   encode: EncodeCost;
-  /** The other sections (search, generation, concurrency), by their key in latest.json. */
+  /** The other sections (bench/sections.ts), by their key in latest.json. */
   more: Record<string, SectionReport>;
   totalSeconds: number;
 }): { text: string; json: unknown; bad: string[] } {
@@ -743,7 +736,7 @@ async function main(tempDir: string): Promise<void> {
   // once the baselines and the other sections (measured last) are paid for.
   const perScenarioS = CONFIG.warmup.durationS + CONFIG.throughput.durationS + CONFIG.fixedRate.durationS + CONFIG.fixedRateBursty.durationS + 1;
   const baselinesS = all.filter((s) => s.server !== 'service').length * perScenarioS;
-  const laterS = baselinesS + searchPlannedSeconds() + generationPlannedSeconds() + concurrencyPlannedSeconds();
+  const laterS = baselinesS + plannedSeconds(SECTION_NAMES);
   const thumbnailRate = results.find((r) => r.scenario.path.endsWith('/thumbnail'))?.throughput.reqPerS ?? 0;
   const secondsLeft = Math.min(CONFIG.soak.maxSeconds, CONFIG.budgetSeconds - elapsedS() - laterS - CONFIG.soak.warmup.durationS - 5);
   const soakRequests = Math.min(CONFIG.soak.requests, Math.floor(thumbnailRate * secondsLeft * 0.9));
@@ -772,18 +765,8 @@ async function main(tempDir: string): Promise<void> {
     }
   }
 
-  // 6. The other sections, each with its own servers and data (bench/search.ts, …).
-  const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-    const started = elapsedS();
-    const result = await work();
-    log(`${name}: done in ${(elapsedS() - started).toFixed(1)} s`);
-    return result;
-  };
-  const more = {
-    search: searchReport(await timed('search', () => runSearchBench(tempDir, log))),
-    generation: generationReport(await timed('generation', () => runGenerationBench(tempDir, log))),
-    concurrency: concurrencyReport(await timed('concurrency', () => runConcurrencyBench(tempDir, log))),
-  };
+  // 6. The other sections, each with its own servers and data (bench/sections.ts).
+  const more = await runSections(SECTION_NAMES, tempDir, log);
 
   // 7. Report.
   const { text, json, bad } = report({
@@ -808,26 +791,4 @@ async function main(tempDir: string): Promise<void> {
   }
 }
 
-// Cleanup must happen however the run ends: normal exit, an error, or Ctrl-C.
-const tempDir = mkdtempSync(join(tmpdir(), 'image-service-bench-'));
-const cleanUp = () => {
-  killAllChildrenNow();
-  rmSync(tempDir, { recursive: true, force: true });
-};
-process.once('exit', cleanUp);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping children and removing ${tempDir}`);
-    process.exit(130); // runs the 'exit' handler
-  });
-}
-
-// Exit explicitly either way: a child still running (after an error) would otherwise keep
-// this process alive through its pipes; the 'exit' handler then kills it.
-main(tempDir).then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    process.exit(1);
-  },
-);
+runBenchMain(main);

@@ -140,6 +140,7 @@ export function seedImages(dbPath: string, count: number, now = new Date()): See
         use_count: used ? 1 + Math.floor(nextV1() * 50) : 0,
         last_used_at: used ? toDbDate(new Date(Math.min(now.getTime(), createdMs + nextV1() * 60 * DAY_MS))) : null,
         generation_ms: source === 'gemini' ? 3_000 + Math.floor(nextV1() * 12_000) : source === 'local' ? 50 + Math.floor(nextV1() * 250) : null,
+        parent_id: null,
         source_hash: source === 'import' ? hex(64) : null,
         created_at: toDbDate(new Date(createdMs)),
         deleted_at: isDeleted ? toDbDate(new Date(Math.min(now.getTime(), createdMs + next() * 30 * DAY_MS))) : null,

@@ -11,7 +11,7 @@
  * steady fixed rate) and prints the comparison.
  */
 import type { EncodeCost } from './lib/encode-cost.js';
-import { cpuMicrosPerRequest, type Measurement } from './lib/measure.js';
+import { cpuMicrosPerRequest, type Measurement, OTHER_CPU_WARNING_PCT } from './lib/measure.js';
 import { fmt, markdownTable, type SectionReport, targetsTable } from './lib/table.js';
 
 interface Runs {
@@ -60,9 +60,6 @@ const COMPARISONS: readonly { key: string; label: string; minuend: Twin; subtrah
   // Not in the allowance, but v1 sends its bytes too (a third more, as base64): for scale.
   { key: 'sendingBytes', label: 'for scale, sending the file: v2 /full − v2 /full → 304', minuend: 'v2Full', subtrahends: ['v2NotModified'], check: false },
 ];
-
-/** Above this share of a core used by other processes during a run, its comparison is flagged. */
-const OTHER_CPU_WARNING_PCT = 10;
 
 function costOf(runs: Runs): Cost {
   return { cpu: cpuMicrosPerRequest(runs.throughput), perRequest: 1e6 / runs.throughput.reqPerS, p99: runs.fixedRate.latencyMs.p99 * 1000 };

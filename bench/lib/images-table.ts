@@ -58,6 +58,8 @@ export interface ImageRow {
   use_count: number;
   last_used_at: string | null;
   generation_ms: number | null;
+  /** The image an edit was made from (lineage). */
+  parent_id: string | null;
   source_hash: string | null;
   created_at: string;
   deleted_at: string | null;
@@ -86,6 +88,7 @@ const COLUMNS: readonly (keyof ImageRow)[] = [
   'use_count',
   'last_used_at',
   'generation_ms',
+  'parent_id',
   'source_hash',
   'created_at',
   'deleted_at',
@@ -211,6 +214,7 @@ export type ImageJsonRow = Pick<
   | 'featured'
   | 'source'
   | 'model'
+  | 'parent_id'
   | 'aspect_ratio'
   | 'width'
   | 'height'
@@ -232,6 +236,7 @@ export function imageJson(row: ImageJsonRow) {
     featured: row.featured === 1,
     source: row.source,
     model: row.model,
+    parentId: row.parent_id,
     aspectRatio: row.aspect_ratio,
     width: row.width,
     height: row.height,

@@ -78,11 +78,7 @@ export async function measure(target: Target, load: Load): Promise<Measurement> 
   }
   if (load.kind === 'throughput' && load.amount !== undefined) options.amount = load.amount;
 
-  const serverCpuBefore = cpuTimeMs(target.serverPid);
-  const machineCpuBefore = machineCpuTimeMs();
-  const loadgenCpuBefore = process.cpuUsage();
-  const started = performance.now();
-
+  const cpu = cpuShares(target.serverPid);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(options, (error: unknown, finished: autocannon.Result) => (error ? reject(error) : resolve(finished)));
     instance.on('response', (_client, statusCode, resBytes, responseTime) => {
@@ -92,13 +88,7 @@ export async function measure(target: Target, load: Load): Promise<Measurement> 
     });
   });
 
-  const wallMs = performance.now() - started;
-  const loadgenCpu = process.cpuUsage(loadgenCpuBefore);
-  const serverCpuMs = cpuTimeMs(target.serverPid) - serverCpuBefore;
-  const loadgenCpuMs = (loadgenCpu.user + loadgenCpu.system) / 1000;
-  // Clock ticks (10 ms) against microseconds: small negatives are rounding.
-  const otherCpuMs = Math.max(0, machineCpuTimeMs() - machineCpuBefore - serverCpuMs - loadgenCpuMs);
-
+  const { wallMs, serverCpuPct, loadgenCpuPct, otherCpuPct } = cpu();
   return {
     responses: latencies.count,
     wallS: wallMs / 1000,
@@ -108,9 +98,33 @@ export async function measure(target: Target, load: Load): Promise<Measurement> 
     bad: bad + result.errors,
     errors: result.errors,
     timeouts: result.timeouts,
-    serverCpuPct: (serverCpuMs / wallMs) * 100,
-    loadgenCpuPct: (loadgenCpuMs / wallMs) * 100,
-    otherCpuPct: (otherCpuMs / wallMs) * 100,
+    serverCpuPct,
+    loadgenCpuPct,
+    otherCpuPct,
+  };
+}
+
+/** Above this share of a core used by other processes during a run, its comparison is flagged. */
+export const OTHER_CPU_WARNING_PCT = 10;
+
+/**
+ * Starts counting the CPU a server, this process (the load generator) and every other process
+ * on the machine use; the function returned tells each since, as a share of one core (100 = one
+ * core saturated), with the wall time.
+ */
+export function cpuShares(serverPid: number): () => { wallMs: number; serverCpuPct: number; loadgenCpuPct: number; otherCpuPct: number } {
+  const serverCpuBefore = cpuTimeMs(serverPid);
+  const machineCpuBefore = machineCpuTimeMs();
+  const loadgenCpuBefore = process.cpuUsage();
+  const started = performance.now();
+  return () => {
+    const wallMs = performance.now() - started;
+    const loadgenCpu = process.cpuUsage(loadgenCpuBefore);
+    const serverCpuMs = cpuTimeMs(serverPid) - serverCpuBefore;
+    const loadgenCpuMs = (loadgenCpu.user + loadgenCpu.system) / 1000;
+    // Clock ticks (10 ms) against microseconds: small negatives are rounding.
+    const otherCpuMs = Math.max(0, machineCpuTimeMs() - machineCpuBefore - serverCpuMs - loadgenCpuMs);
+    return { wallMs, serverCpuPct: (serverCpuMs / wallMs) * 100, loadgenCpuPct: (loadgenCpuMs / wallMs) * 100, otherCpuPct: (otherCpuMs / wallMs) * 100 };
   };
 }
 

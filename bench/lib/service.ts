@@ -50,6 +50,11 @@ export function serviceEnv(dir: string): Record<string, string> {
   };
 }
 
+/** Settings that point the service's Gemini provider (the real @google/genai SDK) at a fake Gemini server. */
+export function fakeGeminiEnv(baseUrl: string, model: string): Record<string, string> {
+  return { IMAGE_PROVIDER: 'gemini', GEMINI_API_KEY: 'bench-not-a-real-key', GEMINI_BASE_URL: baseUrl, GEMINI_MODEL: model };
+}
+
 /**
  * Starts the built service in `dir` (its cwd, database and storage) and times it to healthy.
  * `env` adds to or overrides serviceEnv (say, Gemini settings).

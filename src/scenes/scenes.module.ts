@@ -10,6 +10,9 @@ import { SceneCacheCounters, SceneCacheEntry } from './scene-cache-entry.entity.
 import { ScenesController } from './scenes.controller.js';
 import { ScenesRepository } from './scenes.repository.js';
 import { ScenesService } from './scenes.service.js';
+import { HotSceneCache } from './hot-scene-cache.js';
+import { SceneFlights } from './scene-flights.js';
+import { SceneHitCounter } from './scene-hit-counter.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SceneCacheEntry, SceneCacheCounters]), ImagesModule, GenerationModule],
@@ -17,6 +20,9 @@ import { ScenesService } from './scenes.service.js';
   providers: [
     ScenesRepository,
     ScenesService,
+    HotSceneCache,
+    SceneHitCounter,
+    SceneFlights,
     {
       provide: ReplicaFlights,
       inject: [AppConfig, REDIS],

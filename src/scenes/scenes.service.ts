@@ -1,8 +1,5 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Counter } from 'prom-client';
+import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
-import { METRICS } from '../common/metrics/metric-names.js';
 import { AppConfig } from '../config/app-config.js';
 import { GenerationService } from '../generation/generation.service.js';
 import type { ImageSize } from '../generation/gemini-models.js';
@@ -10,14 +7,13 @@ import { type AspectRatio, DEFAULT_ASPECT_RATIO } from '../generation/image-prov
 import type { ReferenceRequest, ResolvedReferences } from '../images/image-references.js';
 import type { ImageEntity } from '../images/image.entity.js';
 import { ImagesService } from '../images/images.service.js';
-import { HotScenes, type HotScene } from './hot-scenes.js';
-import { SceneCacheEntry } from './scene-cache-entry.entity.js';
-import { SceneHitBuffer } from './scene-hit-buffer.js';
-import { normalizeSceneText, sceneCacheKey, type SceneKeyParts } from './scene-key.js';
 import { ReplicaEvents } from '../redis/replica-events.js';
-import { type FlightOutcome, ReplicaFlights } from './replica-flights.js';
+import { type HotScene, HotSceneCache } from './hot-scene-cache.js';
+import { SceneCacheEntry } from './scene-cache-entry.entity.js';
+import { SceneFlights } from './scene-flights.js';
+import { SceneHitCounter } from './scene-hit-counter.js';
+import { normalizeSceneText, sceneCacheKey, type SceneKeyParts } from './scene-key.js';
 import { ScenesRepository, type SceneCacheTotals } from './scenes.repository.js';
-import { SingleFlight } from '../common/single-flight.js';
 
 export interface SceneCommand {
   description: string;
@@ -62,30 +58,15 @@ export interface SceneCacheStats extends SceneCacheTotals {
 }
 
 const DAY_MS = 86_400_000;
-/** How often buffered hit counts are written. */
-const HIT_FLUSH_INTERVAL_MS = 1000;
-/** How long a hot entry is trusted before the database is asked again. */
-const HOT_SCENE_TTL_MS = 60_000;
-const HOT_SCENE_LIMIT = 1000;
 
 /**
- * Scenes: a description becomes art once per CACHE_EXPIRY_DAYS. Identical requests in
- * flight share one provider call; a failure reaches every waiter and stores nothing.
+ * Scenes: a description becomes art once per CACHE_EXPIRY_DAYS. A request reads key → cache
+ * (memory, then the database) → flight (one generation per key, across replicas) → store.
+ * A failure reaches every waiter and stores nothing.
  */
 @Injectable()
-export class ScenesService implements OnModuleInit, OnModuleDestroy {
+export class ScenesService {
   private readonly logger = new Logger(ScenesService.name);
-  private readonly generations = new SingleFlight<FlightOutcome<SceneResult>>();
-  private readonly hot = new HotScenes(HOT_SCENE_LIMIT);
-  private readonly hits = new SceneHitBuffer();
-  private flushTimer?: NodeJS.Timeout;
-  /**
-   * Bumped by clear (before and after its delete): a request that straddles a clear must not
-   * count against the fresh counters. `hotEpoch` is also bumped when an image changes: a
-   * request that read the database before must not put what it read into memory.
-   */
-  private cacheEpoch = 0;
-  private hotEpoch = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -93,30 +74,11 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     private readonly repository: ScenesRepository,
     private readonly images: ImagesService,
     private readonly generation: GenerationService,
-    private readonly replicas: ReplicaFlights,
+    private readonly hot: HotSceneCache,
+    private readonly hits: SceneHitCounter,
+    private readonly flights: SceneFlights,
     private readonly replicaEvents: ReplicaEvents,
-    @InjectMetric(METRICS.sceneCacheRequests) private readonly requests: Counter<'result'>,
-    @InjectMetric(METRICS.sceneSingleFlightJoins) private readonly joins: Counter,
   ) {}
-
-  onModuleInit(): void {
-    this.images.onImagesChanged((ids) => {
-      this.hotEpoch++;
-      this.hot.forgetImages(ids);
-    });
-    this.replicaEvents.on('scene-cache-cleared', ({ itemId }) => {
-      if (itemId !== undefined) return this.forgetHot();
-      this.forgetEverything();
-      this.hits.take(); // counted before the clear: the counters were reset
-    });
-    this.flushTimer = setInterval(() => void this.flushHits(), HIT_FLUSH_INTERVAL_MS).unref();
-  }
-
-  /** Before the database closes: the last buffered hits are written. */
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.flushTimer);
-    await this.flushHits();
-  }
 
   async generate(command: SceneCommand): Promise<SceneResult> {
     const references = await this.images.resolveReferences(command.references ?? {});
@@ -130,36 +92,20 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     const cacheKey = this.keyOf(parts);
 
     if (!command.forceRegenerate) {
-      const now = this.clock.now();
-      const epoch = this.cacheEpoch;
-      const scene = await this.findHit(cacheKey, now);
-      if (scene) {
-        if (epoch === this.cacheEpoch) this.hits.add(cacheKey, now);
-        this.requests.inc({ result: 'hit' });
-        const hitCount = scene.hitCount + this.hits.pendingFor(cacheKey);
-        return { cached: true, cacheKey, expiresAt: scene.expiresAt, hitCount, image: scene.image };
-      }
+      const hit = await this.findHit(cacheKey);
+      if (hit) return hit;
     }
-
-    // One flight per key in this process, and one across replicas.
-    const flight = this.generations.run(cacheKey, () =>
-      this.replicas.run(cacheKey, {
-        generate: () => this.generateEntry(parts, command, references),
-        findStored: () => this.storedResult(cacheKey),
-        checkFirst: !command.forceRegenerate,
-      }),
-    );
-    const { result, joined: joinedAnotherReplica } = await flight.result;
-    if (flight.joined || joinedAnotherReplica) {
-      this.joins.inc();
-      this.hits.addMiss();
-    }
-    this.requests.inc({ result: 'miss' });
+    const { result, joined } = await this.flights.run(cacheKey, {
+      generate: () => this.generateEntry(parts, command, references),
+      findStored: () => this.storedResult(cacheKey),
+      checkFirst: !command.forceRegenerate,
+    });
+    this.hits.miss(joined);
     return result;
   }
 
   async stats(): Promise<SceneCacheStats> {
-    await this.flushHits();
+    await this.hits.flush();
     const totals = await this.repository.totals(this.clock.now());
     const answered = totals.hits + totals.misses;
     return {
@@ -172,14 +118,10 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
 
   async clear(): Promise<number> {
     this.forgetEverything();
-    this.hits.take(); // the counters are reset anyway
     // Requests served while the delete was queued read pre-clear entries: forget what they
     // remembered and counted. This runs inside the write lock, before any write queued behind
-    // the clear (an entry's save, or a flush of hits taken meanwhile, which the epoch voids).
-    const cleared = await this.repository.clear(() => {
-      this.forgetEverything();
-      this.hits.take();
-    });
+    // the clear (an entry's save, or a flush of hits taken meanwhile, which the reset voids).
+    const cleared = await this.repository.clear(() => this.forgetEverything());
     this.replicaEvents.publish('scene-cache-cleared', {});
     return cleared;
   }
@@ -188,11 +130,10 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
   async clearForItem(itemId: string): Promise<number> {
     const cleared = await this.repository.deleteForItem(itemId);
     // Which hot entries those were is not known here: all are read again (they are only a copy).
-    this.forgetHot();
+    this.hot.forgetAll();
     this.replicaEvents.publish('scene-cache-cleared', { itemId });
     return cleared;
   }
-
   /**
    * Makes an imported picture the cached art of a description, under the key a request with
    * that aspect ratio (default 1:1) and today's model would use. A fresh entry is never
@@ -226,40 +167,32 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     return { deletedEntries, unusedImageIds: await this.repository.unreferencedImages(imageIds) };
   }
 
-  /** Writes the buffered counts. Hits count as persisted at once, so no answer's hitCount dips meanwhile. */
-  async flushHits(): Promise<void> {
-    if (this.hits.isEmpty) return;
-    const counts = this.hits.take();
-    const epoch = this.cacheEpoch;
-    for (const [cacheKey, { count: hits }] of counts.hits) this.hot.addPersistedHits(cacheKey, hits);
-    try {
-      // Counted against entries and counters a clear has since reset: dropped, not written.
-      await this.repository.recordCounts(counts, () => epoch === this.cacheEpoch);
-    } catch (error) {
-      for (const [cacheKey, { count: hits }] of counts.hits) this.hot.addPersistedHits(cacheKey, -hits);
-      if (epoch === this.cacheEpoch) this.hits.restore(counts);
-      this.logger.error(`Could not record scene hits, will retry: ${String(error)}`);
-    }
+  /** Writes the buffered hit counts (before a backup reads the database, say). */
+  flushHits(): Promise<void> {
+    return this.hits.flush();
   }
 
+  /** Memory and buffered counts of the cache let go of everything (the counters were reset). */
   private forgetEverything(): void {
-    this.cacheEpoch++;
-    this.forgetHot();
+    this.hot.forgetAll();
+    this.hits.reset();
   }
 
-  private forgetHot(): void {
-    this.hotEpoch++;
-    this.hot.clear();
+  /** A fresh entry whose image still exists, answered as a hit: from memory when hot, else from the database. */
+  private async findHit(cacheKey: string): Promise<SceneResult | undefined> {
+    const now = this.clock.now();
+    const counted = this.hits.snapshot();
+    const scene = this.hot.get(cacheKey, now) ?? (await this.readHot(cacheKey, now));
+    if (!scene) return undefined;
+    const hitCount = this.hits.hit(cacheKey, now, counted, scene.hitCount);
+    return { cached: true, cacheKey, expiresAt: scene.expiresAt, hitCount, image: scene.image };
   }
 
-  /** A fresh entry whose image still exists: from memory when hot, else from the database. */
-  private async findHit(cacheKey: string, now: Date): Promise<HotScene | undefined> {
-    const hot = this.hot.get(cacheKey, now);
-    if (hot) return hot;
-    const epoch = this.hotEpoch;
+  private async readHot(cacheKey: string, now: Date): Promise<HotScene | undefined> {
+    const snapshot = this.hot.snapshot();
     const entry = await this.repository.findFresh(cacheKey, now);
     if (!entry?.image || entry.image.deletedAt) return undefined;
-    return this.remember(epoch, { cacheKey, expiresAt: entry.expiresAt, hitCount: entry.hitCount, image: entry.image }, now);
+    return this.hot.remember(snapshot, { cacheKey, expiresAt: entry.expiresAt, hitCount: entry.hitCount, image: entry.image }, now);
   }
 
   /** What another replica's flight stored for the key, answered like the generation it was. */
@@ -267,13 +200,6 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
     const entry = await this.repository.findFresh(cacheKey, this.clock.now());
     if (!entry?.image || entry.image.deletedAt) return undefined;
     return { cached: false, cacheKey, expiresAt: entry.expiresAt, hitCount: entry.hitCount, image: entry.image };
-  }
-
-  /** Keeps a scene in memory unless a clear or an image change happened since it was read. */
-  private remember(epoch: number, scene: Omit<HotScene, 'revalidateAt'>, now: Date): HotScene {
-    const hot = { ...scene, revalidateAt: now.getTime() + HOT_SCENE_TTL_MS };
-    if (epoch === this.hotEpoch) this.hot.set(hot);
-    return hot;
   }
 
   private newEntry(cacheKey: string, description: string, style: string | null, aspectRatio: AspectRatio, image: ImageEntity): SceneCacheEntry {
@@ -302,7 +228,7 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async generateEntry(parts: SceneParts, command: SceneCommand, references: ResolvedReferences): Promise<SceneResult> {
-    const epoch = this.hotEpoch;
+    const snapshot = this.hot.snapshot();
     const { description, style, aspectRatio, imageSize } = parts;
     const image = await this.images.generate({
       prompt: description,
@@ -314,7 +240,7 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
       references,
       providerPrompt: scenePrompt(description, style),
     });
-    await this.flushHits(); // the old entry's hits belong to it, not to its replacement
+    await this.hits.flush(); // the old entry's hits belong to it, not to its replacement
     const now = this.clock.now();
     // Made now: a model that was found retired during the call gave way to the next one.
     const cacheKey = this.keyOf(parts);
@@ -328,7 +254,7 @@ export class ScenesService implements OnModuleInit, OnModuleDestroy {
       );
       throw error;
     }
-    this.remember(epoch, { cacheKey, expiresAt: entry.expiresAt, hitCount: 0, image }, now);
+    this.hot.remember(snapshot, { cacheKey, expiresAt: entry.expiresAt, hitCount: 0, image }, now);
     return { cached: false, cacheKey, expiresAt: entry.expiresAt, hitCount: 0, image };
   }
 }

@@ -1,12 +1,14 @@
 import { RequestMethod, VersioningType } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cors from 'cors';
 import helmet from 'helmet';
 import type { Server } from 'node:http';
 import { ADMIN_BEARER_SCHEME, ADMIN_HEADER_SCHEME } from './common/auth/admin.guard.js';
 import { API_GLOBAL_PREFIX } from './common/http/api-versions.js';
 import { jsonBodyParser } from './common/http/json-body.js';
 import { AppConfig } from './config/app-config.js';
+import { installImageFilesFastPath } from './images/image-files.fast-path.js';
 import { isImportRoute } from './migration/import-body.middleware.js';
 import { findWebAppDir, serviceDescriptor, webAppRouter } from './web-app/web-app.router.js';
 
@@ -29,25 +31,26 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   const server = app.getHttpServer() as Server;
   server.headersTimeout = config.http.headersTimeoutMs;
   server.requestTimeout = Math.max(config.http.requestTimeoutMs, config.http.headersTimeoutMs);
-  app.use(
-    helmet({
-      // Game tables embed these pictures from other origins.
-      crossOriginResourcePolicy: { policy: 'cross-origin' },
-      // Served over plain HTTP on laptops and LANs: forcing HTTPS would break the web app.
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-      strictTransportSecurity: false,
-    }),
-  );
+  const securityHeaders = helmet({
+    // Game tables embed these pictures from other origins.
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    // Served over plain HTTP on laptops and LANs: forcing HTTPS would break the web app.
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    strictTransportSecurity: false,
+  });
   // Browser games on other origins (a page opened from disk, a local server on :8080) call the
   // API. CORS only lets their pages read answers; it grants no rights (admin needs the key or
-  // this machine either way).
-  app.enableCors({
+  // this machine either way). The `cors` package is what app.enableCors uses; built here so
+  // the file fast path sends the very same headers.
+  const crossOrigin = cors({
     origin: config.http.corsOrigins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
     credentials: false,
     exposedHeaders: ['Retry-After', 'X-Cache', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'ETag', 'Location'],
     maxAge: 600,
   });
+  app.use(securityHeaders, crossOrigin);
+  installImageFilesFastPath(app, [securityHeaders, crossOrigin]);
   // Bodies are bounded in size and nesting before they are parsed. The LocalStorage import
   // alone takes large ones: its own parser (ImportBodyMiddleware) reads them only for admins.
   app.use(jsonBodyParser({ limit: JSON_BODY_LIMIT, skip: isImportRoute }));

@@ -1,5 +1,6 @@
-import type { ImmutableFile } from '../common/http/send-immutable-file.js';
+import { LRUCache } from 'lru-cache';
 import type { ImageVariant } from '../storage/storage-paths.js';
+import type { ImageFile } from './image-file.js';
 
 export interface ImageFileCacheOptions {
   maxBytes: number;
@@ -8,71 +9,50 @@ export interface ImageFileCacheOptions {
    * process evict at once; the TTL bounds how long another replica's delete goes unseen.
    */
   ttlMs: number;
+  /** The service's clock, in milliseconds, so tests move time instead of waiting. */
   now: () => number;
-}
-
-interface Entry {
-  file: ImmutableFile;
-  expiresAt: number;
 }
 
 /**
  * The bytes of recently served image files, least recently used first out, bounded by total
- * size. Files never change under their id, so only deletion can make an entry wrong.
+ * size (lru-cache). Files never change under their id, so only deletion can make an entry wrong.
  */
 export class ImageFileCache {
-  private readonly entries = new Map<string, Entry>();
-  private bytes = 0;
+  readonly enabled: boolean;
+  private readonly files: LRUCache<string, ImageFile>;
 
-  constructor(private readonly options: ImageFileCacheOptions) {}
-
-  get enabled(): boolean {
-    return this.options.maxBytes > 0;
+  constructor(options: ImageFileCacheOptions) {
+    this.enabled = options.maxBytes > 0;
+    this.files = new LRUCache({
+      maxSize: Math.max(1, options.maxBytes),
+      sizeCalculation: (file) => file.bytes.length,
+      ttl: options.ttlMs,
+      // Staleness by the injected clock, read on every lookup (no cached "now").
+      perf: { now: options.now },
+      ttlResolution: 0,
+    });
   }
 
   get size(): { entries: number; bytes: number } {
-    return { entries: this.entries.size, bytes: this.bytes };
+    return { entries: this.files.size, bytes: this.files.calculatedSize };
   }
 
   /** A fresh entry, or undefined (an expired one is dropped so the caller revalidates). */
-  get(id: string, variant: ImageVariant): ImmutableFile | undefined {
-    const key = keyOf(id, variant);
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    this.entries.delete(key);
-    if (entry.expiresAt <= this.options.now()) {
-      this.bytes -= entry.file.data.length;
-      return undefined;
-    }
-    this.entries.set(key, entry); // most recently used goes last
-    return entry.file;
+  get(id: string, variant: ImageVariant): ImageFile | undefined {
+    return this.enabled ? this.files.get(keyOf(id, variant)) : undefined;
   }
 
-  set(id: string, variant: ImageVariant, file: ImmutableFile): void {
-    if (file.data.length > this.options.maxBytes) return;
-    this.delete(keyOf(id, variant));
-    this.entries.set(keyOf(id, variant), { file, expiresAt: this.options.now() + this.options.ttlMs });
-    this.bytes += file.data.length;
-    for (const [key, entry] of this.entries) {
-      if (this.bytes <= this.options.maxBytes) break;
-      this.entries.delete(key);
-      this.bytes -= entry.file.data.length;
-    }
+  set(id: string, file: ImageFile): void {
+    // lru-cache refuses (does not store) an entry larger than the whole cache.
+    if (this.enabled) this.files.set(keyOf(id, file.variant), file);
   }
 
   /** Forgets both variants of the given images (they were deleted). */
   evict(ids: Iterable<string>): void {
     for (const id of ids) {
-      this.delete(keyOf(id, 'full'));
-      this.delete(keyOf(id, 'thumbnail'));
+      this.files.delete(keyOf(id, 'full'));
+      this.files.delete(keyOf(id, 'thumbnail'));
     }
-  }
-
-  private delete(key: string): void {
-    const entry = this.entries.get(key);
-    if (!entry) return;
-    this.entries.delete(key);
-    this.bytes -= entry.file.data.length;
   }
 }
 

@@ -2,7 +2,6 @@ import { applyDecorators, Body, Delete, Get, HttpCode, Post, Put, Query, Req, Re
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
-import { sendImmutableFile } from '../common/http/send-immutable-file.js';
 import { UuidParam } from '../common/http/validation.js';
 import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
 import type { ImageVariant } from '../storage/storage-paths.js';
@@ -11,6 +10,7 @@ import { referenceRequestOf } from './dto/drawing-options.dto.js';
 import { EditImageDto, GenerateImageDto } from './dto/generate-image.dto.js';
 import { ImageDto, toImageDto } from './dto/image.dto.js';
 import { ImagePageDto, SearchImagesQueryDto } from './dto/search-images.dto.js';
+import { sendImageFile } from './image-file.http.js';
 import { ImagesService } from './images.service.js';
 import { NativeApiController } from '../common/http/api-versions.js';
 
@@ -89,7 +89,7 @@ export class ImagesController {
   }
 
   private async sendVariant(id: string, variant: ImageVariant, request: Request, response: Response): Promise<void> {
-    sendImmutableFile(request, response, await this.images.readFile(id, variant));
+    sendImageFile(request, response, await this.images.readFile(id, variant));
   }
 }
 

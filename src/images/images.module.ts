@@ -10,7 +10,6 @@ import { ImageEntity } from './image.entity.js';
 import { GeminiDailyCap } from './gemini-daily-cap.js';
 import { GeminiReservations, InProcessReservations, RedisReservations } from './gemini-reservations.js';
 import { ImageFileCache } from './image-file-cache.js';
-import { ImageFilesFastPath } from './image-files.fast-path.js';
 import { ImagesController } from './images.controller.js';
 import { ImagesMetrics } from './images.metrics.js';
 import { ImagesRepository } from './images.repository.js';
@@ -32,7 +31,6 @@ const FILE_CACHE_TTL_MS = 60_000;
       useFactory: (config: AppConfig, clock: Clock) =>
         new ImageFileCache({ maxBytes: config.storage.fileCacheBytes, ttlMs: FILE_CACHE_TTL_MS, now: () => clock.now().getTime() }),
     },
-    ImageFilesFastPath,
     GeminiDailyCap,
     {
       provide: GeminiReservations,

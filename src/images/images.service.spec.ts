@@ -166,9 +166,9 @@ describe('ImagesService.generate', () => {
     const evictedId = '00000000-0000-4000-8000-00000000000a';
     const keptId = '00000000-0000-4000-8000-00000000000b';
     const { service, fileCache } = setup({ items: [existing(evictedId, false), existing(keptId, false)] });
-    const cachedFile = { data: Buffer.alloc(1), etag: '"x"', contentType: 'image/webp' };
-    fileCache.set(evictedId, 'full', cachedFile);
-    fileCache.set(keptId, 'full', cachedFile);
+    const cachedFile = { bytes: Buffer.alloc(1), variant: 'full' as const, contentHash: 'x', mimeType: 'image/webp' as const };
+    fileCache.set(evictedId, cachedFile);
+    fileCache.set(keptId, cachedFile);
 
     await service.generate({ prompt: 'a bard', itemId: 'item-1' });
 
@@ -316,7 +316,7 @@ describe('ImagesService.remove', () => {
   it('soft-deletes and drops the cached files at once', async () => {
     const id = '00000000-0000-4000-8000-0000000000aa';
     const { service, fileCache, softDeleted } = setup();
-    fileCache.set(id, 'thumbnail', { data: Buffer.alloc(1), etag: '"t"', contentType: 'image/webp' });
+    fileCache.set(id, { bytes: Buffer.alloc(1), variant: 'thumbnail', contentHash: 't', mimeType: 'image/webp' });
     await service.remove(id);
     expect(softDeleted).toEqual([[id]]);
     expect(fileCache.get(id, 'thumbnail')).toBeUndefined();

@@ -12,9 +12,9 @@ import { type AspectRatio, DEFAULT_ASPECT_RATIO, type ImageSource, type InputIma
 import { FileStore } from '../storage/file-store.js';
 import { GENERATED_INPUT_LIMITS, IMPORTED_INPUT_LIMITS, ImageProcessor } from '../storage/image-processor.js';
 import { type ImageVariant, StoragePaths } from '../storage/storage-paths.js';
-import type { ImmutableFile } from '../common/http/send-immutable-file.js';
 import { ImageEntity } from './image.entity.js';
 import { GeminiDailyCap } from './gemini-daily-cap.js';
+import type { ImageFile } from './image-file.js';
 import { ImageFileCache } from './image-file-cache.js';
 import { type Reference, type ReferenceRequest, ResolvedReferences } from './image-references.js';
 import { type ImageSearchFilter, ImagesRepository, type ItemImagesReader } from './images.repository.js';
@@ -232,7 +232,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
   /** A stored picture as the model is shown it: the full WebP, as stored. */
   private async inputOf(image: ImageEntity, role: InputImage['role']): Promise<InputImage> {
     const file = await this.readFile(image.id, 'full');
-    return { role, data: file.data, mimeType: 'image/webp' };
+    return { role, data: file.bytes, mimeType: file.mimeType };
   }
 
   /** One provider call, stored: the item limit and the daily cap are checked before it is paid. */
@@ -449,17 +449,16 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The bytes of an active image's file, from the cache when fresh, else checked against the database. */
-  async readFile(id: string, variant: ImageVariant): Promise<ImmutableFile> {
+  async readFile(id: string, variant: ImageVariant): Promise<ImageFile> {
     const cached = this.fileCache.get(id, variant);
     if (cached) return cached;
     const image = await this.findOne(id);
-    const data = await this.files.read(this.paths.variantPath(image.id, variant)).catch((error: NodeJS.ErrnoException) => {
+    const bytes = await this.files.read(this.paths.variantPath(image.id, variant)).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') throw new NotFoundError(`The ${variant} file of image ${id} is missing`);
       throw error;
     });
-    const tag = variant === 'full' ? image.contentHash : `${image.contentHash}-thumbnail`;
-    const file = { data, etag: `"${tag}"`, contentType: 'image/webp' };
-    this.fileCache.set(image.id, variant, file);
+    const file: ImageFile = { bytes, variant, contentHash: image.contentHash, mimeType: 'image/webp' };
+    this.fileCache.set(image.id, file);
     return file;
   }
 

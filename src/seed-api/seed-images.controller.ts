@@ -85,7 +85,7 @@ export class SeedImagesController {
       if (error instanceof NotFoundError) return null;
       throw error;
     });
-    response.type('application/json').send(withBase64Data(toSeedImage(image), file?.data ?? null));
+    response.type('application/json').send(withBase64Data(toSeedImage(image), file?.bytes ?? null));
   }
 
   @Put(':image_id/feature')

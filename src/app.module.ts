@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { AdoptionModule } from './adoption/adoption.module.js';
+import { AdoptionModule } from './import/adoption/adoption.module.js';
 import { CommonModule } from './common/common.module.js';
 import { ErrorResponseFilter } from './common/http/error-response.filter.js';
 import { RequestValidationPipe } from './common/http/validation.js';
@@ -12,7 +12,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ImagesModule } from './images/images.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
-import { MigrationModule } from './migration/migration.module.js';
+import { ImportModule } from './import/import.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { ScenesModule } from './scenes/scenes.module.js';
 import { SeedApiModule } from './seed-api/seed-api.module.js';
@@ -23,7 +23,7 @@ export class AppModule {
   static async forRoot(options: AppConfigOptions = {}): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [await AppConfigModule.forRoot(options), CommonModule, DatabaseModule, RedisModule, MetricsModule, ScheduleModule.forRoot(), RateLimitModule, ImagesModule, ScenesModule, MaintenanceModule, MigrationModule, AdoptionModule, SeedApiModule, HealthModule],
+      imports: [await AppConfigModule.forRoot(options), CommonModule, DatabaseModule, RedisModule, MetricsModule, ScheduleModule.forRoot(), RateLimitModule, ImagesModule, ScenesModule, MaintenanceModule, ImportModule, AdoptionModule, SeedApiModule, HealthModule],
       providers: [
         { provide: APP_PIPE, useClass: RequestValidationPipe },
         { provide: APP_FILTER, useClass: ErrorResponseFilter },

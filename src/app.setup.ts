@@ -9,7 +9,7 @@ import { API_GLOBAL_PREFIX } from './common/http/api-versions.js';
 import { jsonBodyParser } from './common/http/json-body.js';
 import { AppConfig } from './config/app-config.js';
 import { installImageFilesFastPath } from './images/image-files.fast-path.js';
-import { isImportRoute } from './migration/import-body.middleware.js';
+import { isImportRoute } from './import/import-body.middleware.js';
 import { findWebAppDir, serviceDescriptor, webAppRouter } from './web-app/web-app.router.js';
 
 /** JSON bodies are prompts and flags; anything larger is a mistake or an attack. */

@@ -85,7 +85,7 @@ export class ImagesController {
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(400, 404)
   async remove(@UuidParam('id') id: string): Promise<void> {
-    await this.images.remove(id);
+    await this.images.softDelete(id);
   }
 
   private async sendVariant(id: string, variant: ImageVariant, request: Request, response: Response): Promise<void> {

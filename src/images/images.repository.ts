@@ -197,7 +197,7 @@ export class ImagesRepository implements ItemImagesReader {
    * Removes rows for good and answers what they were; `keepFeatured` spares featured ones.
    * Scene entries pointing at them go too (the foreign key cascades).
    */
-  deleteForGood(ids: string[], options: { keepFeatured: boolean }): Promise<ImageEntity[]> {
+  purge(ids: string[], options: { keepFeatured: boolean }): Promise<ImageEntity[]> {
     if (ids.length === 0) return Promise.resolve([]);
     return this.writeLock.run(() =>
       this.images.manager.transaction(async (manager) => {

@@ -312,12 +312,12 @@ describe('ImagesService.store', () => {
   });
 });
 
-describe('ImagesService.remove', () => {
+describe('ImagesService.softDelete', () => {
   it('soft-deletes and drops the cached files at once', async () => {
     const id = '00000000-0000-4000-8000-0000000000aa';
     const { service, fileCache, softDeleted } = setup();
     fileCache.set(id, { bytes: Buffer.alloc(1), variant: 'thumbnail', contentHash: 't', mimeType: 'image/webp' });
-    await service.remove(id);
+    await service.softDelete(id);
     expect(softDeleted).toEqual([[id]]);
     expect(fileCache.get(id, 'thumbnail')).toBeUndefined();
   });

@@ -424,25 +424,20 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Deletes an image for good, row and files: for an image whose purpose failed right after
-   * it was stored (a scene entry that could not be saved), so nothing of it remains.
-   */
-  async discard(id: string): Promise<void> {
-    await this.purge([id], { keepFeatured: false });
-  }
-
-  /**
    * Deletes images for good: rows first, then files, so a row never points at a missing file
-   * (a crash in between leaves only orphan files, which orphan cleanup removes).
+   * (a crash in between leaves only orphan files, which orphan cleanup removes). Also for an
+   * image whose purpose failed right after it was stored (a scene entry that could not be
+   * saved), so nothing of it remains.
    */
   async purge(ids: string[], options: { keepFeatured: boolean }): Promise<{ deletedImages: number; freedBytes: number }> {
-    const rows = await this.repository.deleteForGood(ids, options);
+    const rows = await this.repository.purge(ids, options);
     this.forgetRemoved(rows.map((row) => row.id));
     await Promise.all(rows.flatMap((row) => (['full', 'thumbnail'] as const).map((variant) => this.files.remove(this.paths.variantPath(row.id, variant)))));
     return { deletedImages: rows.length, freedBytes: rows.reduce((sum, row) => sum + row.sizeBytes + row.thumbnailSizeBytes, 0) };
   }
 
-  async remove(id: string): Promise<void> {
+  /** Takes an image out of the gallery at once; its row and files are purged later (IMAGE_PURGE_AFTER_DAYS). */
+  async softDelete(id: string): Promise<void> {
     const deleted = await this.repository.softDelete(id, this.clock.now());
     this.forgetRemoved([id]);
     if (!deleted) throw new NotFoundError(`Image ${id} was not found`);

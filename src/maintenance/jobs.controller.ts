@@ -2,13 +2,13 @@ import { Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminOnly } from '../common/auth/admin.guard.js';
 import { JobNameParamDto, JobRunDto, JobStatusDto, toJobStatusDto } from './dto/jobs.dto.js';
-import { MaintenanceJobs } from './maintenance-jobs.js';
+import { MaintenanceJobsService } from './maintenance-jobs.service.js';
 import { NativeApiController } from '../common/http/api-versions.js';
 
 @NativeApiController('maintenance/jobs', 'maintenance')
 @AdminOnly()
 export class JobsController {
-  constructor(private readonly jobs: MaintenanceJobs) {}
+  constructor(private readonly jobs: MaintenanceJobsService) {}
 
   @Get()
   @ApiOperation({ summary: 'The scheduled jobs: schedule, next run here, last run on any replica' })

@@ -9,7 +9,7 @@ import { BackupModule } from './backup/backup.module.js';
 import { JobLease } from './job-lease.entity.js';
 import { JobLeasesRepository } from './job-leases.repository.js';
 import { JobsController } from './jobs.controller.js';
-import { MaintenanceJobs } from './maintenance-jobs.js';
+import { MaintenanceJobsService } from './maintenance-jobs.service.js';
 import { MaintenanceController } from './maintenance.controller.js';
 import { MaintenanceService } from './maintenance.service.js';
 
@@ -18,7 +18,7 @@ import { MaintenanceService } from './maintenance.service.js';
   controllers: [MaintenanceController, JobsController],
   providers: [
     MaintenanceService,
-    MaintenanceJobs,
+    MaintenanceJobsService,
     JobLeasesRepository,
     makeCounterProvider({ name: METRICS.jobRuns, help: 'Scheduled job runs by job and outcome', labelNames: ['job', 'outcome'] }),
     makeHistogramProvider({
@@ -28,6 +28,6 @@ import { MaintenanceService } from './maintenance.service.js';
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
     }),
   ],
-  exports: [MaintenanceService, MaintenanceJobs],
+  exports: [MaintenanceService, MaintenanceJobsService],
 })
 export class MaintenanceModule {}

@@ -48,8 +48,9 @@ function setup(options: { saveFails?: boolean } = {}) {
       drawn.push(command);
       return { id: `image-${drawn.length}`, deletedAt: null } as ImageEntity;
     },
-    discard: async (id: string) => {
-      discarded.push(id);
+    purge: async (ids: string[]) => {
+      discarded.push(...ids);
+      return { deletedImages: ids.length, freedBytes: 0 };
     },
   } as unknown as ImagesService;
   const generation = { model: 'gemini-3.1-flash-image', source: 'gemini' } as GenerationService;
@@ -108,7 +109,7 @@ describe('ScenesService.generate', () => {
     expect(drawn).toHaveLength(2);
   });
 
-  it('discards the drawn image when its entry cannot be stored, and fails', async () => {
+  it('purges the drawn image when its entry cannot be stored, and fails', async () => {
     const { service, discarded } = setup({ saveFails: true });
     await expect(service.generate({ description: 'the tavern' })).rejects.toThrow('SQLITE_FULL');
     expect(discarded).toEqual(['image-1']);

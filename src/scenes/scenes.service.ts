@@ -249,8 +249,8 @@ export class ScenesService {
       await this.repository.saveEntry(entry, { countMiss: true });
     } catch (error) {
       // A scene image without its entry would be a paid picture nobody asked for by itself.
-      await this.images.discard(image.id).catch((discardError: unknown) =>
-        this.logger.error(`Could not discard image ${image.id} of a failed scene: ${String(discardError)}`),
+      await this.images.purge([image.id], { keepFeatured: false }).catch((purgeError: unknown) =>
+        this.logger.error(`Could not purge image ${image.id} of a failed scene: ${String(purgeError)}`),
       );
       throw error;
     }

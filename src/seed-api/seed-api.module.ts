@@ -1,8 +1,8 @@
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { ImagesModule } from '../images/images.module.js';
 import { MaintenanceModule } from '../maintenance/maintenance.module.js';
-import { ImportBodyMiddleware } from '../migration/import-body.middleware.js';
-import { MigrationModule } from '../migration/migration.module.js';
+import { ImportBodyMiddleware } from '../import/import-body.middleware.js';
+import { ImportModule } from '../import/import.module.js';
 import { ScenesModule } from '../scenes/scenes.module.js';
 import { SeedApiErrors } from './seed-api-errors.js';
 import { SeedImagesController } from './seed-images.controller.js';
@@ -15,7 +15,7 @@ import { SeedScenesController } from './seed-scenes.controller.js';
  * into calls on the same services v2 uses. Nothing imports this folder.
  */
 @Module({
-  imports: [ImagesModule, ScenesModule, MaintenanceModule, MigrationModule],
+  imports: [ImagesModule, ScenesModule, MaintenanceModule, ImportModule],
   controllers: [SeedImagesController, SeedScenesController, SeedMaintenanceController, SeedMigrationController],
   providers: [SeedApiErrors],
 })

@@ -104,7 +104,7 @@ export class SeedImagesController {
   @SeedApiErrorResponses(404, 422)
   async remove(@Param() { image_id }: SeedImageIdParamsDto): Promise<SeedDeleteResultDto> {
     const image = await this.images.findByNumber(image_id);
-    await this.images.remove(image.id);
+    await this.images.softDelete(image.id);
     return { id: image.number, status: 'deleted', message: 'Image marked for deletion' };
   }
 }

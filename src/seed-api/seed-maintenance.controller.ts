@@ -3,9 +3,9 @@ import { ApiBody, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminOnly } from '../common/auth/admin.guard.js';
 import { Clock } from '../common/clock.js';
 import { MaintenanceService } from '../maintenance/maintenance.service.js';
-import { readImportBody } from '../migration/import-body.js';
-import { MigrateFromLocalStorageDto } from '../migration/dto/migrate.dto.js';
-import { MigrationService } from '../migration/migration.service.js';
+import { readImportBody } from '../import/import-body.js';
+import { MigrateFromLocalStorageDto } from '../import/dto/migrate.dto.js';
+import { LocalStorageImportService } from '../import/local-storage-import.service.js';
 import { SeedImportReportDto, SeedMaintenanceStatsDto } from './dto/seed-maintenance.dto.js';
 import { SeedCleanupDto } from './dto/seed-scene.dto.js';
 import { SeedApiController } from './seed-api-controller.decorator.js';
@@ -58,7 +58,7 @@ export class SeedMaintenanceController {
 /** `/api/v1/migrate`: the LocalStorage import, answered with the old report. */
 @SeedApiController('migrate', 'migration')
 export class SeedMigrationController {
-  constructor(private readonly migration: MigrationService) {}
+  constructor(private readonly migration: LocalStorageImportService) {}
 
   @Post('from-localstorage')
   @AdminOnly()

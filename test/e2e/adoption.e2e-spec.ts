@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import request from 'supertest';
-import { runAdoptCli } from '../../src/adoption/adopt-cli.js';
+import { runAdoptCli } from '../../src/import/adoption/adopt-cli.js';
 import { BackupFiles } from '../../src/maintenance/backup/backup-files.js';
 import { buildOldBackendFolder, TYPICAL_OLD_IMAGES, TYPICAL_OLD_SCENES } from '../support/old-backend-folder.js';
 import { spawnService } from '../support/replica-process.js';

@@ -2,16 +2,16 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import request from 'supertest';
 import { JobLease } from '../../src/maintenance/job-lease.entity.js';
 import { JobLeasesRepository } from '../../src/maintenance/job-leases.repository.js';
-import { LEASE_MIN_HOLD_MS, MaintenanceJobs } from '../../src/maintenance/maintenance-jobs.js';
+import { LEASE_MIN_HOLD_MS, MaintenanceJobsService } from '../../src/maintenance/maintenance-jobs.service.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 const DAY_MS = 86_400_000;
 let t: TestApp;
-let jobs: MaintenanceJobs;
+let jobs: MaintenanceJobsService;
 
 beforeAll(async () => {
   t = await createTestApp({ env: { JOBS_ENABLED: 'true', CLEANUP_CRON: '*/5 * * * *', ORPHAN_CLEANUP_CRON: '', CACHE_EXPIRY_DAYS: '1' } });
-  jobs = t.app.get(MaintenanceJobs);
+  jobs = t.app.get(MaintenanceJobsService);
 });
 afterAll(() => t.close());
 

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
-import { JOB_NAMES, type JobName, type JobOutcome, type JobStatus } from '../maintenance-jobs.js';
+import { JOB_NAMES, type JobName, type JobOutcome, type JobStatus } from '../maintenance-jobs.service.js';
 
 export class JobNameParamDto {
   @ApiProperty({ enum: JOB_NAMES })

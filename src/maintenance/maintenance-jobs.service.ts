@@ -51,8 +51,8 @@ interface JobDefinition {
  * metrics. The work itself is idempotent.
  */
 @Injectable()
-export class MaintenanceJobs implements OnApplicationBootstrap {
-  private readonly logger = new Logger(MaintenanceJobs.name);
+export class MaintenanceJobsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(MaintenanceJobsService.name);
   private readonly running = new Set<JobName>();
   private readonly definitions: JobDefinition[];
   /** This process, as a lease holder. */

@@ -5,12 +5,12 @@ import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { DryRunQueryDto } from '../maintenance/dto/maintenance.dto.js';
 import { ImportReportDto, MigrateFromLocalStorageDto } from './dto/migrate.dto.js';
 import { readImportBody } from './import-body.js';
-import { MigrationService } from './migration.service.js';
+import { LocalStorageImportService } from './local-storage-import.service.js';
 import { NativeApiController } from '../common/http/api-versions.js';
 
 @NativeApiController('migrate', 'migration')
-export class MigrationController {
-  constructor(private readonly migration: MigrationService) {}
+export class LocalStorageImportController {
+  constructor(private readonly migration: LocalStorageImportService) {}
 
   @Post('from-localstorage')
   @AdminOnly() // a bulk write: this machine needs no key, anyone else needs ADMIN_API_KEY

@@ -31,8 +31,8 @@ type Entry = { kind: 'image'; found: FoundImage } | { kind: 'scene'; found: Foun
  * the sha256 of the decoded input makes a second run import nothing twice.
  */
 @Injectable()
-export class MigrationService {
-  private readonly logger = new Logger(MigrationService.name);
+export class LocalStorageImportService {
+  private readonly logger = new Logger(LocalStorageImportService.name);
   /** Imports run one at a time, so two runs of the same dump cannot both pass the duplicate check. */
   private readonly queue = new SerialQueue();
 
@@ -109,7 +109,7 @@ export class MigrationService {
       const made = await this.scenes.importScene({ description, style: found.style, aspectRatio, image, createdAt: common.createdAt, hitCount, lastHitAt: dateOf(lastHitAt) });
       return made ? 'scene' : 'image';
     } catch (error) {
-      await this.images.discard(image.id); // the entry failed: nothing of it stays
+      await this.images.purge([image.id], { keepFeatured: false }); // the entry failed: nothing of it stays
       throw error;
     }
   }

@@ -1,9 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { AppModule } from '../app.module.js';
-import { type CliOutput, configFrom, CONSOLE, loadEnv, quietNestLogger } from '../cli/cli-support.js';
-import { messageOf } from '../common/errors.js';
+import { AppModule } from '../../app.module.js';
+import { type CliOutput, configFrom, CONSOLE, loadEnv, quietNestLogger } from '../../cli/cli-support.js';
+import { messageOf } from '../../common/errors.js';
 import { describeAdoption } from './in-place-adoption.js';
 import { LegacyAdoption } from './legacy-adoption.service.js';
 import { LegacyDatabase } from './legacy-database.js';

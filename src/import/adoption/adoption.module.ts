@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { ImagesModule } from '../images/images.module.js';
-import { ScenesModule } from '../scenes/scenes.module.js';
-import { StorageModule } from '../storage/storage.module.js';
+import { ImagesModule } from '../../images/images.module.js';
+import { ScenesModule } from '../../scenes/scenes.module.js';
+import { StorageModule } from '../../storage/storage.module.js';
 import { InPlaceAdoption } from './in-place-adoption.js';
 import { LegacyAdoption } from './legacy-adoption.service.js';
 

@@ -1,15 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { basename, isAbsolute, join } from 'node:path';
-import { DomainError, messageOf } from '../common/errors.js';
-import { AppConfig } from '../config/app-config.js';
-import { ASPECT_RATIOS, type AspectRatio } from '../generation/image-provider.js';
-import type { ImageEntity } from '../images/image.entity.js';
-import { ImagesService } from '../images/images.service.js';
-import { LOCATION_SCENE_ASPECT_RATIO, locationSceneDescription } from '../scenes/location-scene.js';
-import { ScenesService } from '../scenes/scenes.service.js';
-import { FileStore } from '../storage/file-store.js';
-import { IMPORTED_INPUT_LIMITS, ImageProcessor } from '../storage/image-processor.js';
+import { DomainError, messageOf } from '../../common/errors.js';
+import { AppConfig } from '../../config/app-config.js';
+import { ASPECT_RATIOS, type AspectRatio } from '../../generation/image-provider.js';
+import type { ImageEntity } from '../../images/image.entity.js';
+import { ImagesService } from '../../images/images.service.js';
+import { LOCATION_SCENE_ASPECT_RATIO, locationSceneDescription } from '../../scenes/location-scene.js';
+import { ScenesService } from '../../scenes/scenes.service.js';
+import { FileStore } from '../../storage/file-store.js';
+import { IMPORTED_INPUT_LIMITS, ImageProcessor } from '../../storage/image-processor.js';
 import { type LegacyDatabase, type LegacyImageRow, type LegacySceneRow, parseLegacyTime } from './legacy-database.js';
 
 /** Where an old backend's data is: its database (opened read-only) and the folder its file paths are relative to. */

@@ -1,9 +1,9 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { dirname } from 'node:path';
 import { DataSource } from 'typeorm';
-import { Clock } from '../common/clock.js';
-import { AppConfig } from '../config/app-config.js';
-import { finishAdoption, pendingAdoption, SET_ASIDE_SCENES_TABLE } from '../database/legacy-schema.js';
+import { Clock } from '../../common/clock.js';
+import { AppConfig } from '../../config/app-config.js';
+import { finishAdoption, pendingAdoption, SET_ASIDE_SCENES_TABLE } from '../../database/legacy-schema.js';
 import { LegacyAdoption, type AdoptionReport } from './legacy-adoption.service.js';
 import { LegacyDatabase } from './legacy-database.js';
 

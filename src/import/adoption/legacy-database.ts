@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { LEGACY_IMAGES_TABLE, LEGACY_SCENES_TABLE } from '../database/legacy-schema.js';
+import { LEGACY_IMAGES_TABLE, LEGACY_SCENES_TABLE } from '../../database/legacy-schema.js';
 
 /** A row of the old backend's `image_assets`, as it stored it. */
 export interface LegacyImageRow {

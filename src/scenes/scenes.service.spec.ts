@@ -27,7 +27,7 @@ function setup(options: { saveFails?: boolean } = {}) {
   const entries = new Map<string, SceneCacheEntry>();
   const reads: string[] = [];
   const drawn: GenerateImageCommand[] = [];
-  const discarded: string[] = [];
+  const purged: string[] = [];
   const repository = {
     findFresh: async (key: string, now: Date) => {
       reads.push(key);
@@ -49,7 +49,7 @@ function setup(options: { saveFails?: boolean } = {}) {
       return { id: `image-${drawn.length}`, deletedAt: null } as ImageEntity;
     },
     purge: async (ids: string[]) => {
-      discarded.push(...ids);
+      purged.push(...ids);
       return { deletedImages: ids.length, freedBytes: 0 };
     },
   } as unknown as ImagesService;
@@ -66,7 +66,7 @@ function setup(options: { saveFails?: boolean } = {}) {
   );
   const config = parseAppConfig({}, '/data');
   const service = new ScenesService(config, new FixedClock(), repository, images, generation, hot, hits, new SceneFlights(new InProcessFlights()), events);
-  return { service, entries, reads, drawn, discarded };
+  return { service, entries, reads, drawn, purged };
 }
 
 describe('ScenesService.generate', () => {
@@ -110,8 +110,8 @@ describe('ScenesService.generate', () => {
   });
 
   it('purges the drawn image when its entry cannot be stored, and fails', async () => {
-    const { service, discarded } = setup({ saveFails: true });
+    const { service, purged } = setup({ saveFails: true });
     await expect(service.generate({ description: 'the tavern' })).rejects.toThrow('SQLITE_FULL');
-    expect(discarded).toEqual(['image-1']);
+    expect(purged).toEqual(['image-1']);
   });
 });

@@ -18,7 +18,9 @@ export type AspectRatio = keyof typeof ASPECT_RATIO_SIZES;
 export const ASPECT_RATIOS = Object.keys(ASPECT_RATIO_SIZES) as AspectRatio[];
 export const DEFAULT_ASPECT_RATIO: AspectRatio = '1:1';
 
-export type ImageSource = 'gemini' | 'local' | 'import';
+/** Where a stored picture came from: a model, the local provider, or an import. */
+export const IMAGE_SOURCES = ['gemini', 'local', 'import'] as const;
+export type ImageSource = (typeof IMAGE_SOURCES)[number];
 
 export interface ImageRequest {
   /** The full text sent to the model (prompt plus style, already composed). */

@@ -11,7 +11,7 @@ import type { ImageSize } from '../generation/gemini-models.js';
 import { type AspectRatio, DEFAULT_ASPECT_RATIO, type ImageSource, type InputImage } from '../generation/image-provider.js';
 import { FileStore } from '../storage/file-store.js';
 import { GENERATED_INPUT_LIMITS, IMPORTED_INPUT_LIMITS, ImageProcessor } from '../storage/image-processor.js';
-import { type ImageVariant, StoragePaths } from '../storage/storage-paths.js';
+import { IMAGE_VARIANTS, type ImageVariant, StoragePaths } from '../storage/storage-paths.js';
 import { ImageEntity } from './image.entity.js';
 import { GeminiDailyCap } from './gemini-daily-cap.js';
 import type { ImageFile } from './image-file.js';
@@ -432,7 +432,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
   async purge(ids: string[], options: { keepFeatured: boolean }): Promise<{ deletedImages: number; freedBytes: number }> {
     const rows = await this.repository.purge(ids, options);
     this.forgetRemoved(rows.map((row) => row.id));
-    await Promise.all(rows.flatMap((row) => (['full', 'thumbnail'] as const).map((variant) => this.files.remove(this.paths.variantPath(row.id, variant)))));
+    await Promise.all(rows.flatMap((row) => IMAGE_VARIANTS.map((variant) => this.files.remove(this.paths.variantPath(row.id, variant)))));
     return { deletedImages: rows.length, freedBytes: rows.reduce((sum, row) => sum + row.sizeBytes + row.thumbnailSizeBytes, 0) };
   }
 

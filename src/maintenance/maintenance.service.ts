@@ -8,7 +8,7 @@ import { BackupService } from './backup/backup.service.js';
 import { ImagesService } from '../images/images.service.js';
 import { type SceneCacheStats, ScenesService } from '../scenes/scenes.service.js';
 import { FileStore, type StoredFile } from '../storage/file-store.js';
-import { type ImageVariant, StoragePaths, TEMP_FILE_PATTERN } from '../storage/storage-paths.js';
+import { IMAGE_VARIANTS, type ImageVariant, StoragePaths, TEMP_FILE_PATTERN } from '../storage/storage-paths.js';
 
 export interface ExpiredCacheCleanup {
   deletedEntries: number;
@@ -71,7 +71,7 @@ export class MaintenanceService {
     const strays = stored.filter((file) => settled(file) && (TEMP_FILE_PATTERN.test(file.name) || this.isOrphan(file, knownIds)));
     const present = new Set(stored.map((file) => `${file.variant}/${file.name}`));
     const missingFiles = activeIds.flatMap((imageId) =>
-      (['full', 'thumbnail'] as const)
+      IMAGE_VARIANTS
         .filter((variant) => !present.has(`${variant}/${imageId}.webp`))
         .map((variant) => ({ imageId, variant })),
     );

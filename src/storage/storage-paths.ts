@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
-export type ImageVariant = 'full' | 'thumbnail';
+/** The two files of every image. */
+export const IMAGE_VARIANTS = ['full', 'thumbnail'] as const;
+export type ImageVariant = (typeof IMAGE_VARIANTS)[number];
 
 const VARIANT_DIRS: Record<ImageVariant, string> = { full: 'full', thumbnail: 'thumbnails' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

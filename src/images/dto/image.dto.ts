@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { NATIVE_API_BASE } from '../../common/http/api-versions.js';
-import { ASPECT_RATIOS } from '../../generation/image-provider.js';
+import { ASPECT_RATIOS, IMAGE_SOURCES, type ImageSource } from '../../generation/image-provider.js';
 import type { ImageEntity } from '../image.entity.js';
 
 class ImageUrlsDto {
@@ -30,8 +30,8 @@ export class ImageDto {
   @ApiProperty()
   featured!: boolean;
 
-  @ApiProperty({ enum: ['gemini', 'local', 'import'] })
-  source!: 'gemini' | 'local' | 'import';
+  @ApiProperty({ enum: IMAGE_SOURCES })
+  source!: ImageSource;
 
   @ApiProperty({ type: String, nullable: true, example: 'gemini-3.1-flash-image' })
   model!: string | null;

@@ -2,9 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { NoControlCharacters, QueryBoolean, Trim } from '../../common/http/validation.js';
+import { IMAGE_SOURCES, type ImageSource } from '../../generation/image-provider.js';
+import { IMAGE_FIELD_LIMITS } from './generate-image.dto.js';
 import { ImageDto } from './image.dto.js';
 
-const SOURCES = ['gemini', 'local', 'import'] as const;
 const SORTS = ['newest', 'oldest'] as const;
 /** Far past any gallery's last page, and an offset every database takes as an integer. */
 const MAX_PAGE = 1_000_000;
@@ -22,14 +23,14 @@ export class SearchImagesQueryDto {
   @IsOptional()
   @IsString()
   @NoControlCharacters()
-  @MaxLength(200)
+  @MaxLength(IMAGE_FIELD_LIMITS.itemId)
   itemId?: string;
 
   @ApiPropertyOptional({ example: 'character' })
   @IsOptional()
   @IsString()
   @NoControlCharacters()
-  @MaxLength(50)
+  @MaxLength(IMAGE_FIELD_LIMITS.itemType)
   itemType?: string;
 
   @ApiPropertyOptional({ type: Boolean })
@@ -38,10 +39,10 @@ export class SearchImagesQueryDto {
   @IsBoolean({ message: 'featured must be true or false' })
   featured?: boolean;
 
-  @ApiPropertyOptional({ enum: SOURCES })
+  @ApiPropertyOptional({ enum: IMAGE_SOURCES })
   @IsOptional()
-  @IsIn(SOURCES, { message: `source must be one of: ${SOURCES.join(', ')}` })
-  source?: (typeof SOURCES)[number];
+  @IsIn(IMAGE_SOURCES, { message: `source must be one of: ${IMAGE_SOURCES.join(', ')}` })
+  source?: ImageSource;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Only the edits made from this image (lineage)' })
   @IsOptional()

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional } from 'class-validator';
 import { QueryBoolean } from '../../common/http/validation.js';
 import { SceneCacheStatsDto } from '../../scenes/dto/generate-scene.dto.js';
+import { IMAGE_VARIANTS, type ImageVariant } from '../../storage/storage-paths.js';
 
 export class ExpiredCacheCleanupDto {
   @ApiProperty({ description: 'Expired scene entries removed' }) deletedEntries!: number;
@@ -19,7 +20,7 @@ export class DryRunQueryDto {
 
 class MissingFileDto {
   @ApiProperty({ format: 'uuid' }) imageId!: string;
-  @ApiProperty({ enum: ['full', 'thumbnail'] }) variant!: 'full' | 'thumbnail';
+  @ApiProperty({ enum: IMAGE_VARIANTS }) variant!: ImageVariant;
 }
 
 export class OrphanCleanupDto {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { Clock } from '../common/clock.js';
+import { ServiceStart } from '../common/service-start.js';
 import { messageOf } from '../common/errors.js';
 import { AppConfig } from '../config/app-config.js';
 import { BackupService } from '../maintenance/backup/backup.service.js';
@@ -19,6 +20,7 @@ export class BackupHealthIndicator {
     private readonly backups: BackupService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly start: ServiceStart,
   ) {}
 
   async check() {
@@ -38,7 +40,7 @@ export class BackupHealthIndicator {
     if (!cron) return indicator.up({ scheduled: false, latestAt });
 
     const allowedMs = 2 * longestCronGapMs(cron);
-    const ageMs = latest ? this.clock.now().getTime() - latest.createdAt.getTime() : process.uptime() * 1000;
+    const ageMs = latest ? this.clock.now().getTime() - latest.createdAt.getTime() : this.start.uptimeMs();
     if (ageMs <= allowedMs) return indicator.up({ scheduled: true, latestAt });
     return indicator.degraded({
       scheduled: true,

@@ -157,19 +157,18 @@ export class MaintenanceJobsService implements OnApplicationBootstrap {
   }
 
   private async measured({ name, work }: JobDefinition): Promise<JobOutcome> {
+    // The histogram's timer also gives the log its duration: one measurement, not two clocks.
     const stopTimer = this.duration.startTimer({ job: name });
-    const started = Date.now();
+    const elapsed = () => `${Math.round(stopTimer() * 1000)} ms`;
     try {
       const result = await work();
-      this.logger.log(`Job ${name} done in ${Date.now() - started} ms: ${JSON.stringify(result)}`);
+      this.logger.log(`Job ${name} done in ${elapsed()}: ${JSON.stringify(result)}`);
       this.runs.inc({ job: name, outcome: 'success' });
       return 'success';
     } catch (error) {
-      this.logger.error(`Job ${name} failed after ${Date.now() - started} ms: ${messageOf(error)}`);
+      this.logger.error(`Job ${name} failed after ${elapsed()}: ${messageOf(error)}`);
       this.runs.inc({ job: name, outcome: 'failure' });
       return 'failure';
-    } finally {
-      stopTimer();
     }
   }
 }

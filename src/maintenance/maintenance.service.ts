@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
+import { ServiceStart } from '../common/service-start.js';
 import { AppConfig } from '../config/app-config.js';
 import type { DatabaseDriver } from '../config/database-url.js';
 import { DatabaseSize } from '../database/database-size.js';
@@ -53,6 +54,7 @@ export class MaintenanceService {
     private readonly paths: StoragePaths,
     private readonly backups: BackupService,
     private readonly databaseSize: DatabaseSize,
+    private readonly start: ServiceStart,
   ) {}
 
   /** Removes expired scene entries and the images only they used (featured ones are kept). */
@@ -101,7 +103,7 @@ export class MaintenanceService {
       storage,
       database: { driver: this.config.database.driver, sizeBytes: databaseBytes },
       backups: { count: backups.length, latestAt: latest?.createdAt ?? null, latestBytes: latest?.sizeBytes ?? null },
-      uptimeSeconds: Math.round(process.uptime()),
+      uptimeSeconds: Math.round(this.start.uptimeMs() / 1000),
     };
   }
 

@@ -196,27 +196,45 @@ export class GeminiImageProvider implements ImageProvider {
  * ContentRefusedError or UpstreamBadResponseError when there is none.
  */
 export function extractImage(response: GenerateContentResponse): { data: Buffer; mimeType: string } {
-  const feedback = response?.promptFeedback;
-  if (feedback?.blockReason) {
-    const detail = feedback.blockReasonMessage ? `: ${withoutFinalStop(feedback.blockReasonMessage)}` : '';
-    throw new ContentRefusedError(
-      `Gemini refused the prompt (${feedback.blockReason})${detail}. Rephrase the prompt.`,
-      feedback.blockReason,
-    );
-  }
-
+  throwIfPromptBlocked(response?.promptFeedback);
   const candidate = Array.isArray(response?.candidates) ? response.candidates[0] : undefined;
   if (!candidate) {
     throw new UpstreamBadResponseError('Gemini answered without an image (no candidates); try again later.');
   }
-  const reason = candidate.finishReason;
-  if (reason && REFUSAL_FINISH_REASONS.has(reason)) {
-    // SDK 2.32 drops finishMessage from Gemini API answers; kept for when it maps it.
-    const detail = candidate.finishMessage ? `: ${withoutFinalStop(candidate.finishMessage)}` : '';
-    throw new ContentRefusedError(`Gemini refused to draw this (${reason})${detail}. Rephrase the prompt.`, reason);
-  }
-
+  throwIfRefused(candidate);
   const parts = Array.isArray(candidate.content?.parts) ? candidate.content.parts : [];
+  const image = firstImagePart(parts);
+  if (image) return image;
+
+  const text = parts
+    .map((part) => (typeof part?.text === 'string' ? part.text : ''))
+    .join(' ')
+    .trim();
+  const what = [candidate.finishReason ?? 'no finish reason', text ? `text only: "${truncate(text, 200)}"` : 'no image part'].join(', ');
+  throw new UpstreamBadResponseError(
+    `Gemini answered without an image (${what}); try again, or rephrase the prompt to describe a picture.`,
+  );
+}
+
+type Candidate = NonNullable<GenerateContentResponse['candidates']>[number];
+type Part = NonNullable<NonNullable<Candidate['content']>['parts']>[number];
+
+function throwIfPromptBlocked(feedback: GenerateContentResponse['promptFeedback']): void {
+  if (!feedback?.blockReason) return;
+  const detail = feedback.blockReasonMessage ? `: ${withoutFinalStop(feedback.blockReasonMessage)}` : '';
+  throw new ContentRefusedError(`Gemini refused the prompt (${feedback.blockReason})${detail}. Rephrase the prompt.`, feedback.blockReason);
+}
+
+function throwIfRefused(candidate: Candidate): void {
+  const reason = candidate.finishReason;
+  if (!reason || !REFUSAL_FINISH_REASONS.has(reason)) return;
+  // SDK 2.32 drops finishMessage from Gemini API answers; kept for when it maps it.
+  const detail = candidate.finishMessage ? `: ${withoutFinalStop(candidate.finishMessage)}` : '';
+  throw new ContentRefusedError(`Gemini refused to draw this (${reason})${detail}. Rephrase the prompt.`, reason);
+}
+
+/** The first PNG or JPEG inline part with data, wherever it sits. */
+function firstImagePart(parts: Part[]): { data: Buffer; mimeType: string } | undefined {
   for (const part of parts) {
     const inline = part?.inlineData;
     const mimeType = inline?.mimeType?.toLowerCase().split(';')[0].trim();
@@ -224,15 +242,7 @@ export function extractImage(response: GenerateContentResponse): { data: Buffer;
     const data = Buffer.from(inline.data, 'base64');
     if (data.length > 0) return { data, mimeType };
   }
-
-  const text = parts
-    .map((part) => (typeof part?.text === 'string' ? part.text : ''))
-    .join(' ')
-    .trim();
-  const what = [reason ?? 'no finish reason', text ? `text only: "${truncate(text, 200)}"` : 'no image part'].join(', ');
-  throw new UpstreamBadResponseError(
-    `Gemini answered without an image (${what}); try again, or rephrase the prompt to describe a picture.`,
-  );
+  return undefined;
 }
 
 /**

@@ -30,19 +30,13 @@ export function readImportBody(body: unknown): ImportBody {
   const { images, scenes, localStorage, scene_cache: sceneCache, item_images: itemImages, ...rest } = body;
   const unknownFields = Object.keys(rest);
   if (unknownFields.length > 0) throw fail(`Unknown field${unknownFields.length > 1 ? 's' : ''} ${unknownFields.join(', ')}`);
-  const forms = [
-    images !== undefined || scenes !== undefined ? 'images/scenes' : null,
-    localStorage !== undefined ? 'localStorage' : null,
-    sceneCache !== undefined || itemImages !== undefined ? 'scene_cache/item_images' : null,
-  ].filter((form) => form !== null);
-  if (forms.length === 0) throw fail('Neither form was sent');
-  if (forms.length > 1) throw fail(`${forms.length === 2 ? 'Both' : 'All three'} forms were sent (${forms.join(', ')})`);
+  const form = theOneFormSent(body, fail);
 
-  if (localStorage !== undefined) {
+  if (form === 'localStorage') {
     if (!isObject(localStorage)) throw fail('localStorage must be an object');
     return { kind: 'dump', localStorage };
   }
-  if (forms[0] === 'scene_cache/item_images') {
+  if (form === 'scene_cache/item_images') {
     for (const [name, value] of [['scene_cache', sceneCache], ['item_images', itemImages]] as const) {
       if (value !== undefined && !isObject(value)) throw fail(`${name} must be an object`);
     }
@@ -52,6 +46,25 @@ export function readImportBody(body: unknown): ImportBody {
     if (value !== undefined && !Array.isArray(value)) throw fail(`${name} must be an array`);
   }
   return { kind: 'structured', images: images as unknown[] | undefined, scenes: scenes as unknown[] | undefined };
+}
+
+type FormName = 'images/scenes' | 'localStorage' | 'scene_cache/item_images';
+
+/** Which form a body's fields name; exactly one must be sent. */
+function theOneFormSent(body: Record<string, unknown>, fail: (problem: string) => Error): FormName {
+  const sent = (...fields: string[]) => fields.some((field) => body[field] !== undefined);
+  const forms = (
+    [
+      ['images/scenes', sent('images', 'scenes')],
+      ['localStorage', sent('localStorage')],
+      ['scene_cache/item_images', sent('scene_cache', 'item_images')],
+    ] as const
+  )
+    .filter(([, wasSent]) => wasSent)
+    .map(([name]) => name);
+  if (forms.length === 0) throw fail('Neither form was sent');
+  if (forms.length > 1) throw fail(`${forms.length === 2 ? 'Both' : 'All three'} forms were sent (${forms.join(', ')})`);
+  return forms[0];
 }
 
 /** The pictures a body holds, read by its form's reader. */

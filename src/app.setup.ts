@@ -7,9 +7,9 @@ import type { Server } from 'node:http';
 import { ADMIN_BEARER_SCHEME, ADMIN_HEADER_SCHEME } from './common/auth/admin.guard.js';
 import { API_GLOBAL_PREFIX } from './common/http/api-versions.js';
 import { jsonBodyParser } from './common/http/json-body.js';
+import { OwnBodyRoutes } from './common/http/own-body-routes.js';
 import { AppConfig } from './config/app-config.js';
 import { installImageFilesFastPath } from './images/image-files.fast-path.js';
-import { isImportRoute } from './import/import-body.middleware.js';
 import { findWebAppDir, serviceDescriptor, webAppRouter } from './web-app/web-app.router.js';
 
 /** JSON bodies are prompts and flags; anything larger is a mistake or an attack. */
@@ -51,9 +51,10 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   });
   app.use(securityHeaders, crossOrigin);
   installImageFilesFastPath(app, [securityHeaders, crossOrigin]);
-  // Bodies are bounded in size and nesting before they are parsed. The LocalStorage import
-  // alone takes large ones: its own parser (ImportBodyMiddleware) reads them only for admins.
-  app.use(jsonBodyParser({ limit: JSON_BODY_LIMIT, skip: isImportRoute }));
+  // Bodies are bounded in size and nesting before they are parsed. A module that takes larger
+  // ones (the LocalStorage import, for admins only) claims its routes and parses them itself.
+  const ownBodies = app.get(OwnBodyRoutes);
+  app.use(jsonBodyParser({ limit: JSON_BODY_LIMIT, skip: (request) => ownBodies.has(request) }));
   app.setGlobalPrefix(API_GLOBAL_PREFIX, {
     exclude: [
       { path: 'health', method: RequestMethod.GET },

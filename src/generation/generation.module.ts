@@ -1,4 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
 import { getToken } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { Clock } from '../common/clock.js';
@@ -8,6 +9,7 @@ import { type OptionalRedis, REDIS } from '../redis/redis.module.js';
 import { ReplicaEvents } from '../redis/replica-events.js';
 import { GeminiImageProvider } from './gemini-image.provider.js';
 import { GeminiModelChain } from './gemini-model-chain.js';
+import { GeminiModelIndicator } from './gemini-model.health.js';
 import { GeminiUsageMetrics } from './gemini-usage.js';
 import { GenerationService } from './generation.service.js';
 import { IMAGE_PROVIDER, type ImageProvider } from './image-provider.js';
@@ -48,7 +50,9 @@ function createImageProvider(
       useFactory: createImageProvider,
     },
     GenerationService,
+    HealthIndicatorService,
+    GeminiModelIndicator,
   ],
-  exports: [GenerationService, GeminiModelChain],
+  exports: [GenerationService, GeminiModelIndicator],
 })
 export class GenerationModule {}

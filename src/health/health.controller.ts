@@ -9,9 +9,8 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { Clock } from '../common/clock.js';
-import { messageOf } from '../common/errors.js';
 import { GeminiModelIndicator } from '../generation/gemini-model.health.js';
-import { ImagesService } from '../images/images.service.js';
+import { ImageStoreIndicator } from '../images/images.health.js';
 import { RedisHealthIndicator } from '../redis/redis.health.js';
 import { BackupHealthIndicator } from './backup.health.js';
 import { DiskSpaceIndicator } from './disk-space.health.js';
@@ -37,7 +36,7 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly disk: DiskSpaceIndicator,
     private readonly indicators: HealthIndicatorService,
-    private readonly images: ImagesService,
+    private readonly images: ImageStoreIndicator,
     private readonly backup: BackupHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly gemini: GeminiModelIndicator,
@@ -55,7 +54,7 @@ export class HealthController {
     const { result, ok } = await this.run([
       () => this.database.pingCheck('database'),
       () => this.disk.check(),
-      () => this.imageCount(),
+      () => this.images.check(),
       () => this.backup.check(),
       ...this.redisCheck(),
       ...(this.gemini.enabled ? [() => this.gemini.check()] : []),
@@ -97,15 +96,6 @@ export class HealthController {
   private lifecycle() {
     const check = this.indicators.check('lifecycle');
     return this.shutdown.isShuttingDown ? check.down({ message: 'shutting down' }) : check.up();
-  }
-
-  private async imageCount() {
-    const check = this.indicators.check('images');
-    try {
-      return check.up({ count: await this.images.count() });
-    } catch (error) {
-      return check.down({ message: messageOf(error) });
-    }
   }
 }
 

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { GeminiModelIndicator } from '../generation/gemini-model.health.js';
 import { GenerationModule } from '../generation/generation.module.js';
 import { ImagesModule } from '../images/images.module.js';
 import { BackupModule } from '../maintenance/backup/backup.module.js';
@@ -13,6 +12,6 @@ import { ShutdownState } from './shutdown-state.js';
 @Module({
   imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty', gracefulShutdownTimeoutMs: 0 }), ImagesModule, BackupModule, GenerationModule],
   controllers: [HealthController],
-  providers: [GeminiModelIndicator, BackupHealthIndicator, RedisHealthIndicator, DiskSpaceIndicator, ShutdownState],
+  providers: [BackupHealthIndicator, RedisHealthIndicator, DiskSpaceIndicator, ShutdownState],
 })
 export class HealthModule {}

@@ -1,6 +1,9 @@
 import { Column, DeleteDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { AspectRatio, ImageSource } from '../generation/image-provider.js';
 
+/** Lengths of an image's descriptive fields: the columns', for every way in (generate, search, import). */
+export const IMAGE_FIELD_LIMITS = { style: 200, itemId: 200, itemType: 50 } as const;
+
 /** A stored picture: one full WebP and one thumbnail on disk, addressed by `id`. */
 @Entity('images')
 // Search's order and filters over live images only (migration IndexLiveImages explains).
@@ -29,13 +32,13 @@ export class ImageEntity {
   @Column({ type: 'text' })
   prompt!: string;
 
-  @Column({ type: 'varchar', length: 200, nullable: true })
+  @Column({ type: 'varchar', length: IMAGE_FIELD_LIMITS.style, nullable: true })
   style!: string | null;
 
-  @Column({ name: 'item_id', type: 'varchar', length: 200, nullable: true })
+  @Column({ name: 'item_id', type: 'varchar', length: IMAGE_FIELD_LIMITS.itemId, nullable: true })
   itemId!: string | null;
 
-  @Column({ name: 'item_type', type: 'varchar', length: 50, nullable: true })
+  @Column({ name: 'item_type', type: 'varchar', length: IMAGE_FIELD_LIMITS.itemType, nullable: true })
   itemType!: string | null;
 
   @Column({ type: 'boolean', default: false })

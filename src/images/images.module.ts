@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { GenerationModule } from '../generation/generation.module.js';
 import { longestGenerationMs } from '../generation/longest-generation.js';
@@ -13,6 +14,7 @@ import { ImageFileCache } from './image-file-cache.js';
 import { ImagesController } from './images.controller.js';
 import { ImagesMetrics } from './images.metrics.js';
 import { ImagesRepository } from './images.repository.js';
+import { ImageStoreIndicator } from './images.health.js';
 import { ImagesService } from './images.service.js';
 
 /** How long a cached file is served before the database is asked again whether it still exists. */
@@ -25,6 +27,9 @@ const FILE_CACHE_TTL_MS = 60_000;
     ImagesRepository,
     ImagesService,
     ImagesMetrics,
+    // Terminus' session factory (stateless): modules hand the health module registered indicators.
+    HealthIndicatorService,
+    ImageStoreIndicator,
     {
       provide: ImageFileCache,
       inject: [AppConfig, Clock],
@@ -40,6 +45,6 @@ const FILE_CACHE_TTL_MS = 60_000;
         redis ? new RedisReservations(redis, longestGenerationMs(config)) : new InProcessReservations(),
     },
   ],
-  exports: [ImagesService, ImagesRepository],
+  exports: [ImagesService, ImageFileCache, ImageStoreIndicator],
 })
 export class ImagesModule {}

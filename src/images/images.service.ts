@@ -351,6 +351,24 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
     return this.repository.existingSourceHashes(hashes);
   }
 
+  /** Soft-deleted images due for purging: deleted at or before `cutoff`. */
+  deletedBefore(cutoff: Date): Promise<ImageEntity[]> {
+    return this.repository.findDeletedBefore(cutoff);
+  }
+
+  /** Every image id (a file with one is no orphan) and the active ones (whose files must exist), in one read. */
+  idsForFileCheck(): Promise<{ known: Set<string>; active: string[] }> {
+    return this.repository.idsForFileCheck();
+  }
+
+  counts(): Promise<{ total: number; active: number; deleted: number; featured: number }> {
+    return this.repository.counts();
+  }
+
+  storageTotals(): Promise<{ files: number; fullBytes: number; thumbnailBytes: number }> {
+    return this.repository.storageTotals();
+  }
+
   countForItem(itemId: string): Promise<number> {
     return this.repository.countActiveForItem(itemId);
   }

@@ -5,12 +5,8 @@ import { NATIVE_API_BASE, SEED_API_BASE } from '../common/http/api-versions.js';
 import { jsonBodyParser } from '../common/http/json-body.js';
 import { AppConfig } from '../config/app-config.js';
 
-const IMPORT_PATHS = new Set([`${NATIVE_API_BASE}/migrate/from-localstorage`, `${SEED_API_BASE}/migrate/from-localstorage`]);
-
-/** The LocalStorage import routes, whose bodies the general JSON parser leaves to ImportBodyMiddleware. */
-export function isImportRoute(request: Request): boolean {
-  return IMPORT_PATHS.has(request.path);
-}
+/** The LocalStorage import routes (both versions), whose bodies ImportBodyMiddleware reads. */
+export const IMPORT_PATHS = [`${NATIVE_API_BASE}/migrate/from-localstorage`, `${SEED_API_BASE}/migrate/from-localstorage`];
 
 /**
  * The import route's body (up to MIGRATION_MAX_MB) is read only once the request is known to

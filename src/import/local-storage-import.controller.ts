@@ -2,7 +2,7 @@ import { Body, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminOnly } from '../common/auth/admin.guard.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
-import { DryRunQueryDto } from '../maintenance/dto/maintenance.dto.js';
+import { DryRunQueryDto } from '../common/http/dry-run-query.dto.js';
 import { ImportReportDto, MigrateFromLocalStorageDto } from './dto/migrate.dto.js';
 import { readImportBody } from './import-body.js';
 import { LocalStorageImportService } from './local-storage-import.service.js';

@@ -4,7 +4,7 @@ import { DomainError, InvalidImageError } from '../common/errors.js';
 import { SerialQueue } from '../common/serial-queue.js';
 import { CONTROL_CHARACTER } from '../common/text.js';
 import { AppConfig } from '../config/app-config.js';
-import { IMAGE_FIELD_LIMITS } from '../images/dto/generate-image.dto.js';
+import { IMAGE_FIELD_LIMITS } from '../images/image.entity.js';
 import { ImagesService } from '../images/images.service.js';
 import { ScenesService } from '../scenes/scenes.service.js';
 import { IMPORTED_INPUT_LIMITS, ImageProcessor } from '../storage/image-processor.js';

@@ -2,7 +2,8 @@ import { Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminOnly } from '../common/auth/admin.guard.js';
 import { toSceneCacheStatsDto } from '../scenes/dto/generate-scene.dto.js';
-import { DryRunQueryDto, ExpiredCacheCleanupDto, MaintenanceStatsDto, OrphanCleanupDto } from './dto/maintenance.dto.js';
+import { DryRunQueryDto } from '../common/http/dry-run-query.dto.js';
+import { ExpiredCacheCleanupDto, MaintenanceStatsDto, OrphanCleanupDto } from './dto/maintenance.dto.js';
 import { MaintenanceService } from './maintenance.service.js';
 import { NativeApiController } from '../common/http/api-versions.js';
 

@@ -4,7 +4,6 @@ import { ServiceStart } from '../common/service-start.js';
 import { AppConfig } from '../config/app-config.js';
 import type { DatabaseDriver } from '../config/database-url.js';
 import { DatabaseSize } from '../database/database-size.js';
-import { ImagesRepository } from '../images/images.repository.js';
 import { BackupService } from './backup/backup.service.js';
 import { ImagesService } from '../images/images.service.js';
 import { type SceneCacheStats, ScenesService } from '../scenes/scenes.service.js';
@@ -48,7 +47,6 @@ export class MaintenanceService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly images: ImagesService,
-    private readonly imagesRepository: ImagesRepository,
     private readonly scenes: ScenesService,
     private readonly files: FileStore,
     private readonly paths: StoragePaths,
@@ -66,8 +64,8 @@ export class MaintenanceService {
 
   async cleanupOrphans(options: { dryRun: boolean }): Promise<OrphanCleanup> {
     const now = this.clock.now().getTime();
-    const purgeable = await this.imagesRepository.findDeletedBefore(new Date(now - this.config.maintenance.purgeAfterDays * DAY_MS));
-    const [{ known: knownIds, active: activeIds }, stored] = await Promise.all([this.imagesRepository.idsForFileCheck(), this.files.listStored()]);
+    const purgeable = await this.images.deletedBefore(new Date(now - this.config.maintenance.purgeAfterDays * DAY_MS));
+    const [{ known: knownIds, active: activeIds }, stored] = await Promise.all([this.images.idsForFileCheck(), this.files.listStored()]);
 
     const settled = (file: StoredFile) => file.modifiedAt.getTime() <= now - IN_FLIGHT_GRACE_MS;
     const strays = stored.filter((file) => settled(file) && (TEMP_FILE_PATTERN.test(file.name) || this.isOrphan(file, knownIds)));
@@ -90,9 +88,9 @@ export class MaintenanceService {
 
   async stats(): Promise<MaintenanceStats> {
     const [images, cache, storage, databaseBytes, backups] = await Promise.all([
-      this.imagesRepository.counts(),
+      this.images.counts(),
       this.scenes.stats(),
-      this.imagesRepository.storageTotals(),
+      this.images.storageTotals(),
       this.databaseSize.bytes(),
       this.backups.list(),
     ]);

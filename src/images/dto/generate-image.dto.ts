@@ -2,10 +2,9 @@ import { OptionalText, RequiredText } from '../../common/http/validation.js';
 import { AspectRatioField } from '../../generation/aspect-ratio.field.js';
 import type { ImageSize } from '../../generation/gemini-models.js';
 import type { AspectRatio } from '../../generation/image-provider.js';
+import { IMAGE_FIELD_LIMITS } from '../image.entity.js';
 import { DrawingOptionsDto, ImageSizeField } from './drawing-options.dto.js';
 
-/** Lengths of an image's descriptive fields, for every way in (generate, import). */
-export const IMAGE_FIELD_LIMITS = { style: 200, itemId: 200, itemType: 50 } as const;
 
 export class GenerateImageDto extends DrawingOptionsDto {
   @RequiredText(3, 2000, { example: 'a dwarf paladin in a torch-lit crypt' })

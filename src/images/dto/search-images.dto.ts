@@ -3,7 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { NoControlCharacters, QueryBoolean, Trim } from '../../common/http/validation.js';
 import { IMAGE_SOURCES, type ImageSource } from '../../generation/image-provider.js';
-import { IMAGE_FIELD_LIMITS } from './generate-image.dto.js';
+import { IMAGE_FIELD_LIMITS } from '../image.entity.js';
 import { ImageDto } from './image.dto.js';
 
 const SORTS = ['newest', 'oldest'] as const;

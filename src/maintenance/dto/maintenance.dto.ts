@@ -1,6 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional } from 'class-validator';
-import { QueryBoolean } from '../../common/http/validation.js';
+import { ApiProperty } from '@nestjs/swagger';
 import { SceneCacheStatsDto } from '../../scenes/dto/generate-scene.dto.js';
 import { IMAGE_VARIANTS, type ImageVariant } from '../../storage/storage-paths.js';
 
@@ -8,14 +6,6 @@ export class ExpiredCacheCleanupDto {
   @ApiProperty({ description: 'Expired scene entries removed' }) deletedEntries!: number;
   @ApiProperty({ description: 'Images only those entries used, removed (rows and files; featured ones are kept)' }) deletedImages!: number;
   @ApiProperty() freedBytes!: number;
-}
-
-export class DryRunQueryDto {
-  @ApiPropertyOptional({ type: Boolean, default: false, description: 'Report what would be removed, remove nothing' })
-  @IsOptional()
-  @QueryBoolean()
-  @IsBoolean({ message: 'dryRun must be true or false' })
-  dryRun?: boolean;
 }
 
 class MissingFileDto {

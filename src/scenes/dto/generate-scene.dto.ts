@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional } from 'class-validator';
 import { OptionalText, RequiredText } from '../../common/http/validation.js';
 import { DrawingOptionsDto } from '../../images/dto/drawing-options.dto.js';
-import { IMAGE_FIELD_LIMITS } from '../../images/dto/generate-image.dto.js';
+import { IMAGE_FIELD_LIMITS } from '../../images/image.entity.js';
 import { ImageDto } from '../../images/dto/image.dto.js';
 import type { SceneCacheStats } from '../scenes.service.js';
 

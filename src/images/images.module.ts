@@ -12,7 +12,7 @@ import { GeminiDailyCap } from './gemini-daily-cap.js';
 import { GeminiReservations, InProcessReservations, RedisReservations } from './gemini-reservations.js';
 import { ImageFileCache } from './image-file-cache.js';
 import { ImagesController } from './images.controller.js';
-import { ImagesMetrics } from './images.metrics.js';
+import { IMAGES_METRICS } from './images.metrics.js';
 import { ImagesRepository } from './images.repository.js';
 import { ImageStoreIndicator } from './images.health.js';
 import { ImagesService } from './images.service.js';
@@ -26,7 +26,7 @@ const FILE_CACHE_TTL_MS = 60_000;
   providers: [
     ImagesRepository,
     ImagesService,
-    ImagesMetrics,
+    ...IMAGES_METRICS,
     // Terminus' session factory (stateless): modules hand the health module registered indicators.
     HealthIndicatorService,
     ImageStoreIndicator,

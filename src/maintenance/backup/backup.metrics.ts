@@ -2,8 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { type Counter, type Gauge, type Histogram } from 'prom-client';
 import { METRICS } from '../../common/metrics/metric-names.js';
-import { registerScrapedGauge } from '../../common/metrics/scraped-gauge.js';
-import type { BackupService } from './backup.service.js';
 
 export type BackupOutcome = 'success' | 'failure';
 
@@ -28,23 +26,24 @@ export class PromBackupMetrics implements BackupMetrics {
   }
 }
 
+/** What the last-success gauge reads: the backups in BACKUP_DIR, newest first. */
+export interface BackupList {
+  list(): Promise<Array<{ createdAt: Date }>>;
+}
+
 /**
  * `backup_last_success_timestamp_seconds`, read from BACKUP_DIR when Prometheus scrapes: the
  * newest backup's time from its name. So it counts backups taken by the CLI (the cron
  * script) and by earlier runs of the server, not only this process's.
  */
-export function registerLastSuccessGauge(service: BackupService): Gauge {
-  return registerScrapedGauge({
-    name: METRICS.backupLastSuccess,
-    help: 'Unix time of the newest backup in BACKUP_DIR (absent when there is none)',
-    async collect() {
-      this.reset();
-      try {
-        const [newest] = await service.list();
-        if (newest) this.set(newest.createdAt.getTime() / 1000);
-      } catch {
-        // An unreadable BACKUP_DIR shows as no backup rather than breaking /metrics.
-      }
-    },
-  });
+export function readLastSuccess(backups: BackupList) {
+  return async (gauge: Gauge): Promise<void> => {
+    gauge.reset();
+    try {
+      const [newest] = await backups.list();
+      if (newest) gauge.set(newest.createdAt.getTime() / 1000);
+    } catch {
+      // An unreadable BACKUP_DIR shows as no backup rather than breaking /metrics.
+    }
+  };
 }

@@ -1,26 +1,19 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import { DataSource } from 'typeorm';
 import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver.js';
 import { Clock } from '../../common/clock.js';
 import { METRICS } from '../../common/metrics/metric-names.js';
+import { makeScrapedGaugeProvider } from '../../common/metrics/scraped-gauge.js';
 import { AppConfig } from '../../config/app-config.js';
 import type { BackupEngine } from './backup-engine.js';
-import { PromBackupMetrics, registerLastSuccessGauge } from './backup.metrics.js';
+import { PromBackupMetrics, readLastSuccess } from './backup.metrics.js';
 import { BackupService } from './backup.service.js';
 import { BackupsController } from './backups.controller.js';
 import { PostgresBackupEngine } from './postgres-backup.engine.js';
 import { ServerPidFile } from './server-pid-file.js';
 import { SqliteBackupEngine } from './sqlite-backup.engine.js';
 import type { SqliteHandle } from './sqlite-files.js';
-
-/** Registers `backup_last_success_timestamp_seconds`, read from BACKUP_DIR at each scrape. */
-@Injectable()
-class BackupLastSuccessGauge {
-  constructor(service: BackupService) {
-    registerLastSuccessGauge(service);
-  }
-}
 
 /** The database-specific half of the server's backups, by driver. */
 function backupEngine(config: AppConfig, dataSource: DataSource): BackupEngine {
@@ -51,7 +44,12 @@ function backupEngine(config: AppConfig, dataSource: DataSource): BackupEngine {
       useFactory: (config: AppConfig, clock: Clock, dataSource: DataSource, metrics: PromBackupMetrics) =>
         new BackupService(config.backup, clock, backupEngine(config, dataSource), metrics),
     },
-    BackupLastSuccessGauge,
+    makeScrapedGaugeProvider({
+      name: METRICS.backupLastSuccess,
+      help: 'Unix time of the newest backup in BACKUP_DIR (absent when there is none)',
+      inject: [BackupService],
+      read: readLastSuccess,
+    }),
     ServerPidFile,
   ],
   exports: [BackupService],

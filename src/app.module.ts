@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AdoptionModule } from './import/adoption/adoption.module.js';
 import { CommonModule } from './common/common.module.js';
@@ -23,7 +24,7 @@ export class AppModule {
   static async forRoot(options: AppConfigOptions = {}): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [await AppConfigModule.forRoot(options), CommonModule, DatabaseModule, RedisModule, MetricsModule, ScheduleModule.forRoot(), RateLimitModule, ImagesModule, ScenesModule, MaintenanceModule, ImportModule, AdoptionModule, SeedApiModule, HealthModule],
+      imports: [await AppConfigModule.forRoot(options), CommonModule, EventEmitterModule.forRoot(), DatabaseModule, RedisModule, MetricsModule, ScheduleModule.forRoot(), RateLimitModule, ImagesModule, ScenesModule, MaintenanceModule, ImportModule, AdoptionModule, SeedApiModule, HealthModule],
       providers: [
         { provide: APP_PIPE, useClass: RequestValidationPipe },
         { provide: APP_FILTER, useClass: ErrorResponseFilter },

@@ -1,7 +1,7 @@
 import type { LogLevel } from '@nestjs/common';
 import { validateCronExpression } from 'cron';
-import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import proxyAddr from 'proxy-addr';
 import { type DatabaseConfig, readDatabaseUrl, redactUrlPassword } from './database-url.js';
 import { EnvReader } from './env-reader.js';
 import {
@@ -242,20 +242,21 @@ function readCron(env: Readonly<Record<string, string | undefined>>, read: EnvRe
   );
 }
 
-/** Express's `trust proxy`: true/false, a hop count, or addresses, subnets and its named ranges. */
+/**
+ * Express's `trust proxy`: true/false, a hop count, or addresses, subnets and the named ranges
+ * (loopback, linklocal, uniquelocal). A list is checked by proxy-addr, the library Express
+ * compiles it with, so what boots is exactly what Express accepts.
+ */
 function parseTrustProxy(raw: string): boolean | number | string | undefined {
   const value = raw.trim().toLowerCase();
   if (value === 'true' || value === 'false') return value === 'true';
   if (/^\d+$/.test(value)) return Number(value);
-  const named = ['loopback', 'linklocal', 'uniquelocal'];
-  const valid = value.split(',').every((part) => {
-    const [address, prefix, extra] = part.trim().split('/');
-    if (extra !== undefined) return false;
-    if (named.includes(address)) return prefix === undefined;
-    const version = isIP(address);
-    return version !== 0 && (prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128)));
-  });
-  return valid ? raw.trim() : undefined;
+  try {
+    proxyAddr.compile(value.split(',').map((part) => part.trim()));
+    return raw.trim();
+  } catch {
+    return undefined;
+  }
 }
 
 function parseCorsOrigins(raw: string): string[] | '*' | undefined {

@@ -1,3 +1,4 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Clock } from '../common/clock.js';
 import { ConflictError, InvalidImageError, InvalidRequestError, NotFoundError, UpstreamBadResponseError } from '../common/errors.js';
 import { parseAppConfig } from '../config/app-config.js';
@@ -109,7 +110,7 @@ function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; s
 
   const fileCache = new ImageFileCache({ maxBytes: 1_000_000, ttlMs: 60_000, now: () => 0 });
   const dailyCap = strict<GeminiDailyCap>('dailyCap', { reserve: async () => () => undefined });
-  const service = new ImagesService(config, new FixedClock(), repository, generation, processor, files, paths, fileCache, dailyCap, new NoOtherReplicas());
+  const service = new ImagesService(config, new FixedClock(), repository, generation, processor, files, paths, fileCache, dailyCap, new NoOtherReplicas(), new EventEmitter2());
   return { service, fileCache, written, removed, inserted, softDeleted, providerCalls };
 }
 

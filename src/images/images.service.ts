@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { PendingUses } from '../common/pending-uses.js';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock.js';
@@ -14,6 +15,7 @@ import { GENERATED_INPUT_LIMITS, IMPORTED_INPUT_LIMITS, ImageProcessor } from '.
 import { IMAGE_VARIANTS, type ImageVariant, StoragePaths } from '../storage/storage-paths.js';
 import { ImageEntity } from './image.entity.js';
 import { GeminiDailyCap } from './gemini-daily-cap.js';
+import { IMAGES_CHANGED, type ImagesChangedEvent } from './image-events.js';
 import type { ImageFile } from './image-file.js';
 import { ImageFileCache } from './image-file-cache.js';
 import { type Reference, type ReferenceRequest, ResolvedReferences } from './image-references.js';
@@ -104,7 +106,6 @@ const USE_FLUSH_INTERVAL_MS = 1000;
 @Injectable()
 export class ImagesService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ImagesService.name);
-  private readonly changeListeners: Array<(ids: string[]) => void> = [];
   private readonly uses = new PendingUses<string>();
   /** Identical edits in flight share one provider call. */
   private readonly edits = new SingleFlight<ImageEntity>();
@@ -121,6 +122,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
     private readonly fileCache: ImageFileCache,
     private readonly dailyCap: GeminiDailyCap,
     private readonly replicas: ReplicaEvents,
+    private readonly events: EventEmitter2,
   ) {}
 
   onModuleInit(): void {
@@ -475,15 +477,6 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
     return file;
   }
 
-  /** Lets caches of image data (the scene cache) forget images this process changes or deletes. */
-  onImagesChanged(listener: (ids: string[]) => void): void {
-    this.changeListeners.push(listener);
-  }
-
-  private announceChanged(ids: string[]): void {
-    for (const listener of this.changeListeners) listener(ids);
-  }
-
   private forgetRemoved(ids: string[]): void {
     if (ids.length > 0) this.changed(ids, { removed: true });
   }
@@ -497,7 +490,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
   /** Memory holding these images lets go of them: their cached files too when they were removed. */
   private forgetHere(ids: string[], removed: boolean): void {
     if (removed) this.fileCache.evict(ids);
-    this.announceChanged(ids);
+    this.events.emit(IMAGES_CHANGED, { ids, removed } satisfies ImagesChangedEvent);
   }
 
   /**

@@ -1,5 +1,4 @@
 import type { ImageEntity } from '../images/image.entity.js';
-import type { ImagesService } from '../images/images.service.js';
 import { type ReplicaEventMap, ReplicaEvents } from '../redis/replica-events.js';
 import { HOT_SCENE_LIMIT, HOT_SCENE_TTL_MS, HotSceneCache } from './hot-scene-cache.js';
 import { SceneHitBuffer } from './scene-hit-buffer.js';
@@ -24,12 +23,10 @@ class DeliveredEvents extends ReplicaEvents {
 }
 
 function setup() {
-  const imageListeners: Array<(ids: string[]) => void> = [];
-  const images = { onImagesChanged: (listener: (ids: string[]) => void) => imageListeners.push(listener) } as unknown as ImagesService;
   const events = new DeliveredEvents();
-  const hot = new HotSceneCache(images, events);
+  const hot = new HotSceneCache(events);
   hot.onModuleInit();
-  return { hot, changeImages: (ids: string[]) => imageListeners.forEach((listener) => listener(ids)), events };
+  return { hot, changeImages: (ids: string[]) => hot.onImagesChanged({ ids, removed: false }), events };
 }
 
 describe('HotSceneCache', () => {

@@ -1,7 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { LRUCache } from 'lru-cache';
 import type { ImageEntity } from '../images/image.entity.js';
-import { ImagesService } from '../images/images.service.js';
+import { IMAGES_CHANGED, type ImagesChangedEvent } from '../images/image-events.js';
 import { ReplicaEvents } from '../redis/replica-events.js';
 
 export interface HotScene {
@@ -32,15 +33,16 @@ export class HotSceneCache implements OnModuleInit {
   private readonly scenes = new LRUCache<string, HotScene>({ max: HOT_SCENE_LIMIT });
   private generation = 0;
 
-  constructor(
-    private readonly images: ImagesService,
-    private readonly replicaEvents: ReplicaEvents,
-  ) {}
+  constructor(private readonly replicaEvents: ReplicaEvents) {}
 
   onModuleInit(): void {
-    this.images.onImagesChanged((ids) => this.forgetImages(ids));
     // Another replica cleared entries: which ones is not known here, so all are read again.
     this.replicaEvents.on('scene-cache-cleared', () => this.forgetAll());
+  }
+
+  @OnEvent(IMAGES_CHANGED)
+  onImagesChanged({ ids }: ImagesChangedEvent): void {
+    this.forgetImages(ids);
   }
 
   get(cacheKey: string, now: Date): HotScene | undefined {

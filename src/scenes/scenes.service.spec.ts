@@ -41,7 +41,6 @@ function setup(options: { saveFails?: boolean } = {}) {
     recordCounts: async () => undefined,
   } as unknown as ScenesRepository;
   const images = {
-    onImagesChanged: () => undefined,
     resolveReferences: async ({ characterIds = [] }: { characterIds?: string[] }) =>
       new ResolvedReferences(characterIds.map((character): Reference => ({ image: PORTRAIT, character }))),
     generate: async (command: GenerateImageCommand) => {
@@ -56,7 +55,7 @@ function setup(options: { saveFails?: boolean } = {}) {
   const generation = { model: 'gemini-3.1-flash-image', source: 'gemini' } as GenerationService;
   const registry = new Registry();
   const events = new NoOtherReplicas();
-  const hot = new HotSceneCache(images, events);
+  const hot = new HotSceneCache(events);
   const hits = new SceneHitCounter(
     repository,
     hot,

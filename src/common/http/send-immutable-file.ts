@@ -1,3 +1,4 @@
+import fresh from 'fresh';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const ONE_YEAR_SECONDS = 31_536_000;
@@ -18,7 +19,9 @@ export function sendImmutableFile(request: IncomingMessage, response: ServerResp
   response.setHeader('ETag', file.etag);
   response.setHeader('Cache-Control', `public, max-age=${ONE_YEAR_SECONDS}, immutable`);
   response.setHeader('X-Content-Type-Options', 'nosniff');
-  if (matchesEtag(request.headers['if-none-match'], file.etag)) {
+  // `fresh` is Express's own conditional-GET check (If-None-Match, weak comparison, and a
+  // client's `Cache-Control: no-cache` asking for the bytes anyway).
+  if (fresh(request.headers, { etag: file.etag })) {
     response.statusCode = 304;
     response.end();
     return;
@@ -27,11 +30,4 @@ export function sendImmutableFile(request: IncomingMessage, response: ServerResp
   response.setHeader('Content-Type', file.contentType);
   response.setHeader('Content-Length', file.data.length);
   response.end(request.method === 'HEAD' ? undefined : file.data);
-}
-
-/** If-None-Match uses the weak comparison (RFC 9110 §13.1.2): `W/` prefixes are ignored. */
-function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  if (ifNoneMatch.trim() === '*') return true;
-  return ifNoneMatch.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
 }

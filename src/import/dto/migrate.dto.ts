@@ -1,29 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-
-class ImportImageEntryDto {
-  @ApiProperty({ example: 'data:image/png;base64,iVBORw0KGgo…', description: 'A data URL or bare base64' }) dataUrl!: string;
-  @ApiPropertyOptional() prompt?: string;
-  @ApiPropertyOptional() itemId?: string;
-  @ApiPropertyOptional() itemType?: string;
-  @ApiPropertyOptional() style?: string;
-  @ApiPropertyOptional() featured?: boolean;
-  @ApiPropertyOptional({ description: 'ISO-8601 or epoch milliseconds' }) createdAt?: string;
-}
-
-class ImportSceneEntryDto {
-  @ApiProperty() description!: string;
-  @ApiProperty({ example: 'data:image/jpeg;base64,/9j/4AAQ…' }) dataUrl!: string;
-  @ApiPropertyOptional() style?: string;
-  @ApiPropertyOptional({ description: 'ISO-8601 or epoch milliseconds' }) createdAt?: string;
-}
+import { ImportImageEntryDto, ImportSceneEntryDto } from './import-entries.dto.js';
 
 const PICTURE = { type: 'string', description: 'A data URL or bare base64' } as const;
 
 /**
  * One of: the structured form (`images`, `scenes`); a raw dump wrapped as `localStorage`; the
  * game's LocalStorage object itself (its keys, such as `nanoBananaImageLibrary`, at the top
- * level, which this class cannot list); or the old route's `scene_cache` and `item_images`. For
- * the OpenAPI document only: the controller checks the shape, the readers each entry.
+ * level, which this class cannot list); or the old route's `scene_cache` and `item_images`. The
+ * body's form is told apart by readImportBody; each structured entry is then checked against
+ * its entry DTO, and each other form's entries by their readers, so one bad entry fails alone.
  */
 export class MigrateFromLocalStorageDto {
   @ApiPropertyOptional({ type: [ImportImageEntryDto] })

@@ -6,7 +6,7 @@ describe('WriteLock', () => {
     const events: string[] = [];
     const step = (name: string, fail = false) => async () => {
       events.push(`${name}:start`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise(setImmediate); // yield to whatever else is queued: nothing may run meanwhile
       events.push(`${name}:end`);
       if (fail) throw new Error(name);
       return name;

@@ -61,10 +61,12 @@ describeInBrowser('the web app: gallery, generate and scenes', () => {
   });
 
   it('generates from the form, shows progress with elapsed seconds meanwhile, and the image lands in the gallery', async () => {
-    // Gemini takes seconds; the local provider does not. Hold the answer back to see the wait.
+    // Gemini takes seconds; the local provider does not. Hold the answer back until the wait was seen.
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
     await s.page.route('**/api/v2/images/generate', async (route) => {
       const response = await route.fetch();
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await answered;
       await route.fulfill({ response });
     });
     await s.open('generate');
@@ -82,6 +84,7 @@ describeInBrowser('the web app: gallery, generate and scenes', () => {
     await status.getByText('Generating…').waitFor();
     await status.getByText('1 s').waitFor();
     expect(await submit.isDisabled()).toBe(true);
+    answer();
     await status.getByText('Done.').waitFor();
     expect(await submit.isEnabled()).toBe(true);
     await s.page.unroute('**/api/v2/images/generate');

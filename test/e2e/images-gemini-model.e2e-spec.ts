@@ -25,12 +25,14 @@ it('calls the configured model and records it on the image', async () => {
 
 it('finishes an in-flight generation on shutdown, then closes the database', async () => {
   const callsBefore = gemini.requests.length;
-  gemini.enqueue({ kind: 'image', mimeType: 'image/jpeg', delayMs: 300 });
+  let modelDone!: () => void;
+  gemini.enqueue({ kind: 'image', mimeType: 'image/jpeg', until: new Promise<void>((resolve) => (modelDone = resolve)) });
   const inFlight = request(t.server).post('/api/v2/images/generate').send({ prompt: 'the last request' }).then((response) => response);
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  expect(gemini.requests).toHaveLength(callsBefore + 1); // the provider call is under way
+  await gemini.waitForRequests(callsBefore + 1); // the provider call is under way
 
-  await t.app.close();
+  const closing = t.app.close();
+  modelDone();
+  await closing;
   expect((await inFlight).status).toBe(201);
   expect(t.dataSource.isInitialized).toBe(false);
 });

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { ScenesService } from '../../src/scenes/scenes.service.js';
 import { WriteLock } from '../../src/database/write-lock.js';
+import { eventually } from '../support/eventually.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 const DAY_MS = 86_400_000;
@@ -130,9 +131,10 @@ describe('stats and clear', () => {
 
     // Hold the write lock so the clear's delete waits; hits meanwhile read the old entry.
     let release!: () => void;
-    const held = t.app.get(WriteLock).run(() => new Promise<void>((resolve) => (release = resolve)));
+    const lock = t.app.get(WriteLock);
+    const held = lock.run(() => new Promise<void>((resolve) => (release = resolve)));
     const clearing = clear().then((response) => response);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(() => expect(lock.pending).toBe(2)); // the clear's delete waits behind the held lock
     await scene({ description: 'a racing scene' }).expect(200).expect('X-Cache', 'HIT');
     // The 1 s flush timer may take that hit now: its write then queues behind the clear.
     const flushing = t.app.get(ScenesService).flushHits();

@@ -13,6 +13,8 @@ import { ASPECT_RATIO_SIZES, DEFAULT_ASPECT_RATIO, type AspectRatio } from '../.
 interface Slow {
   /** Wait this long before answering (a slow model, or a hung one for timeout tests). */
   delayMs?: number;
+  /** Answer only once this settles: a test decides when the model is done, no clock involved. */
+  until?: Promise<void>;
 }
 
 export type FakeGeminiBehaviour = Slow &
@@ -134,6 +136,7 @@ const ROUTE = /^\/v1beta\/models\/([^/:]+):generateContent$/;
 export class FakeGeminiServer {
   readonly requests: RecordedRequest[] = [];
   private readonly queue: FakeGeminiBehaviour[] = [];
+  private readonly waiters: Array<{ count: number; resolve: () => void }> = [];
   /** Models answered with Gemini's "not found", whatever is queued: retired ones. */
   private readonly retired = new Set<string>();
   private defaultBehaviour: FakeGeminiBehaviour = DEFAULT_BEHAVIOUR;
@@ -167,6 +170,12 @@ export class FakeGeminiServer {
   /** Queue behaviours for the next calls, in order; when the queue is empty the default behaviour answers. */
   enqueue(...behaviours: FakeGeminiBehaviour[]): void {
     this.queue.push(...behaviours);
+  }
+
+  /** Resolves once `count` requests have arrived (at once if they have). */
+  waitForRequests(count: number): Promise<void> {
+    if (this.requests.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ count, resolve }));
   }
 
   /** Plays Google shutting a model down: every call to it answers 404 NOT_FOUND from now on. */
@@ -230,6 +239,10 @@ export class FakeGeminiServer {
       headers: req.headers,
       receivedAt: new Date(),
     });
+    for (const waiter of this.waiters.filter(({ count }) => this.requests.length >= count)) {
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
     if (typeof parts === 'string') {
       sendJson(res, 400, { error: { code: 400, message: parts, status: 'INVALID_ARGUMENT' } });
       return;
@@ -238,6 +251,7 @@ export class FakeGeminiServer {
     const behaviour = this.retired.has(model) ? geminiError.modelNotFound(model) : (this.queue.shift() ?? this.defaultBehaviour);
     // Build the answer first (sharp may take a moment), then hold it for delayMs.
     const answer = await this.answer(behaviour, model, body);
+    if (behaviour.until) await behaviour.until;
     if (!behaviour.delayMs) {
       answer(res);
       return;

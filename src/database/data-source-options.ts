@@ -1,6 +1,6 @@
-import { DataSource, type DataSourceOptions, type EntityManager } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { type DatabaseConfig, type DatabaseDriver, redactUrlPassword } from '../config/database-url.js';
+import { type DatabaseConfig, redactUrlPassword } from '../config/database-url.js';
 import { ImageEntity } from '../images/image.entity.js';
 import { JobLease } from '../maintenance/job-lease.entity.js';
 import { SceneCacheCounters, SceneCacheEntry } from '../scenes/scene-cache-entry.entity.js';
@@ -69,7 +69,3 @@ export function describeDataSource(options: DataSourceOptions): string {
   return `SQLite ${String(options.database)}`;
 }
 
-/** The driver behind a manager's connection, for the few queries that differ between them. */
-export function driverOf(manager: EntityManager): DatabaseDriver {
-  return manager.connection.options.type === 'postgres' ? 'postgres' : 'sqlite';
-}

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, IsNull, LessThanOrEqual, MoreThanOrEqual, Not, Repository } from 'typeorm';
-import type { DatabaseDriver } from '../config/database-url.js';
-import { driverOf } from '../database/data-source-options.js';
+import { DatabaseDialect, type TextMatchUse } from '../database/database-dialect.js';
 import type { PendingUse } from '../common/pending-uses.js';
 import { recordUses } from '../database/record-uses.js';
 import { WriteLock } from '../database/write-lock.js';
@@ -44,6 +43,7 @@ export class ImagesRepository implements ItemImagesReader {
   constructor(
     @InjectRepository(ImageEntity) private readonly images: Repository<ImageEntity>,
     private readonly writeLock: WriteLock,
+    private readonly dialect: DatabaseDialect,
   ) {}
 
   /** Active (not soft-deleted) image by id. */
@@ -113,11 +113,10 @@ export class ImagesRepository implements ItemImagesReader {
    * live-image indexes in order and stops after `limit` rows; the count counts index entries.
    */
   async search(filter: ImageSearchFilter): Promise<[ImageEntity[], number]> {
-    const driver = driverOf(this.images.manager);
     const matching = (use: TextMatchUse) => {
       const query = this.images.createQueryBuilder('image');
       if (filter.words.length > 0) {
-        const { condition, parameters } = textMatch(driver, filter.words, use);
+        const { condition, parameters } = this.dialect.textMatch(filter.words, use);
         query.andWhere(condition, parameters);
       }
       if (filter.itemId !== undefined) query.andWhere('image.itemId = :itemId', { itemId: filter.itemId });
@@ -140,27 +139,10 @@ export class ImagesRepository implements ItemImagesReader {
     // A short page that is the last one (or the whole result) already tells the total.
     if (items.length < filter.limit && (items.length > 0 || filter.offset === 0)) return [items, filter.offset + items.length];
     const onlyWords = [filter.itemId, filter.itemType, filter.featured, filter.source, filter.parentId].every((value) => value === undefined);
-    if (driver === 'sqlite' && onlyWords) return [items, await this.countLiveBySubtraction(filter.words)];
+    const fast = onlyWords ? await this.dialect.countLiveFast(this.images.manager, filter.words) : undefined;
+    if (fast !== undefined) return [items, fast];
     const counted = await matching('count').select('COUNT(*)', 'total').getRawOne<{ total: number | string }>();
     return [items, Number(counted?.total ?? 0)];
-  }
-
-  /**
-   * SQLite counts every row of a table, or every match in FTS5, without visiting them, but
-   * counting only live rows means visiting each (~5 ms for 100k). So: all (or all matching)
-   * minus the deleted ones, which are few and have their own partial index.
-   */
-  private async countLiveBySubtraction(words: string[]): Promise<number> {
-    const deleted = `SELECT COUNT(*) FROM "images" WHERE "deleted_at" IS NOT NULL`;
-    let sql = `SELECT (SELECT COUNT(*) FROM "images") - (${deleted}) AS "total"`;
-    const parameters: string[] = [];
-    if (words.length > 0) {
-      const { match } = textMatch('sqlite', words, 'count').parameters;
-      sql = `SELECT (SELECT COUNT(*) FROM images_fts WHERE images_fts MATCH ?) - (${deleted} AND +rowid IN (SELECT rowid FROM images_fts WHERE images_fts MATCH ?)) AS "total"`;
-      parameters.push(match, match);
-    }
-    const [row] = (await this.images.query(sql, parameters)) as Array<{ total: number }>;
-    return Number(row.total);
   }
 
   /**
@@ -242,7 +224,7 @@ export class ImagesRepository implements ItemImagesReader {
         return work({
           ...reader,
           countActiveForItem: async (itemId) => {
-            await lockItemOnPostgres(manager, itemId);
+            await this.dialect.lockItem(manager, itemId);
             return reader.countActiveForItem(itemId);
           },
           insert: async (image) => {
@@ -297,39 +279,3 @@ function itemReader(manager: EntityManager): ItemImagesReader {
       }),
   };
 }
-
-/**
- * `q`: every word must start a word of the prompt or style (words are runs of letters and
- * digits, case and accents ignored), answered by the driver's full-text index: FTS5 on
- * SQLite, the GIN index `idx_images_search` on PostgreSQL (see the CreateImages migrations).
- * The words are bound as one parameter, quoted, so nothing in them is query syntax.
- */
-type TextMatchUse = 'page' | 'count';
-
-function textMatch(driver: DatabaseDriver, words: string[], use: TextMatchUse): { condition: string; parameters: Record<string, string> } {
-  if (driver === 'postgres') {
-    const query = words.map((word) => `'${word.replaceAll('\\', '\\\\').replaceAll("'", "''")}':*`).join(' & ');
-    return { condition: `${POSTGRES_SEARCH_DOCUMENT} @@ to_tsquery('images_search', :query)`, parameters: { query } };
-  }
-  const match = words.map((word) => `"${word.replaceAll('"', '""')}"*`).join(' ');
-  // For a page, the unary `+` keeps SQLite from fetching every match by rowid and sorting them
-  // (a common word matches thousands): it walks the date index instead, keeping rows that
-  // match, and stops after one page. The count does want the matches by rowid.
-  const rowid = use === 'page' ? '+image.rowid' : 'image.rowid';
-  return { condition: `${rowid} IN (SELECT rowid FROM images_fts WHERE images_fts MATCH :match)`, parameters: { match } };
-}
-
-/** What `idx_images_search` indexes (the PostgreSQL CreateImages migration): the same expression, or the planner cannot use the index. */
-const POSTGRES_SEARCH_DOCUMENT = `to_tsvector('images_search', regexp_replace("image"."prompt" || ' ' || coalesce("image"."style", ''), '[[:punct:]]+', ' ', 'g'))`;
-
-/**
- * Inside a write transaction on PostgreSQL: queues writers of the same item from every replica
- * until commit, so two of them cannot both count under MAX_IMAGES_PER_ITEM and both insert.
- * (Within one process the WriteLock already runs one writer at a time; SQLite has one process.)
- */
-async function lockItemOnPostgres(manager: EntityManager, itemId: string): Promise<void> {
-  if (driverOf(manager) === 'postgres') await manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ITEM_LOCK_SPACE, itemId]);
-}
-
-/** The first key of the per-item advisory locks, keeping them apart from other uses of hashtext keys. */
-const ITEM_LOCK_SPACE = 0x696d67; // "img"

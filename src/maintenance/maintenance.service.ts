@@ -3,7 +3,7 @@ import { Clock } from '../common/clock.js';
 import { ServiceStart } from '../common/service-start.js';
 import { AppConfig } from '../config/app-config.js';
 import type { DatabaseDriver } from '../config/database-url.js';
-import { DatabaseSize } from '../database/database-size.js';
+import { DatabaseDialect } from '../database/database-dialect.js';
 import { BackupService } from './backup/backup.service.js';
 import { ImagesService } from '../images/images.service.js';
 import { type SceneCacheStats, ScenesService } from '../scenes/scenes.service.js';
@@ -51,7 +51,7 @@ export class MaintenanceService {
     private readonly files: FileStore,
     private readonly paths: StoragePaths,
     private readonly backups: BackupService,
-    private readonly databaseSize: DatabaseSize,
+    private readonly database: DatabaseDialect,
     private readonly start: ServiceStart,
   ) {}
 
@@ -91,7 +91,7 @@ export class MaintenanceService {
       this.images.counts(),
       this.scenes.stats(),
       this.images.storageTotals(),
-      this.databaseSize.bytes(),
+      this.database.sizeBytes(),
       this.backups.list(),
     ]);
     const [latest] = backups;
@@ -99,7 +99,7 @@ export class MaintenanceService {
       images,
       cache,
       storage,
-      database: { driver: this.config.database.driver, sizeBytes: databaseBytes },
+      database: { driver: this.database.driver, sizeBytes: databaseBytes },
       backups: { count: backups.length, latestAt: latest?.createdAt ?? null, latestBytes: latest?.sizeBytes ?? null },
       uptimeSeconds: Math.round(this.start.uptimeMs() / 1000),
     };

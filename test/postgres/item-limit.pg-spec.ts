@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
+import { PostgresDialect } from '../../src/database/database-dialect.js';
 import { runPendingMigrations } from '../../src/database/pending-migrations.js';
 import { WriteLock } from '../../src/database/write-lock.js';
 import { ImageEntity } from '../../src/images/image.entity.js';
@@ -25,7 +26,7 @@ afterAll(async () => {
 });
 
 it('queues two replicas writing to one item, so the second counts the first’s image', async () => {
-  const repositories = replicas.map((replica) => new ImagesRepository(replica.getRepository(ImageEntity), new WriteLock()));
+  const repositories = replicas.map((replica) => new ImagesRepository(replica.getRepository(ImageEntity), new WriteLock(), new PostgresDialect(replica, database.url)));
   let inserted = 0;
   const counted = await Promise.all(
     repositories.map((repository, i) =>
@@ -50,7 +51,7 @@ async function waitingForAdvisoryLocks(): Promise<number> {
 }
 
 it('leaves other items alone', async () => {
-  const [first, second] = replicas.map((replica) => new ImagesRepository(replica.getRepository(ImageEntity), new WriteLock()));
+  const [first, second] = replicas.map((replica) => new ImagesRepository(replica.getRepository(ImageEntity), new WriteLock(), new PostgresDialect(replica, database.url)));
   let releaseFirst!: () => void;
   let firstCounted!: () => void;
   const counting = new Promise<void>((resolve) => (firstCounted = resolve));

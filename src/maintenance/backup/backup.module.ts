@@ -1,26 +1,14 @@
 import { Module } from '@nestjs/common';
 import { makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
-import { DataSource } from 'typeorm';
-import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver.js';
 import { Clock } from '../../common/clock.js';
 import { METRICS } from '../../common/metrics/metric-names.js';
 import { makeScrapedGaugeProvider } from '../../common/metrics/scraped-gauge.js';
 import { AppConfig } from '../../config/app-config.js';
-import type { BackupEngine } from './backup-engine.js';
+import { DatabaseDialect } from '../../database/database-dialect.js';
 import { PromBackupMetrics, readLastSuccess } from './backup.metrics.js';
 import { BackupService } from './backup.service.js';
 import { BackupsController } from './backups.controller.js';
-import { PostgresBackupEngine } from './postgres-backup.engine.js';
 import { ServerPidFile } from './server-pid-file.js';
-import { SqliteBackupEngine } from './sqlite-backup.engine.js';
-import type { SqliteHandle } from './sqlite-files.js';
-
-/** The database-specific half of the server's backups, by driver. */
-function backupEngine(config: AppConfig, dataSource: DataSource): BackupEngine {
-  if (config.database.driver === 'postgres') return new PostgresBackupEngine(config.database.url);
-  // The live connection TypeORM writes through, so the backup sees every committed write.
-  return new SqliteBackupEngine(() => (dataSource.driver as BetterSqlite3Driver).databaseConnection as SqliteHandle);
-}
 
 /**
  * Backups: `POST /maintenance/backup`, `GET /maintenance/backups`, BackupService (for the
@@ -40,9 +28,10 @@ function backupEngine(config: AppConfig, dataSource: DataSource): BackupEngine {
     PromBackupMetrics,
     {
       provide: BackupService,
-      inject: [AppConfig, Clock, DataSource, PromBackupMetrics],
-      useFactory: (config: AppConfig, clock: Clock, dataSource: DataSource, metrics: PromBackupMetrics) =>
-        new BackupService(config.backup, clock, backupEngine(config, dataSource), metrics),
+      inject: [AppConfig, Clock, DatabaseDialect, PromBackupMetrics],
+      // The database-specific half (the engine) comes from the dialect DatabaseModule chose.
+      useFactory: (config: AppConfig, clock: Clock, database: DatabaseDialect, metrics: PromBackupMetrics) =>
+        new BackupService(config.backup, clock, database.backupEngine(), metrics),
     },
     makeScrapedGaugeProvider({
       name: METRICS.backupLastSuccess,

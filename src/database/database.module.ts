@@ -4,6 +4,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { NO_BACKUP_METRICS } from '../maintenance/backup/backup.metrics.js';
+import { BackupFiles } from '../maintenance/backup/backup-files.js';
 import { BackupService } from '../maintenance/backup/backup.service.js';
 import { buildDataSourceOptions, describeDataSource, ServiceDataSource } from './data-source-options.js';
 import { DatabaseDialect, dialectFor } from './database-dialect.js';
@@ -50,6 +51,6 @@ export class DatabaseModule {}
 /** A verified online backup into BACKUP_DIR (an old backend's database is SQLite), before anything is changed; answers its path. */
 async function backUpBeforeAdoption(dataSource: DataSource, config: AppConfig, clock: Clock): Promise<string> {
   const engine = dialectFor(config.database, dataSource).backupEngine();
-  const written = await new BackupService(config.backup, clock, engine, NO_BACKUP_METRICS).backup({ applyRetention: false });
+  const written = await new BackupService(config.backup, clock, engine, NO_BACKUP_METRICS, new BackupFiles()).backup({ applyRetention: false });
   return written.path;
 }

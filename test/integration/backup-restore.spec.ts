@@ -9,12 +9,14 @@ import { gzipSync } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import { ManualClock } from '../support/clock.js';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
+import { BackupFiles } from '../../src/maintenance/backup/backup-files.js';
+import { NO_BACKUP_METRICS } from '../../src/maintenance/backup/backup.metrics.js';
 import { BackupService } from '../../src/maintenance/backup/backup.service.js';
 import { runRestoreCli } from '../../src/maintenance/backup/backup-cli.js';
 import { restoreDatabase, RestoreRefusedError } from '../../src/maintenance/backup/restore.js';
 import { serverPidPath } from '../../src/maintenance/backup/server-pid-file.js';
 import { SqliteBackupEngine } from '../../src/maintenance/backup/sqlite-backup.engine.js';
-import { SqliteFiles } from '../../src/maintenance/backup/sqlite-files.js';
+import { type SqliteHandle, SqliteFiles } from '../../src/maintenance/backup/sqlite-files.js';
 
 
 let dir: string;
@@ -22,6 +24,12 @@ let dbPath: string;
 let backupDir: string;
 const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'));
 const options = () => ({ databasePath: dbPath, backup: { dir: backupDir, retentionDays: 30 }, clock, cwd: dir });
+
+/** Backups of an open database into BACKUP_DIR, with the real adapters. */
+function backupsOf(db: SqliteHandle): BackupService {
+  const engine = new SqliteBackupEngine(() => db, new BackupFiles(), new SqliteFiles());
+  return new BackupService({ dir: backupDir, retentionDays: 30 }, clock, engine, NO_BACKUP_METRICS, new BackupFiles());
+}
 
 /** A migrated database like the server's, with `names` in a probe table. */
 async function createDatabase(path: string, names: string[]): Promise<void> {
@@ -68,7 +76,7 @@ describe('restoreDatabase', () => {
   it('round-trips: backup, change the data, restore, the data is back (with a restore point of the replaced one)', async () => {
     const sqlite = new SqliteFiles();
     let db = sqlite.open(dbPath);
-    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, clock, new SqliteBackupEngine(() => db)).backup();
+    const backup = await backupsOf(db).backup();
     db.prepare('INSERT INTO probe (name) VALUES (?)').run('added after the backup');
     db.prepare('DELETE FROM probe WHERE name = ?').run('current');
     db.close();
@@ -94,7 +102,7 @@ describe('restoreDatabase', () => {
   it('restores over a damaged database with restorePoint: false, keeping the damaged files aside', async () => {
     const sqlite = new SqliteFiles();
     const db = sqlite.open(dbPath);
-    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, clock, new SqliteBackupEngine(() => db)).backup();
+    const backup = await backupsOf(db).backup();
     db.close();
     const damaged = await readFile(dbPath);
     damaged.fill(0x5a, 4096, 8192); // scribble over a page
@@ -181,7 +189,7 @@ describe('restoreDatabase', () => {
         async () => {
           // A valid backup, but this (live) process holds the pid file, as a running server does.
           const db = new SqliteFiles().open(dbPath);
-          const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, clock, new SqliteBackupEngine(() => db)).backup();
+          const backup = await backupsOf(db).backup();
           db.close();
           await writeFile(serverPidPath(dbPath), `${process.pid}\n`);
           return backup.file;
@@ -211,7 +219,7 @@ describe('npm run restore (runRestoreCli)', () => {
 
   it('prints the restore point and what it restored', async () => {
     const db = new SqliteFiles().open(dbPath);
-    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, clock, new SqliteBackupEngine(() => db)).backup();
+    const backup = await backupsOf(db).backup();
     db.close();
     const { lines, output } = capture();
     expect(await runRestoreCli([backup.path], env(), output)).toBe(0);

@@ -11,10 +11,11 @@ import { StorageUnavailableError } from '../../src/common/errors.js';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
 import { WriteLock } from '../../src/database/write-lock.js';
 import { BACKUP_NAME_PATTERN } from '../../src/maintenance/backup/backup-names.js';
-import type { BackupMetrics, BackupOutcome } from '../../src/maintenance/backup/backup.metrics.js';
+import { BackupFiles } from '../../src/maintenance/backup/backup-files.js';
+import { type BackupMetrics, type BackupOutcome, NO_BACKUP_METRICS } from '../../src/maintenance/backup/backup.metrics.js';
 import { BackupService } from '../../src/maintenance/backup/backup.service.js';
 import { SqliteBackupEngine } from '../../src/maintenance/backup/sqlite-backup.engine.js';
-import type { SqliteHandle } from '../../src/maintenance/backup/sqlite-files.js';
+import { type SqliteHandle, SqliteFiles } from '../../src/maintenance/backup/sqlite-files.js';
 
 
 class RecordingMetrics implements BackupMetrics {
@@ -28,7 +29,7 @@ let dir: string;
 let dataSource: DataSource;
 const handle = () => (dataSource.driver as BetterSqlite3Driver).databaseConnection as SqliteHandle;
 /** Backups through the live connection, as the server takes them. */
-const engine = new SqliteBackupEngine(handle);
+const engine = new SqliteBackupEngine(handle, new BackupFiles(), new SqliteFiles());
 
 beforeAll(async () => {
   Logger.overrideLogger(false);
@@ -60,7 +61,7 @@ async function openBackup(path: string): Promise<Database.Database> {
 describe('BackupService', () => {
   it('backs up consistently while writes go on, keeping every row committed before it started', async () => {
     const backupDir = join(dir, 'concurrent');
-    const service = new BackupService({ dir: backupDir, retentionDays: 30 }, new ManualClock(new Date('2026-01-01T00:00:00Z')), engine);
+    const service = new BackupService({ dir: backupDir, retentionDays: 30 }, new ManualClock(new Date('2026-01-01T00:00:00Z')), engine, NO_BACKUP_METRICS, new BackupFiles());
     const lock = new WriteLock();
     let stop = false;
     let commits = 0;
@@ -109,7 +110,7 @@ describe('BackupService', () => {
 
   it('runs backups one at a time and names two in the same second apart', async () => {
     const backupDir = join(dir, 'serial');
-    const service = new BackupService({ dir: backupDir, retentionDays: 30 }, new ManualClock(new Date('2026-05-06T07:08:09Z')), engine);
+    const service = new BackupService({ dir: backupDir, retentionDays: 30 }, new ManualClock(new Date('2026-05-06T07:08:09Z')), engine, NO_BACKUP_METRICS, new BackupFiles());
     const [first, second, third] = await Promise.all([service.backup(), service.backup(), service.backup()]);
     expect([first.file, second.file, third.file]).toEqual([
       'dnd_game_20260506_070809.db.gz',
@@ -148,7 +149,7 @@ describe('BackupService', () => {
     for (const name of [...expired, ...kept, ...foreign]) await writeFile(join(backupDir, name), name);
     await mkdir(join(backupDir, 'dnd_game_20200101_000001.db.gz')); // a directory is never ours
 
-    const service = new BackupService({ dir: backupDir, retentionDays: 30 }, clock, engine);
+    const service = new BackupService({ dir: backupDir, retentionDays: 30 }, clock, engine, NO_BACKUP_METRICS, new BackupFiles());
     const backup = await service.backup();
 
     expect(backup.file).toBe('dnd_game_20260101_000000.db.gz');
@@ -164,7 +165,7 @@ describe('BackupService', () => {
 
   it('creates a missing BACKUP_DIR', async () => {
     const backupDir = join(dir, 'missing', 'nested');
-    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, new ManualClock(new Date('2026-01-01T00:00:00Z')), engine).backup();
+    const backup = await new BackupService({ dir: backupDir, retentionDays: 30 }, new ManualClock(new Date('2026-01-01T00:00:00Z')), engine, NO_BACKUP_METRICS, new BackupFiles()).backup();
     expect(await readdir(backupDir)).toEqual([backup.file]);
   });
 
@@ -175,7 +176,7 @@ describe('BackupService', () => {
     const parent = join(dir, 'unwritable');
     await mkdir(parent);
     await writeFile(join(parent, 'a-file'), 'not a directory');
-    const throughFile = new BackupService({ dir: join(parent, 'a-file', 'sub'), retentionDays: 30 }, clock, engine, metrics);
+    const throughFile = new BackupService({ dir: join(parent, 'a-file', 'sub'), retentionDays: 30 }, clock, engine, metrics, new BackupFiles());
     const error = await throughFile.backup().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StorageUnavailableError);
     expect((error as Error).message).toBe('Backup failed: BACKUP_DIR is not a directory, or part of its path is a file (ENOTDIR); nothing was written');
@@ -189,7 +190,7 @@ describe('BackupService', () => {
       await mkdir(readOnly);
       await chmod(readOnly, 0o555);
       try {
-        const service = new BackupService({ dir: readOnly, retentionDays: 30 }, clock, engine, metrics);
+        const service = new BackupService({ dir: readOnly, retentionDays: 30 }, clock, engine, metrics, new BackupFiles());
         await expect(service.backup()).rejects.toThrow(/BACKUP_DIR is not writable/);
         expect(metrics.runs).toEqual(['failure', 'failure']);
         expect(await readdir(readOnly)).toEqual([]);
@@ -199,7 +200,7 @@ describe('BackupService', () => {
     }
 
     // The next backup to a good directory works: a failure does not wedge the queue.
-    const recovered = new BackupService({ dir: join(parent, 'good'), retentionDays: 30 }, clock, engine, metrics);
+    const recovered = new BackupService({ dir: join(parent, 'good'), retentionDays: 30 }, clock, engine, metrics, new BackupFiles());
     await expect(recovered.backup()).resolves.toMatchObject({ file: 'dnd_game_20260101_000000.db.gz' });
     expect(metrics.runs.at(-1)).toBe('success');
   });

@@ -3,8 +3,11 @@ import { type CliOutput, configFrom, CONSOLE, loadEnv, quietNestLogger } from '.
 import { SystemClock } from '../../common/clock.js';
 import type { AppConfig } from '../../config/app-config.js';
 import type { BackupEngine } from './backup-engine.js';
+import { BackupFiles } from './backup-files.js';
+import { NO_BACKUP_METRICS } from './backup.metrics.js';
 import { type BackupInfo, BackupService } from './backup.service.js';
 import { PostgresBackupEngine } from './postgres-backup.engine.js';
+import { PostgresTools } from './postgres-tools.js';
 import { restorePostgresDatabase } from './postgres-restore.js';
 import { restoreDatabase } from './restore.js';
 import { SqliteBackupEngine } from './sqlite-backup.engine.js';
@@ -21,7 +24,7 @@ export async function runBackupCli(env: NodeJS.ProcessEnv = loadEnv(), output: C
   const config = configFrom(env, output);
   if (!config) return 1;
   const { database } = config;
-  if (database.driver === 'postgres') return report(() => backupWith(config, new PostgresBackupEngine(database.url)), output);
+  if (database.driver === 'postgres') return report(() => backupWith(config, new PostgresBackupEngine(database.url, new PostgresTools())), output);
   if (!existsSync(database.path)) {
     output.err(`Backup failed: there is no database at ${database.path} (DATABASE_URL)`);
     return 1;
@@ -34,14 +37,14 @@ export async function runBackupCli(env: NodeJS.ProcessEnv = loadEnv(), output: C
     return 1;
   }
   try {
-    return await report(() => backupWith(config, new SqliteBackupEngine(() => db)), output);
+    return await report(() => backupWith(config, new SqliteBackupEngine(() => db, new BackupFiles(), new SqliteFiles())), output);
   } finally {
     db.close();
   }
 }
 
 function backupWith(config: AppConfig, engine: BackupEngine): Promise<BackupInfo> {
-  return new BackupService(config.backup, new SystemClock(), engine).backup();
+  return new BackupService(config.backup, new SystemClock(), engine, NO_BACKUP_METRICS, new BackupFiles()).backup();
 }
 
 async function report(backup: () => Promise<BackupInfo>, output: CliOutput): Promise<number> {

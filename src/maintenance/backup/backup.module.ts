@@ -6,6 +6,7 @@ import { makeScrapedGaugeProvider } from '../../common/metrics/scraped-gauge.js'
 import { AppConfig } from '../../config/app-config.js';
 import { DatabaseDialect } from '../../database/database-dialect.js';
 import { PromBackupMetrics, readLastSuccess } from './backup.metrics.js';
+import { BackupFiles } from './backup-files.js';
 import { BackupService } from './backup.service.js';
 import { BackupsController } from './backups.controller.js';
 import { ServerPidFile } from './server-pid-file.js';
@@ -26,12 +27,13 @@ import { ServerPidFile } from './server-pid-file.js';
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     }),
     PromBackupMetrics,
+    BackupFiles,
     {
       provide: BackupService,
-      inject: [AppConfig, Clock, DatabaseDialect, PromBackupMetrics],
+      inject: [AppConfig, Clock, DatabaseDialect, PromBackupMetrics, BackupFiles],
       // The database-specific half (the engine) comes from the dialect DatabaseModule chose.
-      useFactory: (config: AppConfig, clock: Clock, database: DatabaseDialect, metrics: PromBackupMetrics) =>
-        new BackupService(config.backup, clock, database.backupEngine(), metrics),
+      useFactory: (config: AppConfig, clock: Clock, database: DatabaseDialect, metrics: PromBackupMetrics, files: BackupFiles) =>
+        new BackupService(config.backup, clock, database.backupEngine(), metrics, files),
     },
     makeScrapedGaugeProvider({
       name: METRICS.backupLastSuccess,

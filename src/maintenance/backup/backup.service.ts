@@ -7,7 +7,7 @@ import { SerialQueue } from '../../common/serial-queue.js';
 import { BackupFiles } from './backup-files.js';
 import { BackupFailedError, type BackupEngine } from './backup-engine.js';
 import { backupFileName, backupTempName, MAX_BACKUP_SEQUENCE, parseBackupName, parseBackupTempName } from './backup-names.js';
-import { type BackupMetrics, NO_BACKUP_METRICS } from './backup.metrics.js';
+import type { BackupMetrics } from './backup.metrics.js';
 
 export interface BackupSettings {
   /** Absolute path of BACKUP_DIR. */
@@ -44,8 +44,8 @@ export class BackupService {
     private readonly settings: BackupSettings,
     private readonly clock: Clock,
     private readonly engine: BackupEngine,
-    private readonly metrics: BackupMetrics = NO_BACKUP_METRICS,
-    private readonly files = new BackupFiles(),
+    private readonly metrics: BackupMetrics,
+    private readonly files: BackupFiles,
   ) {}
 
   /**

@@ -16,7 +16,7 @@ export class PostgresBackupEngine implements BackupEngine {
 
   constructor(
     private readonly url: string,
-    private readonly tools = new PostgresTools(),
+    private readonly tools: PostgresTools,
   ) {}
 
   async unavailableReason(): Promise<string | null> {

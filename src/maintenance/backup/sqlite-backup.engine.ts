@@ -13,8 +13,8 @@ export class SqliteBackupEngine implements BackupEngine {
   constructor(
     /** The connection to back up through: the app's live one, or the CLI's own. */
     private readonly database: () => SqliteHandle,
-    private readonly files = new BackupFiles(),
-    private readonly sqlite = new SqliteFiles(),
+    private readonly files: BackupFiles,
+    private readonly sqlite: SqliteFiles,
   ) {}
 
   async unavailableReason(): Promise<string | null> {

@@ -23,9 +23,8 @@
  * response. Every call the fake saw is checked: one per generation, carrying exactly the
  * stored WebPs asked for, in order (or none).
  */
-import { type IncomingMessage, Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { FakeGeminiServer } from '../test/support/fake-gemini-server.js';
+import { type FakeExchange, FakeGeminiServer } from '../test/support/fake-gemini-server.js';
 import { GENERATE_PATH, type ImageJson, postGenerate, postJson } from './lib/api.js';
 import { cpuTimeMs, stopChild } from './lib/children.js';
 import { cpuShares, type LatencyStats, latencyStats, OTHER_CPU_WARNING_PCT } from './lib/measure.js';
@@ -65,13 +64,8 @@ interface StoredReference {
   full: Buffer;
 }
 
-/** What the fake Gemini server did with one call, seen from beside it. */
-interface UpstreamCall {
-  /** The request body: the prompt, and the pictures as base64. */
-  requestBytes: number;
-  /** From the request's last byte received to the answer's last byte handed to the socket. */
-  heldMs: number;
-}
+/** What the fake Gemini server did with one call: the body it got, how long it held it. */
+type UpstreamCall = FakeExchange;
 
 interface Sample {
   /** Sending the request to having read the answer, at the client. */
@@ -108,27 +102,10 @@ export interface ReferencesResults {
   problems: string[];
 }
 
-/**
- * Watches every call the fake answers. FakeGeminiServer keeps its http.Server to itself; a
- * second 'request' listener on it sees each call beside the fake's own handler, which reads
- * the whole body before anything else (so the last 'data' is the last byte in) and answers
- * with one res.end().
- */
+/** Every call the fake answers, with how long it held it (its own parsing and decoding). */
 function watchUpstream(fake: FakeGeminiServer): UpstreamCall[] {
-  const server = (fake as unknown as { server?: unknown }).server;
-  if (!(server instanceof Server)) {
-    throw new Error(`FakeGeminiServer no longer keeps its http.Server in 'server': its time could not be told from the service's`);
-  }
   const calls: UpstreamCall[] = [];
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    let requestBytes = 0;
-    let lastByteAt = performance.now();
-    req.on('data', (chunk: Buffer) => {
-      requestBytes += chunk.length;
-      lastByteAt = performance.now();
-    });
-    res.once('finish', () => calls.push({ requestBytes, heldMs: performance.now() - lastByteAt }));
-  });
+  fake.onExchange((exchange) => calls.push(exchange));
   return calls;
 }
 

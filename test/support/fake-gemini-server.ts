@@ -46,6 +46,12 @@ export interface GeminiRequestBody {
   [key: string]: unknown;
 }
 
+/** One call as the fake saw it: how much came in, and how long the fake held it (last byte in → answer sent). */
+export interface FakeExchange {
+  requestBytes: number;
+  heldMs: number;
+}
+
 export interface RecordedRequest {
   model: string;
   /** The x-goog-api-key header. */
@@ -137,6 +143,7 @@ export class FakeGeminiServer {
   readonly requests: RecordedRequest[] = [];
   private readonly queue: FakeGeminiBehaviour[] = [];
   private readonly waiters: Array<{ count: number; resolve: () => void }> = [];
+  private readonly exchangeListeners: Array<(exchange: FakeExchange) => void> = [];
   /** Models answered with Gemini's "not found", whatever is queued: retired ones. */
   private readonly retired = new Set<string>();
   private defaultBehaviour: FakeGeminiBehaviour = DEFAULT_BEHAVIOUR;
@@ -170,6 +177,11 @@ export class FakeGeminiServer {
   /** Queue behaviours for the next calls, in order; when the queue is empty the default behaviour answers. */
   enqueue(...behaviours: FakeGeminiBehaviour[]): void {
     this.queue.push(...behaviours);
+  }
+
+  /** Tells `listener` of every call once answered: what a benchmark subtracts as the provider's time. */
+  onExchange(listener: (exchange: FakeExchange) => void): void {
+    this.exchangeListeners.push(listener);
   }
 
   /** Resolves once `count` requests have arrived (at once if they have). */
@@ -214,6 +226,11 @@ export class FakeGeminiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawBody = await readBody(req);
+    const lastByteAt = performance.now();
+    res.once('finish', () => {
+      const exchange = { requestBytes: Buffer.byteLength(rawBody), heldMs: performance.now() - lastByteAt };
+      for (const listener of this.exchangeListeners) listener(exchange);
+    });
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     const match = req.method === 'POST' ? ROUTE.exec(path) : null;
     if (!match) {

@@ -50,7 +50,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     maxAge: 600,
   });
   app.use(securityHeaders, crossOrigin);
-  installImageFilesFastPath(app, [securityHeaders, crossOrigin]);
+  installImageFilesFastPath(app, { fixed: securityHeaders, perRequest: [crossOrigin] });
   // Bodies are bounded in size and nesting before they are parsed. A module that takes larger
   // ones (the LocalStorage import, for admins only) claims its routes and parses them itself.
   const ownBodies = app.get(OwnBodyRoutes);

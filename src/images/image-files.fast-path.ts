@@ -8,6 +8,22 @@ import type { ImageVariant } from '../storage/storage-paths.js';
 import { ImageFileCache } from './image-file-cache.js';
 import { sendImageFile } from './image-file.http.js';
 
+/**
+ * The headers a middleware that depends on nothing in the request sets (helmet's, whose
+ * options are fixed at boot), read once by running it against a recording response: a hit
+ * then copies them instead of running helmet's dozen steps again (about 10 µs of a 60 µs hit).
+ */
+function headersSetBy(middleware: HeaderMiddleware): Array<[string, string | number | readonly string[]]> {
+  const headers = new Map<string, string | number | readonly string[]>();
+  const recorder = {
+    setHeader: (name: string, value: string | number | readonly string[]) => headers.set(name.toLowerCase(), value),
+    getHeader: (name: string) => headers.get(name.toLowerCase()),
+    removeHeader: (name: string) => headers.delete(name.toLowerCase()),
+  } as unknown as ServerResponse;
+  middleware({ headers: {}, method: 'GET', url: '/' } as IncomingMessage, recorder, () => undefined);
+  return [...headers];
+}
+
 /** Connect-style middleware that finishes synchronously (helmet, cors): the headers every route gets. */
 export type HeaderMiddleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
 
@@ -32,9 +48,10 @@ const ROUTE_LABELS: Record<ImageVariant, string> = {
  * Installed by configureApp (the HTTP setup), never by a module: a command-line context has
  * no server to speed up.
  */
-export function installImageFilesFastPath(app: INestApplication, headers: HeaderMiddleware[]): void {
+export function installImageFilesFastPath(app: INestApplication, headers: { fixed: HeaderMiddleware; perRequest: HeaderMiddleware[] }): void {
   const cache = app.get(ImageFileCache);
   if (!cache.enabled) return;
+  const fixedHeaders = headersSetBy(headers.fixed);
   const duration = app.get<Histogram<'method' | 'route' | 'status'>>(getToken(METRICS.httpRequestDuration));
   const server = app.getHttpServer() as Server;
   const [framework, ...others] = server.listeners('request') as RequestListener[];
@@ -54,7 +71,8 @@ export function installImageFilesFastPath(app: INestApplication, headers: Header
     if (!file) return false;
 
     const start = process.hrtime.bigint();
-    for (const middleware of headers) middleware(request, response, () => undefined);
+    for (const [name, value] of fixedHeaders) response.setHeader(name, value);
+    for (const middleware of headers.perRequest) middleware(request, response, () => undefined);
     sendImageFile(request, response, file);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     duration.observe({ method: request.method, route: ROUTE_LABELS[variant], status: String(response.statusCode) }, seconds);

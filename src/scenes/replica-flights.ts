@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '../common/clock.js';
 import { reviveError, type SerializedError, serializeError, UpstreamTimeoutError } from '../common/errors.js';
 import { viaRedis } from '../redis/redis-errors.js';
 import { RedisLock } from '../redis/redis-lock.js';
@@ -67,6 +68,8 @@ export class RedisFlights extends ReplicaFlights {
     private readonly redis: Redis,
     private readonly settings: RedisFlightSettings,
     private readonly namespace: string,
+    /** The service's clock: how long a waiter has waited (Redis keeps its own time for the lock's TTL). */
+    private readonly clock: Clock,
   ) {
     super();
     this.lock = new RedisLock(redis, settings.lockTtlMs);
@@ -75,7 +78,7 @@ export class RedisFlights extends ReplicaFlights {
   async run<T>(key: string, work: FlightWork<T>): Promise<FlightOutcome<T>> {
     const lockKey = `${this.namespace}:lock:${key}`;
     const failureKey = `${this.namespace}:failure:${key}`;
-    const deadline = Date.now() + this.settings.maxWaitMs;
+    const deadline = this.clock.now().getTime() + this.settings.maxWaitMs;
     let waited = false;
     for (;;) {
       const held = await this.lock.tryAcquire(lockKey);
@@ -109,7 +112,7 @@ export class RedisFlights extends ReplicaFlights {
 
   private async waitForRelease(lockKey: string, deadline: number): Promise<void> {
     while (await this.lock.isHeld(lockKey)) {
-      if (Date.now() >= deadline) {
+      if (this.clock.now().getTime() >= deadline) {
         throw new UpstreamTimeoutError(
           `Another replica has been generating this scene for ${Math.round(this.settings.maxWaitMs / 1000)} s; try again shortly`,
         );

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { GenerationModule } from '../generation/generation.module.js';
 import { longestGenerationMs } from '../generation/longest-generation.js';
@@ -25,8 +26,9 @@ import { SceneHitCounter } from './scene-hit-counter.js';
     SceneFlights,
     {
       provide: ReplicaFlights,
-      inject: [AppConfig, REDIS],
-      useFactory: (config: AppConfig, redis: OptionalRedis) => (redis ? new RedisFlights(redis, sceneFlightSettings(config), 'scene-flight') : new InProcessFlights()),
+      inject: [AppConfig, REDIS, Clock],
+      useFactory: (config: AppConfig, redis: OptionalRedis, clock: Clock) =>
+        redis ? new RedisFlights(redis, sceneFlightSettings(config), 'scene-flight', clock) : new InProcessFlights(),
     },
   ],
   exports: [ScenesService],

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { ContentRefusedError, UpstreamUnavailableError } from '../../src/common/errors.js';
+import { SystemClock } from '../../src/common/clock.js';
+import { ContentRefusedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../../src/common/errors.js';
 import { RedisThrottlerStorage } from '../../src/common/rate-limit/redis-throttler.storage.js';
 import { GeminiModelChain, RETIRED_MODEL_RECHECK_MS } from '../../src/generation/gemini-model-chain.js';
 import { RedisRetiredModels } from '../../src/generation/redis-retired-models.js';
@@ -60,7 +61,7 @@ describeWithRedis('shared state in Redis (two clients as two replicas)', () => {
 
   describe('RedisFlights', () => {
     const settings = { lockTtlMs: 500, pollMs: 20, maxWaitMs: 5000 };
-    const flights = [new RedisFlights(replicaA, settings, 'scene-flight'), new RedisFlights(replicaB, settings, 'scene-flight')];
+    const flights = [new RedisFlights(replicaA, settings, 'scene-flight', new SystemClock()), new RedisFlights(replicaB, settings, 'scene-flight', new SystemClock())];
 
     function sharedWork(outcome: () => Promise<string>) {
       let stored: string | undefined;
@@ -114,6 +115,17 @@ describeWithRedis('shared state in Redis (two clients as two replicas)', () => {
       expect(outcome).toEqual({ result: 'drawn by the survivor', joined: false });
       expect(shared.calls).toBe(1);
       expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    });
+
+    it('stops waiting for another replica after maxWaitMs by the service’s clock, with a 504 saying so', async () => {
+      await replicaA.set('scene-flight:lock:key-5', 'busy-replica', 'PX', 60_000); // a live holder, for all the waiter knows
+      const clock = new ManualClock();
+      const waiting = new RedisFlights(replicaB, settings, 'scene-flight', clock).run('key-5', sharedWork(async () => 'never').work).catch((error: unknown) => error);
+      clock.advance(settings.maxWaitMs);
+      const error = (await waiting) as UpstreamTimeoutError;
+      expect(error).toBeInstanceOf(UpstreamTimeoutError);
+      expect(error.message).toBe('Another replica has been generating this scene for 5 s; try again shortly');
+      await replicaA.del('scene-flight:lock:key-5');
     });
 
     it('keeps a live holder’s lock past its TTL by renewing it', async () => {
@@ -197,7 +209,7 @@ describe('with Redis out of reach', () => {
     const refusals = await Promise.allSettled([
       new RedisThrottlerStorage(unreachable, new ManualClock()).increment('client', 60_000, 10, 0, 'images'),
       new RedisReservations(unreachable, 1000).reserve(),
-      new RedisFlights(unreachable, { lockTtlMs: 1000, pollMs: 10, maxWaitMs: 1000 }, 'scene-flight').run('key', {
+      new RedisFlights(unreachable, { lockTtlMs: 1000, pollMs: 10, maxWaitMs: 1000 }, 'scene-flight', new SystemClock()).run('key', {
         generate: async () => 'never drawn',
         findStored: async () => undefined,
         checkFirst: true,

@@ -1,4 +1,4 @@
-import type { ImageSize, ModelCapabilities } from './gemini-models.js';
+import { IMAGE_SIZE_SCALE, type ImageSize, type ModelCapabilities } from './gemini-models.js';
 
 /** Aspect ratios Gemini's image models accept, with the size they answer in. */
 export const ASPECT_RATIO_SIZES = {
@@ -17,6 +17,13 @@ export const ASPECT_RATIO_SIZES = {
 export type AspectRatio = keyof typeof ASPECT_RATIO_SIZES;
 export const ASPECT_RATIOS = Object.keys(ASPECT_RATIO_SIZES) as AspectRatio[];
 export const DEFAULT_ASPECT_RATIO: AspectRatio = '1:1';
+
+/** The size Gemini answers in for an aspect ratio and image size. */
+export function outputSize(aspectRatio: AspectRatio, imageSize: ImageSize): { width: number; height: number } {
+  const { width, height } = ASPECT_RATIO_SIZES[aspectRatio];
+  const scale = IMAGE_SIZE_SCALE[imageSize];
+  return { width: width * scale, height: height * scale };
+}
 
 /** Where a stored picture came from: a model, the local provider, or an import. */
 export const IMAGE_SOURCES = ['gemini', 'local', 'import'] as const;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { capabilitiesOf, DEFAULT_GEMINI_MODELS, IMAGE_SIZE_SCALE, type ImageSize, type ModelCapabilities } from './gemini-models.js';
-import { ASPECT_RATIO_SIZES, type AspectRatio, type ImageProvider, type ImageRequest, type InputImage, type ProvidedImage } from './image-provider.js';
+import { capabilitiesOf, DEFAULT_GEMINI_MODELS, type ModelCapabilities } from './gemini-models.js';
+import { type ImageProvider, type ImageRequest, type InputImage, outputSize, type ProvidedImage } from './image-provider.js';
 
 /**
  * Draws a deterministic picture for a prompt without any network: a seeded landscape
@@ -34,13 +34,6 @@ export class LocalImageProvider implements ImageProvider {
     const data = await picture.composite(layers).png({ compressionLevel: 6 }).toBuffer();
     return { data, mimeType: 'image/png', source: this.source, model: this.model };
   }
-}
-
-/** The size Gemini answers in for an aspect ratio and image size. */
-export function outputSize(aspectRatio: AspectRatio, imageSize: ImageSize): { width: number; height: number } {
-  const { width, height } = ASPECT_RATIO_SIZES[aspectRatio];
-  const scale = IMAGE_SIZE_SCALE[imageSize];
-  return { width: width * scale, height: height * scale };
 }
 
 /** Each reference as a framed square thumbnail, in a row (wrapping) from the top-left corner. */

@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
-import { IMAGE_SIZE_SCALE, type ImageSize } from '../../src/generation/gemini-models.js';
-import { ASPECT_RATIO_SIZES, DEFAULT_ASPECT_RATIO, type AspectRatio } from '../../src/generation/image-provider.js';
+import { DEFAULT_IMAGE_SIZE, IMAGE_SIZE_SCALE, type ImageSize } from '../../src/generation/gemini-models.js';
+import { ASPECT_RATIO_SIZES, DEFAULT_ASPECT_RATIO, type AspectRatio, outputSize } from '../../src/generation/image-provider.js';
 
 /**
  * A real HTTP server speaking the Gemini API's wire format for
@@ -355,8 +355,8 @@ export class FakeGeminiServer {
 function sizeFor(imageConfig: { aspectRatio?: string; imageSize?: string } = {}): { width: number; height: number } {
   const { aspectRatio, imageSize } = imageConfig;
   const ratio = (aspectRatio && aspectRatio in ASPECT_RATIO_SIZES ? aspectRatio : DEFAULT_ASPECT_RATIO) as AspectRatio;
-  const scale = imageSize && imageSize in IMAGE_SIZE_SCALE ? IMAGE_SIZE_SCALE[imageSize as ImageSize] : 1;
-  return { width: ASPECT_RATIO_SIZES[ratio].width * scale, height: ASPECT_RATIO_SIZES[ratio].height * scale };
+  const size = (imageSize && imageSize in IMAGE_SIZE_SCALE ? imageSize : DEFAULT_IMAGE_SIZE) as ImageSize;
+  return outputSize(ratio, size);
 }
 
 /**

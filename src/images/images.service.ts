@@ -138,7 +138,8 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
   }
 
   async generate(command: GenerateImageCommand): Promise<ImageEntity> {
-    const imageSize = this.checkImageSize(command.imageSize);
+    const imageSize = this.imageSizeFor(command.imageSize);
+    const aspectRatio = command.aspectRatio ?? DEFAULT_ASPECT_RATIO;
     const references =
       command.references instanceof ResolvedReferences ? command.references : await this.resolveReferences(command.references ?? {});
     const prompt = command.customPrompt ? `${command.prompt}. ${command.customPrompt}` : command.prompt;
@@ -150,10 +151,10 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
         style: command.style ?? null,
         itemId: command.itemId ?? null,
         itemType: command.itemType ?? null,
-        aspectRatio: command.aspectRatio ?? DEFAULT_ASPECT_RATIO,
+        aspectRatio,
       },
       providerPrompt: references.annotate(command.providerPrompt ?? composePrompt(prompt, command.style)),
-      aspectRatio: command.aspectRatio ?? DEFAULT_ASPECT_RATIO,
+      aspectRatio,
       imageSize,
       inputs: () => Promise.all(references.items.map((reference) => this.inputOf(reference.image, 'reference'))),
     });
@@ -165,7 +166,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
    * (`parentId`). Identical edits in flight share one call.
    */
   async edit(parentId: string, command: EditImageCommand): Promise<ImageEntity> {
-    const imageSize = this.checkImageSize(command.imageSize);
+    const imageSize = this.imageSizeFor(command.imageSize);
     const key = JSON.stringify([parentId, command.instruction.trim().toLowerCase(), command.aspectRatio ?? null, imageSize]);
     return this.edits.run(key, async () => {
       const parent = await this.findOne(parentId);
@@ -221,8 +222,8 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
     return new ResolvedReferences(references.filter((reference, index) => references.findIndex((other) => other.image.id === reference.image.id) === index));
   }
 
-  /** The image size asked for (GEMINI_IMAGE_SIZE by default), if the model in use draws it. */
-  private checkImageSize(requested: ImageSize | undefined): ImageSize {
+  /** The image size asked for (GEMINI_IMAGE_SIZE by default), if the model in use draws it; else a 400. */
+  imageSizeFor(requested: ImageSize | undefined): ImageSize {
     const imageSize = requested ?? this.config.generation.imageSize;
     const { imageSizes } = this.generation.capabilities();
     if (!imageSizes.includes(imageSize)) {

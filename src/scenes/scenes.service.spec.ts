@@ -41,6 +41,7 @@ function setup(options: { saveFails?: boolean } = {}) {
     recordCounts: async () => undefined,
   } as unknown as ScenesRepository;
   const images = {
+    imageSizeFor: (requested?: string) => requested ?? '1K',
     resolveReferences: async ({ characterIds = [] }: { characterIds?: string[] }) =>
       new ResolvedReferences(characterIds.map((character): Reference => ({ image: PORTRAIT, character }))),
     generate: async (command: GenerateImageCommand) => {

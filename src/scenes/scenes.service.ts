@@ -86,7 +86,7 @@ export class ScenesService {
       description: command.description,
       style: command.style ?? null,
       aspectRatio: command.aspectRatio ?? DEFAULT_ASPECT_RATIO,
-      imageSize: command.imageSize ?? this.config.generation.imageSize,
+      imageSize: this.images.imageSizeFor(command.imageSize),
       references: references.contentHashes,
     };
     const cacheKey = this.keyOf(parts);

@@ -10,8 +10,7 @@ import {
 } from '../common/errors.js';
 import type { GeminiModelChain } from './gemini-model-chain.js';
 import { capabilitiesOf, type ModelCapabilities, sharedCapabilities } from './gemini-models.js';
-import type { GeminiUsage } from './gemini-usage.js';
-import { UNRECORDED_USAGE } from './gemini-usage.js';
+import { type GeminiUsage, UNRECORDED_USAGE } from './gemini-usage.js';
 import { ModelRetiredError, outcomeOf } from './generation-outcome.js';
 import type { ImageProvider, ImageRequest, ProvidedImage } from './image-provider.js';
 

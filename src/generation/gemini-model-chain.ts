@@ -32,7 +32,7 @@ export class GeminiModelChain implements OnModuleInit {
   constructor(
     readonly models: readonly string[],
     private readonly clock: Clock,
-    private readonly store: RetiredModelsStore = NO_SHARED_RETIREMENTS,
+    private readonly store: RetiredModelsStore,
   ) {}
 
   async onModuleInit(): Promise<void> {

@@ -8,7 +8,7 @@ import { AppConfig } from '../config/app-config.js';
 import { type OptionalRedis, REDIS } from '../redis/redis.module.js';
 import { ReplicaEvents } from '../redis/replica-events.js';
 import { GeminiImageProvider } from './gemini-image.provider.js';
-import { GeminiModelChain } from './gemini-model-chain.js';
+import { GeminiModelChain, NO_SHARED_RETIREMENTS } from './gemini-model-chain.js';
 import { GeminiModelIndicator } from './gemini-model.health.js';
 import { GeminiUsageMetrics } from './gemini-usage.js';
 import { GenerationService } from './generation.service.js';
@@ -42,7 +42,7 @@ function createImageProvider(
       provide: GeminiModelChain,
       inject: [AppConfig, Clock, REDIS, ReplicaEvents],
       useFactory: (config: AppConfig, clock: Clock, redis: OptionalRedis, events: ReplicaEvents) =>
-        new GeminiModelChain(config.generation.gemini.models, clock, redis ? new RedisRetiredModels(redis, events) : undefined),
+        new GeminiModelChain(config.generation.gemini.models, clock, redis ? new RedisRetiredModels(redis, events) : NO_SHARED_RETIREMENTS),
     },
     {
       provide: IMAGE_PROVIDER,

@@ -9,13 +9,13 @@ import {
 } from '../../src/common/errors.js';
 import { SystemClock } from '../../src/common/clock.js';
 import { GeminiImageProvider, type GeminiImageProviderOptions } from '../../src/generation/gemini-image.provider.js';
-import { GeminiModelChain } from '../../src/generation/gemini-model-chain.js';
+import { GeminiModelChain, NO_SHARED_RETIREMENTS } from '../../src/generation/gemini-model-chain.js';
 import { FakeGeminiServer, geminiError } from '../support/fake-gemini-server.js';
 
 const API_KEY = 'AIzaSyFAKE-test-key-0123456789';
 const MODEL = 'gemini-2.5-flash-image';
 const PROMPT = 'A red dragon sleeping on a hoard of gold, oil painting';
-const chain = (...models: string[]) => new GeminiModelChain(models, new SystemClock());
+const chain = (...models: string[]) => new GeminiModelChain(models, new SystemClock(), NO_SHARED_RETIREMENTS);
 
 describe('GeminiImageProvider against a fake Gemini server (real SDK)', () => {
   let server: FakeGeminiServer;

@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 # Use the built CLI when it is there: a production install may lack the dev tools to build.
-if [ -f dist/src/cli/backup.js ]; then
-  exec node dist/src/cli/backup.js
+if [ -f dist/src/cli/main.js ]; then
+  exec node dist/src/cli/main.js backup
 fi
 exec npm run --silent backup

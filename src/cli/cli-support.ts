@@ -1,30 +1,27 @@
 import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
-import { type AppConfig, ConfigValidationError, parseAppConfig } from '../config/app-config.js';
-import { messageOf } from '../common/errors.js';
+import { CommandRunner } from 'nest-commander';
 
-/** Where a command-line tool writes its result lines (tests capture them). */
-export interface CliOutput {
-  out(line: string): void;
-  err(line: string): void;
+/** Where a command writes its result lines (the console; tests capture them). */
+export abstract class CliOutput {
+  abstract out(line: string): void;
+  abstract err(line: string): void;
 }
 
 export const CONSOLE: CliOutput = { out: (line) => console.log(line), err: (line) => console.error(line) };
+
+/** The environment the command runs with, as the server reads it (the adopt command starts the service's modules with it). */
+export abstract class CliEnvironment {
+  abstract readonly env: NodeJS.ProcessEnv;
+}
+
+/** A command that failed in a way it has explained: the message is printed, the exit code is 1. */
+export class CliFailure extends Error {}
 
 /** The environment as the server reads it: `.env`, then process.env winning. */
 export function loadEnv(): NodeJS.ProcessEnv {
   if (existsSync('.env')) process.loadEnvFile('.env');
   return process.env;
-}
-
-/** The validated configuration, or null after printing every problem. */
-export function configFrom(env: NodeJS.ProcessEnv, output: CliOutput): AppConfig | null {
-  try {
-    return parseAppConfig(env);
-  } catch (error) {
-    output.err(error instanceof ConfigValidationError ? error.message : messageOf(error));
-    return null;
-  }
 }
 
 /**
@@ -33,4 +30,18 @@ export function configFrom(env: NodeJS.ProcessEnv, output: CliOutput): AppConfig
  */
 export function quietNestLogger(): void {
   Logger.overrideLogger({ log: () => undefined, error: () => undefined, warn: (message: unknown) => console.error(`Warning: ${String(message)}`) });
+}
+
+/**
+ * The house rules for every command: a usage error throws instead of exiting the process
+ * (nest-commander sets that on the root command only), a stray extra argument is an error
+ * (commander 11, which nest-commander uses, would ignore it, and `restore a b` must not quietly
+ * restore `a`), and a usage error is followed by the command's help.
+ */
+export abstract class CliCommand extends CommandRunner {
+  // nest-commander's own commander (its version, not whatever else node_modules holds).
+  override setCommand(command: Parameters<CommandRunner['setCommand']>[0]): this {
+    command.exitOverride().allowExcessArguments(false).showHelpAfterError();
+    return super.setCommand(command);
+  }
 }

@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { DataSource, EntityManager, Migration } from 'typeorm';
 import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver.js';
 import { sizeIfExists } from '../common/fs-if-exists.js';
 import type { DatabaseConfig, DatabaseDriver } from '../config/database-url.js';
@@ -8,6 +9,7 @@ import { PostgresBackupEngine } from '../maintenance/backup/postgres-backup.engi
 import { PostgresTools } from '../maintenance/backup/postgres-tools.js';
 import { SqliteBackupEngine } from '../maintenance/backup/sqlite-backup.engine.js';
 import { type SqliteHandle, SqliteFiles } from '../maintenance/backup/sqlite-files.js';
+import { claimDatabase, releaseDatabase } from './server-pid-file.js';
 
 /** Where the words of a search are matched, and what for. */
 export type TextMatchUse = 'page' | 'count';
@@ -16,8 +18,16 @@ export type TextMatchUse = 'page' | 'count';
  * What differs between SQLite and PostgreSQL, in one place: chosen once by DatabaseModule from
  * DATABASE_URL and injected, so repositories and services never ask which driver they run on.
  */
-export abstract class DatabaseDialect {
+export abstract class DatabaseDialect implements OnModuleInit, OnApplicationShutdown {
   abstract readonly driver: DatabaseDriver;
+
+  /** Runs pending migrations, all in one transaction, safely when replicas start together. */
+  abstract runPendingMigrations(): Promise<Migration[]>;
+
+  /** While the service runs: marks the database as in use, where the driver needs a mark for restores to see. */
+  async onModuleInit(): Promise<void> {}
+
+  async onApplicationShutdown(): Promise<void> {}
 
   /**
    * `q`: every word must start a word of the prompt or style (words are runs of letters and
@@ -47,6 +57,21 @@ export class SqliteDialect extends DatabaseDialect {
     private readonly dataSource: DataSource,
   ) {
     super();
+  }
+
+  /** One process owns the file: nothing to race with. */
+  runPendingMigrations(): Promise<Migration[]> {
+    return this.dataSource.runMigrations({ transaction: 'all' });
+  }
+
+  /** `<database>.pid`, so `npm run restore` refuses to swap the file under a running server. */
+  override async onModuleInit(): Promise<void> {
+    const other = await claimDatabase(this.path);
+    if (other !== null) new Logger('Database').warn(`Another server (pid ${other}) also uses this database`);
+  }
+
+  override async onApplicationShutdown(): Promise<void> {
+    await releaseDatabase(this.path);
   }
 
   textMatch(words: string[], use: TextMatchUse) {
@@ -103,6 +128,25 @@ export class PostgresDialect extends DatabaseDialect {
     super();
   }
 
+  /**
+   * Replicas starting together would race (both see an empty database and both create tables),
+   * so each first takes a session advisory lock on a connection of its own: the first migrates,
+   * the others wait, then find nothing pending.
+   */
+  async runPendingMigrations(): Promise<Migration[]> {
+    const lockHolder = this.dataSource.createQueryRunner();
+    try {
+      await lockHolder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      try {
+        return await this.dataSource.runMigrations({ transaction: 'all' });
+      } finally {
+        await lockHolder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      }
+    } finally {
+      await lockHolder.release();
+    }
+  }
+
   textMatch(words: string[]) {
     const query = words.map((word) => `'${word.replaceAll('\\', '\\\\').replaceAll("'", "''")}':*`).join(' & ');
     return { condition: `${POSTGRES_SEARCH_DOCUMENT} @@ to_tsquery('images_search', :query)`, parameters: { query } };
@@ -139,6 +183,12 @@ function ftsQuery(words: string[]): string {
 
 /** What `idx_images_search` indexes (the PostgreSQL CreateImages migration): the same expression, or the planner cannot use the index. */
 const POSTGRES_SEARCH_DOCUMENT = `to_tsvector('images_search', regexp_replace("image"."prompt" || ' ' || coalesce("image"."style", ''), '[[:punct:]]+', ' ', 'g'))`;
+
+/**
+ * The key of the PostgreSQL advisory lock held while migrations run ("dndmig" in ASCII): any
+ * constant does, as long as nothing else in the database uses it.
+ */
+export const MIGRATION_LOCK_KEY = 0x646e646d6967;
 
 /** The first key of the per-item advisory locks, keeping them apart from other uses of hashtext keys. */
 const ITEM_LOCK_SPACE = 0x696d67; // "img"

@@ -3,12 +3,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
-import { NO_BACKUP_METRICS } from '../maintenance/backup/backup.metrics.js';
 import { BackupFiles } from '../maintenance/backup/backup-files.js';
-import { BackupService } from '../maintenance/backup/backup.service.js';
+import { takeOneOffBackup } from '../maintenance/backup/backup.service.js';
 import { buildDataSourceOptions, describeDataSource, ServiceDataSource } from './data-source-options.js';
 import { DatabaseDialect, dialectFor } from './database-dialect.js';
-import { runPendingMigrations } from './pending-migrations.js';
 import { WriteLock } from './write-lock.js';
 import { setAsideLegacyTables } from './legacy-schema.js';
 
@@ -27,9 +25,10 @@ import { setAsideLegacyTables } from './legacy-schema.js';
         const dataSource = await new ServiceDataSource(dataSourceOptions).initialize();
         const logger = new Logger('Database');
         try {
-          const setAside = await setAsideLegacyTables(dataSource, () => backUpBeforeAdoption(dataSource, config, clock));
+          const dialect = dialectFor(config.database, dataSource);
+          const setAside = await setAsideLegacyTables(dataSource, () => backUpBeforeAdoption(dialect, config, clock));
           if (setAside) logger.warn(`This is an old FastAPI backend's database: backed up to ${setAside.backupFile}; its images and scenes are adopted once the service is up`);
-          const ran = await runPendingMigrations(dataSource);
+          const ran = await dialect.runPendingMigrations();
           const names = ran.map((migration) => migration.name).join(', ');
           logger.log(`${describeDataSource(dataSourceOptions)}: ${ran.length > 0 ? `ran migrations ${names}` : 'schema up to date'}`);
         } catch (error) {
@@ -49,8 +48,7 @@ import { setAsideLegacyTables } from './legacy-schema.js';
 export class DatabaseModule {}
 
 /** A verified online backup into BACKUP_DIR (an old backend's database is SQLite), before anything is changed; answers its path. */
-async function backUpBeforeAdoption(dataSource: DataSource, config: AppConfig, clock: Clock): Promise<string> {
-  const engine = dialectFor(config.database, dataSource).backupEngine();
-  const written = await new BackupService(config.backup, clock, engine, NO_BACKUP_METRICS, new BackupFiles()).backup({ applyRetention: false });
+async function backUpBeforeAdoption(dialect: DatabaseDialect, config: AppConfig, clock: Clock): Promise<string> {
+  const written = await takeOneOffBackup({ settings: config.backup, clock, engine: dialect.backupEngine(), files: new BackupFiles(), applyRetention: false });
   return written.path;
 }

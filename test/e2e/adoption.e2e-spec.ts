@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import request from 'supertest';
-import { runAdoptCli } from '../../src/import/adoption/adopt-cli.js';
+import { runCli } from '../../src/cli/cli.js';
 import { BackupFiles } from '../../src/maintenance/backup/backup-files.js';
 import { buildOldBackendFolder, TYPICAL_OLD_IMAGES, TYPICAL_OLD_SCENES } from '../support/old-backend-folder.js';
 import { spawnService } from '../support/replica-process.js';
@@ -68,7 +68,7 @@ describe('npm run adopt -- <old backend folder>', () => {
 
   it('reports what it would do with --dry-run, and writes nothing', async () => {
     const { lines, output } = capture();
-    expect(await runAdoptCli([folder, '--dry-run'], cliEnv(), output)).toBe(0);
+    expect(await runCli(['adopt', folder, '--dry-run'], cliEnv(), output)).toBe(0);
     expect(lines[0]).toBe('Would adopt 4 of 5 images (0 already here, 1 not adoptable, 0 renumbered) and 2 of 3 scene entries (0 already here, 1 not adoptable)');
     expect(lines).toContain('  image 5 not adopted: its file images/full/' + lines.find((line) => line.includes('image 5'))!.split('images/full/')[1]);
     expect((await request(t.server).get('/api/v1/images/search').expect(200)).body.total).toBe(0);
@@ -76,7 +76,7 @@ describe('npm run adopt -- <old backend folder>', () => {
 
   it('adopts every row with its id, history and picture, and every scene entry', async () => {
     const { lines, output } = capture();
-    expect(await runAdoptCli([folder], cliEnv(), output)).toBe(0);
+    expect(await runCli(['adopt', folder], cliEnv(), output)).toBe(0);
     expect(lines[0]).toBe('Adopted 4 of 5 images (0 already here, 1 not adoptable, 0 renumbered) and 2 of 3 scene entries (0 already here, 1 not adoptable)');
     expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^ {2}image 5 not adopted: its file images\/full\/Lost_Map_.*\.webp is missing$/), '  scene entry 3 not adopted: its image 3 was deleted']));
     await expectAdopted(t);
@@ -84,16 +84,17 @@ describe('npm run adopt -- <old backend folder>', () => {
 
   it('adopts nothing twice when run again', async () => {
     const { lines, output } = capture();
-    expect(await runAdoptCli([folder], cliEnv(), output)).toBe(0);
+    expect(await runCli(['adopt', folder], cliEnv(), output)).toBe(0);
     expect(lines[0]).toBe('Adopted 0 of 5 images (4 already here, 1 not adoptable, 0 renumbered) and 0 of 3 scene entries (2 already here, 1 not adoptable)');
   });
 
   it('says how to call it, and refuses a folder that is not an old backend’s', async () => {
     const usage = capture();
-    expect(await runAdoptCli([], cliEnv(), usage.output)).toBe(2);
-    expect(usage.lines[0]).toMatch(/^err: Usage: npm run adopt -- /);
+    expect(await runCli(['adopt'], cliEnv(), usage.output)).toBe(2);
+    expect(usage.lines[0]).toBe("err: error: missing required argument 'folder'");
+    expect(usage.lines).toContain('err: Usage: npm run adopt [options] <folder>');
     const missing = capture();
-    expect(await runAdoptCli([join(t.dir, 'nowhere')], cliEnv(), missing.output)).toBe(1);
+    expect(await runCli(['adopt', join(t.dir, 'nowhere')], cliEnv(), missing.output)).toBe(1);
     expect(missing.lines[0]).toMatch(/There is no old backend database at .*nowhere/);
   });
 });

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import request from 'supertest';
 import { BACKUP_NAME_PATTERN } from '../../src/maintenance/backup/backup-names.js';
+import { BackupFiles } from '../../src/maintenance/backup/backup-files.js';
 import { restoreDatabase, RestoreRefusedError } from '../../src/maintenance/backup/restore.js';
-import { serverPidPath } from '../../src/maintenance/backup/server-pid-file.js';
+import { SqliteFiles } from '../../src/maintenance/backup/sqlite-files.js';
+import { serverPidPath } from '../../src/database/server-pid-file.js';
 import { createTestApp, type ManualClock, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
@@ -26,6 +28,7 @@ beforeAll(async () => {
 
 afterAll(() => t.close());
 
+const restoreOptions = () => ({ databasePath: dbPath, backup: { dir: backupDir, retentionDays: 30 }, clock, files: new BackupFiles(), sqlite: new SqliteFiles() });
 const generate = (prompt: string) => request(server).post('/api/v2/images/generate').send({ prompt }).expect(201);
 const metrics = async () => (await request(server).get('/metrics').expect(200)).text;
 
@@ -144,11 +147,7 @@ describe('restore and the running server', () => {
   it('marks the database as in use while the server runs, so a restore is refused', async () => {
     expect((await readFile(serverPidPath(dbPath), 'utf8')).trim()).toBe(String(process.pid));
     const before = await readFile(dbPath);
-    const error = await restoreDatabase('dnd_game_20260101_000000.db.gz', {
-      databasePath: dbPath,
-      backup: { dir: backupDir, retentionDays: 30 },
-      clock,
-    }).catch((caught: unknown) => caught);
+    const error = await restoreDatabase('dnd_game_20260101_000000.db.gz', restoreOptions()).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RestoreRefusedError);
     expect((error as Error).message).toMatch(/^The server \(pid \d+\) is using .*test\.db; stop it first/);
     expect((await readFile(dbPath)).equals(before)).toBe(true);
@@ -159,7 +158,7 @@ describe('restore and the running server', () => {
     const pidFile = await readFile(serverPidPath(dbPath));
     await rm(serverPidPath(dbPath));
     try {
-      const error = await restoreDatabase(backup.file, { databasePath: dbPath, backup: { dir: backupDir, retentionDays: 30 }, clock }).catch(
+      const error = await restoreDatabase(backup.file, restoreOptions()).catch(
         (caught: unknown) => caught,
       );
       expect(error).toBeInstanceOf(RestoreRefusedError);
@@ -182,7 +181,7 @@ describe('restore and the running server', () => {
 
     // Restoring a backup older than the retention window must not delete it on the way.
     clock.advance(31 * 86_400_000);
-    const result = await restoreDatabase(backup.file, { databasePath: dbPath, backup: { dir: backupDir, retentionDays: 30 }, clock });
+    const result = await restoreDatabase(backup.file, restoreOptions());
     expect(result.restorePoint?.file).toMatch(/^dnd_game_20260201_\d{6}\.db\.gz$/);
     await readFile(join(backupDir, backup.file)); // still there
     const db = new Database(dbPath);

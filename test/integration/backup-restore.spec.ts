@@ -5,16 +5,16 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import { ManualClock } from '../support/clock.js';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
+import { runCli } from '../../src/cli/cli.js';
 import { BackupFiles } from '../../src/maintenance/backup/backup-files.js';
 import { NO_BACKUP_METRICS } from '../../src/maintenance/backup/backup.metrics.js';
 import { BackupService } from '../../src/maintenance/backup/backup.service.js';
-import { runRestoreCli } from '../../src/maintenance/backup/backup-cli.js';
 import { restoreDatabase, RestoreRefusedError } from '../../src/maintenance/backup/restore.js';
-import { serverPidPath } from '../../src/maintenance/backup/server-pid-file.js';
+import { serverPidPath } from '../../src/database/server-pid-file.js';
 import { SqliteBackupEngine } from '../../src/maintenance/backup/sqlite-backup.engine.js';
 import { type SqliteHandle, SqliteFiles } from '../../src/maintenance/backup/sqlite-files.js';
 
@@ -23,7 +23,7 @@ let dir: string;
 let dbPath: string;
 let backupDir: string;
 const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'));
-const options = () => ({ databasePath: dbPath, backup: { dir: backupDir, retentionDays: 30 }, clock, cwd: dir });
+const options = () => ({ databasePath: dbPath, backup: { dir: backupDir, retentionDays: 30 }, clock, cwd: dir, files: new BackupFiles(), sqlite: new SqliteFiles() });
 
 /** Backups of an open database into BACKUP_DIR, with the real adapters. */
 function backupsOf(db: SqliteHandle): BackupService {
@@ -210,19 +210,44 @@ describe('restoreDatabase', () => {
   });
 });
 
-describe('npm run restore (runRestoreCli)', () => {
+describe('npm run backup and restore (runCli)', () => {
   const env = () => ({ DATABASE_URL: `sqlite:///${dbPath}`, BACKUP_DIR: backupDir });
   const capture = () => {
     const lines: string[] = [];
     return { lines, output: { out: (line: string) => lines.push(`out: ${line}`), err: (line: string) => lines.push(`err: ${line}`) } };
   };
 
+  it('backs up through a connection of its own, while another holds the database open', async () => {
+    const db = new SqliteFiles().open(dbPath);
+    try {
+      db.prepare('INSERT INTO probe (name) VALUES (?)').run('written before the backup');
+      const { lines, output } = capture();
+      expect(await runCli(['backup'], env(), output)).toBe(0);
+      expect(lines).toEqual([expect.stringMatching(new RegExp(`^out: Backup written: ${backupDir}/(dnd_game_\\d{8}_\\d{6}\\.db\\.gz) \\(\\d+ bytes\\)$`))]);
+      const written = /Backup written: (\S+)/.exec(lines[0])![1];
+      const unpacked = join(dir, 'unpacked.db');
+      await writeFile(unpacked, gunzipSync(await readFile(written)));
+      expect(probeNames(unpacked)).toEqual(['current', 'written before the backup']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses to back up a database that is not there, or to start with a bad configuration', async () => {
+    const { lines, output } = capture();
+    expect(await runCli(['backup'], { ...env(), DATABASE_URL: `sqlite:///${join(dir, 'nothing-here.db')}` }, output)).toBe(1);
+    expect(await runCli(['backup'], { ...env(), BACKUP_RETENTION_DAYS: 'forever' }, output)).toBe(1);
+    expect(lines[0]).toBe(`err: Backup failed: there is no database at ${join(dir, 'nothing-here.db')} (DATABASE_URL)`);
+    expect(lines[1]).toContain('BACKUP_RETENTION_DAYS must be an integer ≥ 1 (got "forever")');
+    await expect(readFile(join(dir, 'nothing-here.db'))).rejects.toMatchObject({ code: 'ENOENT' }); // not created by the attempt
+  });
+
   it('prints the restore point and what it restored', async () => {
     const db = new SqliteFiles().open(dbPath);
     const backup = await backupsOf(db).backup();
     db.close();
     const { lines, output } = capture();
-    expect(await runRestoreCli([backup.path], env(), output)).toBe(0);
+    expect(await runCli(['restore', backup.path], env(), output)).toBe(0);
     expect(lines).toEqual([
       expect.stringMatching(new RegExp(`^out: Restore point: ${backupDir}/dnd_game_\\d{8}_\\d{6}(_\\d+)?\\.db\\.gz \\(\\d+ bytes\\)$`)),
       `out: Restored ${dbPath} from ${backup.path}`,
@@ -231,12 +256,18 @@ describe('npm run restore (runRestoreCli)', () => {
 
   it('explains a refusal and a missing argument', async () => {
     const { lines, output } = capture();
-    expect(await runRestoreCli(['nope.db.gz'], env(), output)).toBe(1);
-    expect(await runRestoreCli([], env(), output)).toBe(2);
-    expect(lines).toEqual([
+    expect(await runCli(['restore', 'nope.db.gz'], env(), output)).toBe(1);
+    expect(await runCli(['restore'], env(), output)).toBe(2);
+    expect(lines.slice(0, 4)).toEqual([
       `err: Restore refused: No backup file nope.db.gz (looked in ${process.cwd()} and ${backupDir}). The current database was not changed.`,
-      'err: Usage: npm run restore -- <backup file: a path, or a file name in BACKUP_DIR> [--without-restore-point]',
+      "err: error: missing required argument 'backup'",
+      'err: ',
+      'err: Usage: npm run restore [options] <backup>',
     ]);
+    expect(lines).toContain('err:   --without-restore-point  for a damaged current database: keep its files aside'); // then its help
+    lines.length = 0;
+    expect(await runCli(['restore', 'a.db.gz', 'b.db.gz'], env(), output)).toBe(2);
+    expect(lines[0]).toBe('err: error: too many arguments for \'restore\'. Expected 1 argument but got 2.');
   });
 });
 

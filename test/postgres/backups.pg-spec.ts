@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { runCli } from '../../src/cli/cli.js';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
 import { ImageEntity } from '../../src/images/image.entity.js';
-import { runBackupCli, runRestoreCli } from '../../src/maintenance/backup/backup-cli.js';
 import { BACKUP_NAME_PATTERN } from '../../src/maintenance/backup/backup-names.js';
 import { BackupService } from '../../src/maintenance/backup/backup.service.js';
 import { PostgresTools } from '../../src/maintenance/backup/postgres-tools.js';
@@ -79,7 +79,7 @@ describe('npm run restore on PostgreSQL', () => {
 
   it('restores a backup into another, empty database: the same rows', async () => {
     const { lines, output } = capture();
-    expect(await runRestoreCli([backupFile], env(other.url), output)).toBe(0);
+    expect(await runCli(['restore', backupFile], env(other.url), output)).toBe(0);
     expect(lines).toEqual([`out: Restored ${other.url} from ${join(backupDir, backupFile)}`]); // an empty database needs no restore point
 
     const expected = await idsIn(t.dataSource);
@@ -98,19 +98,19 @@ describe('npm run restore on PostgreSQL', () => {
     expect(added).toHaveLength(3);
 
     const { lines, output } = capture();
-    expect(await runRestoreCli([join(backupDir, backupFile)], env(other.url), output)).toBe(0);
+    expect(await runCli(['restore', join(backupDir, backupFile)], env(other.url), output)).toBe(0);
     expect(lines[0]).toMatch(/^out: Restore point: .*\/dnd_game_\d{8}_\d{6}(_\d+)?\.pgdump \(\d+ bytes\)$/);
     expect(await withDatabase(other.url, idsIn)).toEqual(before);
 
     // The restore point holds the replaced data: restored, the added row is back.
     const restorePoint = /Restore point: (\S+)/.exec(lines[0])![1];
-    expect(await runRestoreCli([restorePoint, '--without-restore-point'], env(other.url), capture().output)).toBe(0);
+    expect(await runCli(['restore', restorePoint, '--without-restore-point'], env(other.url), capture().output)).toBe(0);
     expect(await withDatabase(other.url, idsIn)).toEqual(added);
   });
 
   it('refuses while a server of this service is connected, and archives that are not pg_dump ones', async () => {
     const { lines, output } = capture();
-    expect(await runRestoreCli([backupFile], env(appUrl), output)).toBe(1);
+    expect(await runCli(['restore', backupFile], env(appUrl), output)).toBe(1);
     expect(lines).toEqual([
       expect.stringMatching(/^err: Restore refused: \d+ connection\(s\) of a running server use the database; stop every replica of the service first\. The current database was not changed\.$/),
     ]);
@@ -118,7 +118,7 @@ describe('npm run restore on PostgreSQL', () => {
     const notADump = join(t.dir, 'dnd_game_20260101_000000.db.gz');
     await writeFile(notADump, Buffer.from([0x1f, 0x8b, 0, 0]));
     const refused = capture();
-    expect(await runRestoreCli([notADump], env(other.url), refused.output)).toBe(1);
+    expect(await runCli(['restore', notADump], env(other.url), refused.output)).toBe(1);
     expect(refused.lines[0]).toContain('is not a pg_dump archive (PostgreSQL backups of this service end in .pgdump)');
   });
 });
@@ -165,7 +165,7 @@ describe('without pg_dump on the PATH', () => {
 
   it('makes `npm run backup` say so', async () => {
     const { lines, output } = capture();
-    expect(await runBackupCli({ DATABASE_URL: appUrl, BACKUP_DIR: backupDir }, output)).toBe(1);
+    expect(await runCli(['backup'], { DATABASE_URL: appUrl, BACKUP_DIR: backupDir }, output)).toBe(1);
     expect(lines).toEqual([expect.stringMatching(/^err: Backup failed: Backups are not available here: pg_dump is not installed; /)]);
   });
 });

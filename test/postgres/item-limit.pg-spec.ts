@@ -1,7 +1,6 @@
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
 import { PostgresDialect } from '../../src/database/database-dialect.js';
-import { runPendingMigrations } from '../../src/database/pending-migrations.js';
 import { WriteLock } from '../../src/database/write-lock.js';
 import { ImageEntity } from '../../src/images/image.entity.js';
 import { ImagesRepository } from '../../src/images/images.repository.js';
@@ -18,7 +17,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   const connect = () => new DataSource(buildDataSourceOptions({ driver: 'postgres', url: database.url })).initialize();
   replicas = await Promise.all([connect(), connect()]);
-  await runPendingMigrations(replicas[0]);
+  await new PostgresDialect(replicas[0], database.url).runPendingMigrations();
 });
 afterAll(async () => {
   await Promise.all(replicas.map((replica) => replica.destroy()));

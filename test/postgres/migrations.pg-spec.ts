@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
-import { runPendingMigrations } from '../../src/database/pending-migrations.js';
+import { PostgresDialect } from '../../src/database/database-dialect.js';
 import { ImageEntity } from '../../src/images/image.entity.js';
 import { imageRow } from '../support/image-row.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -13,6 +13,7 @@ beforeEach(async () => {
 afterEach(() => database.drop());
 
 const connect = () => new DataSource(buildDataSourceOptions({ driver: 'postgres', url: database.url })).initialize();
+const runPendingMigrations = (dataSource: DataSource) => new PostgresDialect(dataSource, database.url).runPendingMigrations();
 
 it('migrates an empty database once when two replicas start together: one runs every migration, the other finds none pending', async () => {
   const replicas = await Promise.all([connect(), connect()]);

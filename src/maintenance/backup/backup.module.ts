@@ -9,13 +9,8 @@ import { PromBackupMetrics, readLastSuccess } from './backup.metrics.js';
 import { BackupFiles } from './backup-files.js';
 import { BackupService } from './backup.service.js';
 import { BackupsController } from './backups.controller.js';
-import { ServerPidFile } from './server-pid-file.js';
 
-/**
- * Backups: `POST /maintenance/backup`, `GET /maintenance/backups`, BackupService (for the
- * scheduled job and stats) and, on SQLite, the `<database>.pid` file that keeps restores away
- * from a running server.
- */
+/** Backups: `POST /maintenance/backup`, `GET /maintenance/backups`, BackupService (for the scheduled job and stats). */
 @Module({
   controllers: [BackupsController],
   providers: [
@@ -41,7 +36,6 @@ import { ServerPidFile } from './server-pid-file.js';
       inject: [BackupService],
       read: readLastSuccess,
     }),
-    ServerPidFile,
   ],
   exports: [BackupService],
 })

@@ -7,7 +7,7 @@ import { SerialQueue } from '../../common/serial-queue.js';
 import { BackupFiles } from './backup-files.js';
 import { BackupFailedError, type BackupEngine } from './backup-engine.js';
 import { backupFileName, backupTempName, MAX_BACKUP_SEQUENCE, parseBackupName, parseBackupTempName } from './backup-names.js';
-import type { BackupMetrics } from './backup.metrics.js';
+import { type BackupMetrics, NO_BACKUP_METRICS } from './backup.metrics.js';
 
 export interface BackupSettings {
   /** Absolute path of BACKUP_DIR. */
@@ -174,4 +174,19 @@ function storageError(error: unknown, directoryStep: boolean): StorageUnavailabl
   if (code === 'ENOTDIR' || (directoryStep && code === 'EEXIST')) return reason('BACKUP_DIR is not a directory, or part of its path is a file');
   if (['ENOSPC', 'EDQUOT', 'SQLITE_FULL'].includes(code)) return reason('there is not enough disk space in BACKUP_DIR');
   return null;
+}
+
+/** What a one-off backup outside the running service needs (the CLI, a restore point, the backup before an adoption). */
+export interface OneOffBackup {
+  settings: BackupSettings;
+  clock: Clock;
+  engine: BackupEngine;
+  files: BackupFiles;
+  /** false for a restore point or the backup before an adoption: an old backup may be the one being restored. */
+  applyRetention: boolean;
+}
+
+/** A backup with the service's naming, verification and retention, but no metrics: no scrape sees this process. */
+export function takeOneOffBackup({ settings, clock, engine, files, applyRetention }: OneOffBackup): Promise<BackupInfo> {
+  return new BackupService(settings, clock, engine, NO_BACKUP_METRICS, files).backup({ applyRetention });
 }

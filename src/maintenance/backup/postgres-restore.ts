@@ -1,11 +1,10 @@
 import type { Clock } from '../../common/clock.js';
 import { redactUrlPassword } from '../../config/database-url.js';
 import { POSTGRES_APPLICATION_NAME } from '../../database/data-source-options.js';
-import { BackupFiles } from './backup-files.js';
-import { NO_BACKUP_METRICS } from './backup.metrics.js';
-import { type BackupInfo, type BackupSettings, BackupService } from './backup.service.js';
+import type { BackupFiles } from './backup-files.js';
+import { type BackupInfo, type BackupSettings, takeOneOffBackup } from './backup.service.js';
 import { PostgresBackupEngine } from './postgres-backup.engine.js';
-import { PostgresToolError, PostgresTools } from './postgres-tools.js';
+import { PostgresToolError, type PostgresTools } from './postgres-tools.js';
 import { locateArchive, RestoreRefusedError, type RestoreResult } from './restore.js';
 import { messageOf } from '../../common/errors.js';
 
@@ -17,8 +16,8 @@ export interface PostgresRestoreOptions {
   cwd?: string;
   /** false: no pg_dump of the current database first (e.g. when it cannot be dumped). */
   restorePoint?: boolean;
-  tools?: PostgresTools;
-  files?: BackupFiles;
+  tools: PostgresTools;
+  files: BackupFiles;
 }
 
 /** Every pg_dump custom-format archive starts with these bytes. */
@@ -32,9 +31,7 @@ const PG_DUMP_MAGIC = Buffer.from('PGDMP', 'latin1');
  * it all applies or, on any error, nothing does. Any refusal leaves the database untouched.
  */
 export async function restorePostgresDatabase(archiveArgument: string, options: PostgresRestoreOptions): Promise<RestoreResult> {
-  const files = options.files ?? new BackupFiles();
-  const tools = options.tools ?? new PostgresTools();
-  const { url } = options;
+  const { files, tools, url } = options;
   const archive = await locateArchive(archiveArgument, options, files);
   if (!(await files.head(archive, PG_DUMP_MAGIC.length)).equals(PG_DUMP_MAGIC)) {
     throw new RestoreRefusedError(`${archive} is not a pg_dump archive (PostgreSQL backups of this service end in .pgdump)`);
@@ -90,7 +87,7 @@ async function refuseWhileServersConnected(url: string, tools: PostgresTools): P
 async function takeRestorePoint(options: PostgresRestoreOptions, files: BackupFiles, tools: PostgresTools): Promise<BackupInfo> {
   try {
     const engine = new PostgresBackupEngine(options.url, tools);
-    return await new BackupService(options.backup, options.clock, engine, NO_BACKUP_METRICS, files).backup({ applyRetention: false });
+    return await takeOneOffBackup({ settings: options.backup, clock: options.clock, engine, files, applyRetention: false });
   } catch (error) {
     throw new RestoreRefusedError(
       `Could not take a restore point of the current database, so nothing was changed: ${messageOf(error)}. To restore without one, run again with --without-restore-point`,

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Clock } from '../../common/clock.js';
-import { BackupFiles } from './backup-files.js';
-import { NO_BACKUP_METRICS } from './backup.metrics.js';
-import { type BackupInfo, type BackupSettings, BackupService } from './backup.service.js';
+import type { BackupFiles } from './backup-files.js';
+import { type BackupInfo, type BackupSettings, takeOneOffBackup } from './backup.service.js';
 import { SqliteBackupEngine } from './sqlite-backup.engine.js';
-import { runningServerPid, serverPidPath } from './server-pid-file.js';
+import { runningServerPid, serverPidPath } from '../../database/server-pid-file.js';
 import { messageOf } from '../../common/errors.js';
-import { SQLITE_HEADER, SqliteFiles } from './sqlite-files.js';
+import { SQLITE_HEADER, type SqliteFiles } from './sqlite-files.js';
 
 export class RestoreRefusedError extends Error {
   constructor(message: string) {
@@ -27,8 +26,8 @@ export interface RestoreOptions {
    * renamed aside (`<db>.before-restore-<time>`) instead, so nothing is lost either way.
    */
   restorePoint?: boolean;
-  files?: BackupFiles;
-  sqlite?: SqliteFiles;
+  files: BackupFiles;
+  sqlite: SqliteFiles;
 }
 
 export interface RestoreResult {
@@ -50,9 +49,7 @@ const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
  * current database untouched.
  */
 export async function restoreDatabase(archiveArgument: string, options: RestoreOptions): Promise<RestoreResult> {
-  const files = options.files ?? new BackupFiles();
-  const sqlite = options.sqlite ?? new SqliteFiles();
-  const { databasePath } = options;
+  const { files, sqlite, databasePath } = options;
   const archive = await locateArchive(archiveArgument, options, files);
   await refuseWhileServerRuns(databasePath);
 
@@ -125,7 +122,7 @@ async function takeRestorePoint(options: RestoreOptions, files: BackupFiles, sql
   }
   try {
     const engine = new SqliteBackupEngine(() => db, files, sqlite);
-    return await new BackupService(options.backup, options.clock, engine, NO_BACKUP_METRICS, files).backup({ applyRetention: false });
+    return await takeOneOffBackup({ settings: options.backup, clock: options.clock, engine, files, applyRetention: false });
   } catch (error) {
     throw new RestoreRefusedError(
       `Could not take a restore point of the current database, so nothing was changed: ${messageOf(error)}. If the current database is damaged, run again with --without-restore-point (its files are then kept beside it as .before-restore-…)`,

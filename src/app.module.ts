@@ -5,6 +5,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AdoptionModule } from './import/adoption/adoption.module.js';
 import { CommonModule } from './common/common.module.js';
 import { ErrorResponseFilter } from './common/http/error-response.filter.js';
+import { LoggingModule } from './common/logging/logging.module.js';
 import { RequestValidationPipe } from './common/http/validation.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
@@ -24,7 +25,7 @@ export class AppModule {
   static async forRoot(options: AppConfigOptions = {}): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [await AppConfigModule.forRoot(options), CommonModule, EventEmitterModule.forRoot(), DatabaseModule, RedisModule, MetricsModule, ScheduleModule.forRoot(), RateLimitModule, ImagesModule, ScenesModule, MaintenanceModule, ImportModule, AdoptionModule, SeedApiModule, HealthModule],
+      imports: [await AppConfigModule.forRoot(options), LoggingModule, CommonModule, EventEmitterModule.forRoot(), DatabaseModule, RedisModule, MetricsModule, ScheduleModule.forRoot(), RateLimitModule, ImagesModule, ScenesModule, MaintenanceModule, ImportModule, AdoptionModule, SeedApiModule, HealthModule],
       providers: [
         { provide: APP_PIPE, useClass: RequestValidationPipe },
         { provide: APP_FILTER, useClass: ErrorResponseFilter },

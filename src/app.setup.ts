@@ -2,15 +2,22 @@ import { RequestMethod, VersioningType } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cors from 'cors';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import helmet from 'helmet';
 import type { Server } from 'node:http';
 import { ADMIN_BEARER_SCHEME, ADMIN_HEADER_SCHEME } from './common/auth/admin.guard.js';
 import { API_GLOBAL_PREFIX } from './common/http/api-versions.js';
 import { jsonBodyParser } from './common/http/json-body.js';
+import { RequestLogging } from './common/logging/request-logging.js';
 import { OwnBodyRoutes } from './common/http/own-body-routes.js';
 import { AppConfig } from './config/app-config.js';
 import { installImageFilesFastPath } from './images/image-files.fast-path.js';
 import { findWebAppDir, serviceDescriptor, webAppRouter } from './web-app/web-app.router.js';
+
+/** Nest's own log lines (and every service's) go through pino too, with the request's id inside a request; main.ts calls it. */
+export function useServiceLogger(app: NestExpressApplication): void {
+  app.useLogger(app.get(PinoNestLogger));
+}
 
 /** JSON bodies are prompts and flags; anything larger is a mistake or an attack. */
 export const JSON_BODY_LIMIT = '1mb';
@@ -46,11 +53,13 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     origin: config.http.corsOrigins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
     credentials: false,
-    exposedHeaders: ['Retry-After', 'X-Cache', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'ETag', 'Location'],
+    exposedHeaders: ['Retry-After', 'X-Cache', 'X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'ETag', 'Location'],
     maxAge: 600,
   });
-  app.use(securityHeaders, crossOrigin);
-  installImageFilesFastPath(app, { fixed: securityHeaders, perRequest: [crossOrigin] });
+  // First of all, so every request (the web app's files, a 404, a refused body) has an id and a log line.
+  const requestLogging = app.get(RequestLogging).middleware;
+  app.use(requestLogging, securityHeaders, crossOrigin);
+  installImageFilesFastPath(app, { fixed: securityHeaders, perRequest: [requestLogging, crossOrigin] });
   // Bodies are bounded in size and nesting before they are parsed. A module that takes larger
   // ones (the LocalStorage import, for admins only) claims its routes and parses them itself.
   const ownBodies = app.get(OwnBodyRoutes);

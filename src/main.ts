@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { AdminAccess } from './common/auth/admin-access.js';
-import { configureApp } from './app.setup.js';
+import { configureApp, useServiceLogger } from './app.setup.js';
 import { AppConfig, ConfigValidationError } from './config/app-config.js';
 
 async function bootstrap(): Promise<void> {
@@ -14,7 +14,7 @@ async function bootstrap(): Promise<void> {
     bufferLogs: true,
   });
   const config = app.get(AppConfig);
-  app.useLogger(config.logLevels);
+  useServiceLogger(app);
   configureApp(app);
   await app.listen(config.http.port, config.http.host);
   const shownHost = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;

@@ -36,7 +36,7 @@ describe('parseAppConfig', () => {
       cron: { expiredCache: '0 * * * *', orphanCleanup: '30 3 * * *', backup: '0 2 * * *' },
     });
     expect(config.generation).toMatchObject({ requested: 'auto', provider: 'local', gemini: { models: ['gemini-3.1-flash-image'], timeoutMs: 60000, maxRetries: 3 } });
-    expect(config.logLevels).toEqual(['fatal', 'error', 'warn', 'log']);
+    expect(config.log).toEqual({ level: 'info', format: 'pretty' });
   });
 
   it.each([
@@ -100,10 +100,18 @@ describe('parseAppConfig', () => {
     expect(() => parseAppConfig({ ORPHAN_CLEANUP_CRON: 'every day' }, CWD)).toThrow(/ORPHAN_CLEANUP_CRON must be a cron expression/);
   });
 
-  it('maps LOG_LEVEL to the enabled levels', () => {
-    expect(parseAppConfig({ LOG_LEVEL: 'error' }, CWD).logLevels).toEqual(['fatal', 'error']);
-    expect(parseAppConfig({ LOG_LEVEL: 'info' }, CWD).logLevels).toEqual(['fatal', 'error', 'warn', 'log']);
-    expect(parseAppConfig({ LOG_LEVEL: 'verbose' }, CWD).logLevels).toHaveLength(6);
+  it("maps LOG_LEVEL's Nest and pino names to pino's levels", () => {
+    expect(parseAppConfig({ LOG_LEVEL: 'error' }, CWD).log.level).toBe('error');
+    expect(parseAppConfig({ LOG_LEVEL: 'log' }, CWD).log.level).toBe('info');
+    expect(parseAppConfig({ LOG_LEVEL: 'verbose' }, CWD).log.level).toBe('trace');
+    expect(parseAppConfig({ LOG_LEVEL: 'debug' }, CWD).log.level).toBe('debug');
+  });
+
+  it('logs JSON lines in production and pretty lines elsewhere, unless LOG_FORMAT says', () => {
+    expect(parseAppConfig({ NODE_ENV: 'production' }, CWD).log.format).toBe('json');
+    expect(parseAppConfig({ NODE_ENV: 'development' }, CWD).log.format).toBe('pretty');
+    expect(parseAppConfig({ NODE_ENV: 'production', LOG_FORMAT: 'pretty' }, CWD).log.format).toBe('pretty');
+    expect(() => parseAppConfig({ LOG_FORMAT: 'xml' }, CWD)).toThrow('LOG_FORMAT must be one of json, pretty (got "xml")');
   });
 
   it('names every bad variable in one error', () => {
@@ -137,7 +145,7 @@ describe('parseAppConfig', () => {
       'THUMBNAIL_SIZE must be a size like "(200, 200)" or "200x200", each side from 16 to 2048 (got "200")',
       'MAX_IMAGES_PER_ITEM must be an integer ≥ 1 (got "2.5")',
       'GEMINI_BASE_URL must be an http(s) URL (got "ftp://x")',
-      'LOG_LEVEL must be one of fatal, error, warn, log, debug, verbose, info (got "loud")',
+      'LOG_LEVEL must be one of fatal, error, warn, log, info, debug, verbose, trace (got "loud")',
     ]);
     expect(message).toMatch(/^Invalid configuration:\n {2}- IMAGE_PROVIDER/);
   });

@@ -103,8 +103,16 @@ export abstract class AppConfig {
    * Null (the embedded default) keeps all of that in this process's memory.
    */
   declare readonly redis: { url: string; keyPrefix: string } | null;
-  declare readonly logLevels: LogLevel[];
+  /**
+   * LOG_LEVEL, in pino's names (Nest's `log` is `info`, `verbose` is `trace`), and LOG_FORMAT:
+   * one JSON object per line (the default when NODE_ENV=production, for log collectors) or
+   * pretty lines for a terminal.
+   */
+  declare readonly log: { level: PinoLevel; format: LogFormat };
 }
+
+export type PinoLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+export type LogFormat = 'json' | 'pretty';
 
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
@@ -115,7 +123,17 @@ export class ConfigValidationError extends Error {
 export const DEFAULT_DATABASE_URL = 'sqlite:///./dnd_game.db';
 /** The old FastAPI backend's list: its game served on :8080 or opened from disk (`null`), and its own pages. */
 export const DEFAULT_CORS_ORIGINS = ['http://localhost:8080', 'http://127.0.0.1:8080', 'http://localhost:8000', 'http://127.0.0.1:8000', 'null'];
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+/** LOG_LEVEL takes Nest's names (as it always has) and pino's, for the same levels. */
+const PINO_LEVEL_OF: Record<LogLevel | PinoLevel, PinoLevel> = {
+  fatal: 'fatal',
+  error: 'error',
+  warn: 'warn',
+  log: 'info',
+  info: 'info',
+  debug: 'debug',
+  verbose: 'trace',
+  trace: 'trace',
+};
 
 /** Parses the environment (plus .env) into an AppConfig, or throws one ConfigValidationError. */
 export function parseAppConfig(env: Readonly<Record<string, string | undefined>>, cwd = process.cwd()): AppConfig {
@@ -198,7 +216,10 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
       },
     },
     redis: readRedis(read),
-    logLevels: logLevelsFrom(read.oneOf('LOG_LEVEL', [...LOG_LEVELS, 'info'] as const, 'log')),
+    log: {
+      level: PINO_LEVEL_OF[read.oneOf('LOG_LEVEL', Object.keys(PINO_LEVEL_OF) as Array<keyof typeof PINO_LEVEL_OF>, 'log')],
+      format: read.oneOf<LogFormat>('LOG_FORMAT', ['json', 'pretty'], read.optionalString('NODE_ENV') === 'production' ? 'json' : 'pretty'),
+    },
   };
 
   if (read.problems.length > 0) throw new ConfigValidationError(read.problems);
@@ -285,8 +306,3 @@ function parseHttpUrl(raw: string): string | undefined {
   }
 }
 
-/** Nest takes the list of enabled levels; LOG_LEVEL names the most verbose one wanted. */
-function logLevelsFrom(level: LogLevel | 'info'): LogLevel[] {
-  const wanted = level === 'info' ? 'log' : level;
-  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(wanted) + 1);
-}

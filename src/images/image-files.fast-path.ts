@@ -3,6 +3,7 @@ import { getToken } from '@willsoto/nestjs-prometheus';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Histogram } from 'prom-client';
 import { NATIVE_API_BASE } from '../common/http/api-versions.js';
+import { setRouteTemplate } from '../common/http/route-template.js';
 import { METRICS } from '../common/metrics/metric-names.js';
 import type { ImageVariant } from '../storage/storage-paths.js';
 import { ImageFileCache } from './image-file-cache.js';
@@ -42,8 +43,8 @@ const ROUTE_LABELS: Record<ImageVariant, string> = {
  * request costs ~15× a bare node:http send (see README, Benchmarks). Only bytes that
  * ImagesService.readFile already validated against the database are in the cache; everything
  * else (misses, expired entries, other routes) goes through Nest as usual. A hit gets the
- * same headers as the route (the app's own helmet and CORS middleware run first) and is
- * timed in the same histogram.
+ * same headers, request id and log line as the route (the app's own request logging, helmet
+ * and CORS middleware run first) and is timed in the same histogram.
  *
  * Installed by configureApp (the HTTP setup), never by a module: a command-line context has
  * no server to speed up.
@@ -71,6 +72,7 @@ export function installImageFilesFastPath(app: INestApplication, headers: { fixe
     if (!file) return false;
 
     const start = process.hrtime.bigint();
+    setRouteTemplate(request, ROUTE_LABELS[variant]);
     for (const [name, value] of fixedHeaders) response.setHeader(name, value);
     for (const middleware of headers.perRequest) middleware(request, response, () => undefined);
     sendImageFile(request, response, file);

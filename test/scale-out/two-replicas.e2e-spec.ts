@@ -48,6 +48,7 @@ describeIf(Boolean(TEST_DATABASE_URL && TEST_REDIS_URL), 'two replicas on one Po
       MAX_REQUESTS_PER_MINUTE: '10',
       SCENE_REQUESTS_PER_MINUTE: '100',
       JOBS_ENABLED: 'true',
+      LOG_FORMAT: 'json', // as in production, so the test can join both logs by request id
     };
     // Started together on an empty database: both run migrations at boot.
     replicas = await Promise.all([startReplica(env, dir), startReplica(env, dir)]);
@@ -133,5 +134,31 @@ describeIf(Boolean(TEST_DATABASE_URL && TEST_REDIS_URL), 'two replicas on one Po
 
     const jobs = (await (await fetch(`${replicas[0].url}/api/v2/maintenance/jobs`, { headers: admin })).json()) as Array<{ name: string; lastRunAt: string | null }>;
     expect(jobs.find((job) => job.name === 'expired-cache-cleanup')?.lastRunAt).not.toBeNull();
+  });
+
+  it('writes JSON logs that join up by request id: each request’s lines, service lines included, on the replica that served it', async () => {
+    const ids = ['join-replica-0', 'join-replica-1'];
+    const runs = await Promise.all(replicas.map((replica, index) => post(replica, '/api/v2/maintenance/jobs/orphan-cleanup/run', {}, { ...admin, 'x-request-id': ids[index] })));
+    expect(runs.map((run) => run.headers.get('x-request-id'))).toEqual(ids);
+    const joined = () =>
+      replicas.flatMap((replica, index) =>
+        replica
+          .output()
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => ({ ...(JSON.parse(line) as { requestId?: string; msg: string; route?: string; status?: number; context?: string }), replica: index })),
+      );
+    // pino writes asynchronously: wait for both closing lines to reach the pipes.
+    await eventually(() => expect(joined().filter((line) => ids.includes(line.requestId ?? '') && line.route !== undefined)).toHaveLength(2));
+    for (const [index, id] of ids.entries()) {
+      const lines = joined().filter((line) => line.requestId === id);
+      expect(lines.map((line) => line.replica)).toEqual(lines.map(() => index));
+      expect(lines).toEqual([
+        // one replica ran the job, the other found it running there: either way a line of the service's own
+        expect.objectContaining({ context: 'MaintenanceJobsService', msg: expect.stringMatching(/^Job orphan-cleanup (done in|skipped)/) }),
+        expect.objectContaining({ route: '/api/v2/maintenance/jobs/:name/run', status: 200 }),
+      ]);
+    }
+    for (const replica of replicas) expect(replica.output()).not.toContain(ADMIN_KEY);
   });
 });

@@ -73,7 +73,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     IMAGE_STORAGE_DIR: join(dir, 'images'),
     BACKUP_DIR: join(dir, 'backups'),
     IMAGE_PROVIDER: 'local',
-    LOG_LEVEL: 'error',
+    LOG_LEVEL: 'fatal', // the request log's lines (errors for the 5xx tests provoke) would clutter the output
     // Tests send generations in bursts; the limits themselves are tested in rate-limits.e2e-spec.
     RATE_LIMIT_ENABLED: 'false',
     JOBS_ENABLED: 'false', // suites that test jobs turn them on and trigger them by name

@@ -14,7 +14,7 @@ export default tseslint.config(
   },
   {
     ignores: ['web/**'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', fetch: 'readonly' } },
   },
   {
     // The house rules that keep the layout renovated: no module reaches back, through what it

@@ -1,13 +1,13 @@
 import { RequestMethod, VersioningType } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import cors from 'cors';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import helmet from 'helmet';
 import type { Server } from 'node:http';
-import { ADMIN_BEARER_SCHEME, ADMIN_HEADER_SCHEME } from './common/auth/admin.guard.js';
 import { API_GLOBAL_PREFIX } from './common/http/api-versions.js';
 import { jsonBodyParser } from './common/http/json-body.js';
+import { buildOpenApiDocument } from './common/http/openapi-document.js';
 import { RequestLogging } from './common/logging/request-logging.js';
 import { OwnBodyRoutes } from './common/http/own-body-routes.js';
 import { AppConfig } from './config/app-config.js';
@@ -75,25 +75,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.enableVersioning({ type: VersioningType.URI });
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('D&D Image Service')
-      .setDescription('Generates, stores and serves D&D artwork; see README.md for the full guide.')
-      .setVersion(descriptor.version)
-      .addTag('v2 images', 'The native API (/api/v2): images')
-      .addTag('v2 scenes', 'The native API: the scene cache')
-      .addTag('v2 maintenance', 'The native API: cleanups, stats, backups and jobs (admin)')
-      .addTag('v2 migration', 'The native API: importing the browser game’s LocalStorage (admin)')
-      .addTag('v1 images', 'The old FastAPI backend’s contract (/api/v1), kept so its game and scripts work unchanged: images')
-      .addTag('v1 scenes', 'The old contract: scenes by location, time of day and weather')
-      .addTag('v1 maintenance', 'The old contract: cleanups and stats (admin)')
-      .addTag('v1 migration', 'The old contract: the LocalStorage import (admin)')
-      .addTag('operations', 'Health probes and metrics')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY' }, ADMIN_BEARER_SCHEME)
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Admin-Key', description: 'ADMIN_API_KEY' }, ADMIN_HEADER_SCHEME)
-      .build(),
-  );
+  const document = buildOpenApiDocument(app, descriptor.version);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   app.use(webAppRouter(findWebAppDir(), descriptor));
   return app;

@@ -14,6 +14,7 @@ import { ImageStoreIndicator } from '../images/images.health.js';
 import { RedisHealthIndicator } from '../redis/redis.health.js';
 import { BackupHealthIndicator } from './backup.health.js';
 import { DiskSpaceIndicator } from './disk-space.health.js';
+import { HealthAnswerDto, HealthCheckResultDto, LivenessDto } from './dto/health-answer.dto.js';
 import { ShutdownState } from './shutdown-state.js';
 
 /**
@@ -45,11 +46,14 @@ export class HealthController {
   ) {}
 
   @Get()
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({
-    summary:
-      'Database, disk, image store, backup, (with REDIS_URL) Redis and (with Gemini) the model in use, in Terminus’ shape and the old backend’s (`timestamp`, `checks`); 503 when a check is down, "degraded" when impaired',
+    summary: 'Health of the service and what it depends on',
+    description:
+      'Database, disk, image store, backup, (with REDIS_URL) Redis and (with Gemini) the model in use, in Terminus’ shape and the old backend’s (`timestamp`, `checks`). 503 when a check is down; `degraded` when one is impaired.',
   })
+  @ApiOkResponse({ type: HealthAnswerDto, description: 'Every check up (or degraded)' })
+  @ApiServiceUnavailableResponse({ type: HealthAnswerDto, description: 'A check is down' })
   async check(): Promise<HealthAnswer> {
     const { result, ok } = await this.run([
       () => this.database.pingCheck('database'),
@@ -65,16 +69,17 @@ export class HealthController {
   }
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process answers (nothing external is asked)' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  @ApiOperation({ summary: 'Liveness probe', description: 'The process answers; nothing external is asked, so a database outage does not get the process restarted.' })
+  @ApiOkResponse({ type: LivenessDto })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database (and Redis) answer; 503 from the moment shutdown begins' })
-  @ApiServiceUnavailableResponse({ description: 'Not ready: a dependency is down, or shutdown has begun' })
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiOperation({ summary: 'Readiness probe', description: 'The database (and Redis) answer. 503 from the moment shutdown begins, so a balancer stops sending requests while they drain.' })
+  @ApiOkResponse({ type: HealthCheckResultDto, description: 'Ready' })
+  @ApiServiceUnavailableResponse({ type: HealthCheckResultDto, description: 'Not ready: a dependency is down, or shutdown has begun' })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([() => this.lifecycle(), () => this.database.pingCheck('database'), ...this.redisCheck()]);
   }

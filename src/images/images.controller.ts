@@ -1,5 +1,5 @@
 import { applyDecorators, Body, Delete, Get, HttpCode, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { UuidParam } from '../common/http/validation.js';
@@ -13,6 +13,12 @@ import { ImagePageDto, SearchImagesQueryDto } from './dto/search-images.dto.js';
 import { sendImageFile } from './image-file.http.js';
 import { ImagesService } from './images.service.js';
 import { NativeApiController } from '../common/http/api-versions.js';
+
+/** What the file routes send with the bytes and with a 304 (decorators below read it at class definition). */
+const FILE_HEADERS = {
+  ETag: { description: 'Strong ETag: the file’s content hash', schema: { type: 'string' } },
+  'Cache-Control': { description: '`public, max-age=31536000, immutable`', schema: { type: 'string' } },
+};
 
 @NativeApiController('images', 'images')
 export class ImagesController {
@@ -33,7 +39,8 @@ export class ImagesController {
   @Post(':id/edit')
   @RateLimited('images')
   @ApiOperation({
-    summary: 'Edit an image: the model is shown it with an instruction; the answer is stored as a new image with `parentId`',
+    summary: 'Edit an image with an instruction',
+    description: 'The model is shown the stored picture with `instruction`; its answer is stored as a new image whose `parentId` is the source, with the source’s item, style and (unless `aspectRatio` says otherwise) aspect ratio. The source is unchanged.',
   })
   @ApiCreatedResponse({ type: ImageDto })
   @ApiErrors(400, 404, 409, 413, 422, 429, 502, 503, 504)
@@ -42,7 +49,10 @@ export class ImagesController {
   }
 
   @Get('search')
-  @ApiOperation({ summary: 'Search and page through stored images (soft-deleted ones never appear)' })
+  @ApiOperation({
+    summary: 'Search and page through stored images',
+    description: '`q` matches words at the start of the prompt’s or style’s words (accents and case ignored); the other filters are exact. Newest first unless `sort` says otherwise. Soft-deleted images never appear.',
+  })
   @ApiOkResponse({ type: ImagePageDto })
   @ApiErrors(400)
   async search(@Query() query: SearchImagesQueryDto): Promise<ImagePageDto> {
@@ -51,7 +61,7 @@ export class ImagesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One image’s details' })
+  @ApiOperation({ summary: 'One image’s details', description: 'Its metadata and the URLs of its files; 404 once it is deleted.' })
   @ApiOkResponse({ type: ImageDto })
   @ApiErrors(400, 404)
   async findOne(@UuidParam('id') id: string): Promise<ImageDto> {
@@ -59,19 +69,22 @@ export class ImagesController {
   }
 
   @Get(':id/full')
-  @ApiImageFile('The full-size WebP (immutable; strong ETag, 304 on If-None-Match)')
+  @ApiImageFile('The full-size WebP', 'The stored picture. Immutable: a strong ETag and a year of caching; If-None-Match with the current ETag answers 304.')
   full(@UuidParam('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     return this.sendVariant(id, 'full', request, response);
   }
 
   @Get(':id/thumbnail')
-  @ApiImageFile('The thumbnail WebP (same caching as full)')
+  @ApiImageFile('The thumbnail WebP', 'A small WebP (THUMBNAIL_SIZE), cached like the full picture.')
   thumbnail(@UuidParam('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     return this.sendVariant(id, 'thumbnail', request, response);
   }
 
   @Put(':id/feature')
-  @ApiOperation({ summary: 'Feature an image: no body toggles, `{ featured }` sets (idempotent)' })
+  @ApiOperation({
+    summary: 'Feature or unfeature an image',
+    description: 'Without a body it toggles; `{ "featured": true|false }` sets (idempotent). An item holds at most MAX_IMAGES_PER_ITEM featured images (409 past it).',
+  })
   @ApiBody({ type: FeatureImageDto, required: false })
   @ApiOkResponse({ type: ImageDto })
   @ApiErrors(400, 404)
@@ -81,7 +94,10 @@ export class ImagesController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Soft-delete an image; its files stay until orphan cleanup purges them' })
+  @ApiOperation({
+    summary: 'Delete an image',
+    description: 'A soft delete: the image disappears from every answer at once; its row and files are purged by orphan cleanup after IMAGE_PURGE_AFTER_DAYS.',
+  })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(400, 404)
   async remove(@UuidParam('id') id: string): Promise<void> {
@@ -93,13 +109,13 @@ export class ImagesController {
   }
 }
 
-/** Swagger for a route answering immutable WebP bytes. */
-function ApiImageFile(summary: string): MethodDecorator {
+/** Swagger for a route answering immutable WebP bytes (its errors are JSON, as everywhere). */
+function ApiImageFile(summary: string, description: string): MethodDecorator {
   return applyDecorators(
-    ApiOperation({ summary }),
-    ApiProduces('image/webp'),
-    ApiOkResponse({ description: 'WebP bytes', schema: { type: 'string', format: 'binary' } }),
-    ApiResponse({ status: 304, description: 'Not modified: the If-None-Match ETag is current' }),
+    ApiOperation({ summary, description }),
+    ApiHeader({ name: 'If-None-Match', required: false, description: 'The ETag a cached copy has: 304 when it is current' }),
+    ApiOkResponse({ description: 'WebP bytes', content: { 'image/webp': { schema: { type: 'string', format: 'binary' } } }, headers: FILE_HEADERS }),
+    ApiResponse({ status: 304, description: 'Not modified: the If-None-Match ETag is current', headers: FILE_HEADERS }),
     ApiErrors(400, 404),
   );
 }

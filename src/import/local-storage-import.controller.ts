@@ -15,7 +15,10 @@ export class LocalStorageImportController {
   @Post('from-localstorage')
   @AdminOnly() // a bulk write: this machine needs no key, anyone else needs ADMIN_API_KEY
   @HttpCode(200)
-  @ApiOperation({ summary: 'Import the browser app’s LocalStorage pictures (structured, a raw dump, the game’s LocalStorage as it is, or the old route’s body); idempotent' })
+  @ApiOperation({
+    summary: 'Import the browser game’s LocalStorage pictures (admin)',
+    description: 'Takes structured entries, a raw dump, the game’s LocalStorage as it is, or the old route’s body. Idempotent: a picture imported before is skipped by its hash. One bad entry fails alone; `dryRun=true` reports without storing.',
+  })
   @ApiOkResponse({ type: ImportReportDto })
   @ApiBody({ type: MigrateFromLocalStorageDto })
   @ApiErrors(400, 413)

@@ -11,7 +11,7 @@ export class JobsController {
   constructor(private readonly jobs: MaintenanceJobsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'The scheduled jobs: schedule, next run here, last run on any replica' })
+  @ApiOperation({ summary: 'List the scheduled jobs (admin)', description: 'Each job’s schedule, its next run on this replica and its last run on any replica, with the outcome.' })
   @ApiOkResponse({ type: [JobStatusDto] })
   async list(): Promise<JobStatusDto[]> {
     return (await this.jobs.describe()).map(toJobStatusDto);
@@ -19,7 +19,10 @@ export class JobsController {
 
   @Post(':name/run')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Run a scheduled job now, as its schedule would (once across replicas)' })
+  @ApiOperation({
+    summary: 'Run a scheduled job now (admin)',
+    description: 'Runs it as its schedule would: once across replicas (a run already going elsewhere answers `skipped`). The outcome is in the answer.',
+  })
   @ApiOkResponse({ type: JobRunDto })
   async run(@Param() { name }: JobNameParamDto): Promise<JobRunDto> {
     return { job: name, outcome: await this.jobs.run(name) };

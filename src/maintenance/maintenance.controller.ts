@@ -14,7 +14,10 @@ export class MaintenanceController {
 
   @Post('cleanup/expired-cache')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Remove expired scene entries and the images only they used' })
+  @ApiOperation({
+    summary: 'Remove expired scene cache entries (admin)',
+    description: 'Entries older than CACHE_EXPIRY_DAYS go, and so do the images only they used (soft-deleted, purged later). The scheduled job does the same on CLEANUP_CRON.',
+  })
   @ApiOkResponse({ type: ExpiredCacheCleanupDto })
   cleanupExpiredCache(): Promise<ExpiredCacheCleanupDto> {
     return this.maintenance.cleanupExpiredCache();
@@ -23,7 +26,8 @@ export class MaintenanceController {
   @Post('cleanup/orphaned-images')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Purge soft-deleted images past IMAGE_PURGE_AFTER_DAYS, files with no row and stale temp files; report rows whose files are missing',
+    summary: 'Purge deleted images and stray files (admin)',
+    description: 'Purges soft-deleted images past IMAGE_PURGE_AFTER_DAYS (rows and files), files with no row and stale temp files, and reports rows whose files are missing. `dryRun=true` reports without changing anything.',
   })
   @ApiOkResponse({ type: OrphanCleanupDto })
   cleanupOrphans(@Query() query: DryRunQueryDto): Promise<OrphanCleanupDto> {
@@ -31,7 +35,7 @@ export class MaintenanceController {
   }
 
   @Get('stats')
-  @ApiOperation({ summary: 'Images, scene cache, storage, database, backups and uptime' })
+  @ApiOperation({ summary: 'Service statistics (admin)', description: 'Images, scene cache, storage, database, backups and uptime, in one answer.' })
   @ApiOkResponse({ type: MaintenanceStatsDto })
   async stats(): Promise<MaintenanceStatsDto> {
     const stats = await this.maintenance.stats();

@@ -18,8 +18,8 @@ export class ScenesController {
   @RateLimited('scenes')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Art for a scene description: from the cache when drawn before, else generated and cached',
-    description: 'The same description with other `characters` or `references` is another cache entry (their pictures’ content is part of the key).',
+    summary: 'Art for a scene description, from the cache when drawn before',
+    description: 'A description seen before (and not expired or deleted) is answered from the cache (`X-Cache: HIT`); otherwise it is generated, stored and cached (`MISS`); identical requests at once share one generation. The same description with other `characters` or `references` is another cache entry (their pictures’ content is part of the key).',
   })
   @ApiOkResponse({ type: SceneDto, headers: { 'X-Cache': { description: 'HIT or MISS', schema: { type: 'string', enum: ['HIT', 'MISS'] } } } })
   @ApiErrors(400, 413, 422, 429, 502, 503, 504)
@@ -36,7 +36,7 @@ export class ScenesController {
   }
 
   @Get('cache/stats')
-  @ApiOperation({ summary: 'Scene cache statistics, from the database (they survive restarts)' })
+  @ApiOperation({ summary: 'Scene cache statistics', description: 'Entries (active and expired), hits, misses, hit rate and bytes, read from the database, so they survive restarts and count every replica.' })
   @ApiOkResponse({ type: SceneCacheStatsDto })
   async stats(): Promise<SceneCacheStatsDto> {
     return toSceneCacheStatsDto(await this.scenes.stats());
@@ -44,7 +44,7 @@ export class ScenesController {
 
   @Delete('cache/clear')
   @AdminOnly()
-  @ApiOperation({ summary: 'Remove every scene cache entry (admin); the images stay in the gallery' })
+  @ApiOperation({ summary: 'Clear the scene cache (admin)', description: 'Removes every scene cache entry; the images stay in the gallery.' })
   @ApiOkResponse({ type: ClearSceneCacheDto })
   async clear(): Promise<ClearSceneCacheDto> {
     return { cleared: await this.scenes.clear() };

@@ -31,7 +31,7 @@ export class SeedImagesController {
   @Post('generate')
   @HttpCode(200)
   @RateLimited('images')
-  @ApiOperation({ summary: 'Generate and store an image (v1 contract: 200, integer id)' })
+  @ApiOperation({ summary: 'Generate and store an image', description: 'The old contract: answers 200 with the image, its integer `id` and its WebP as base64.' })
   @ApiOkResponse({ type: SeedImageDto })
   @SeedApiErrorResponses(409, 422, 429, 502, 503, 504)
   async generate(@Body() body: SeedGenerateImageDto): Promise<SeedImageDto> {
@@ -49,7 +49,7 @@ export class SeedImagesController {
   }
 
   @Get('search')
-  @ApiOperation({ summary: 'Page through images: featured first, then newest; soft-deleted never' })
+  @ApiOperation({ summary: 'Search and page through images', description: 'Featured first, then newest; soft-deleted images never appear. Filters and paging as the old backend took them.' })
   @ApiOkResponse({ type: SeedImagePageDto })
   @SeedApiErrorResponses(422)
   async search(@Query() query: SeedSearchImagesQueryDto): Promise<SeedImagePageDto> {
@@ -71,7 +71,7 @@ export class SeedImagesController {
   }
 
   @Get(':image_id')
-  @ApiOperation({ summary: 'One image, with its WebP as base64 unless include_data=false; counts a use' })
+  @ApiOperation({ summary: 'One image', description: 'With its WebP as base64 unless `include_data=false`; each call counts a use, as the old backend did.' })
   @ApiOkResponse({ type: SeedImageWithDataDto })
   @SeedApiErrorResponses(404, 422)
   async findOne(@Param() { image_id }: SeedImageIdParamsDto, @Query() query: SeedGetImageQueryDto, @Res() response: Response): Promise<void> {
@@ -89,7 +89,7 @@ export class SeedImagesController {
   }
 
   @Put(':image_id/feature')
-  @ApiOperation({ summary: 'Toggle featured; featuring one un-features the subject’s others' })
+  @ApiOperation({ summary: 'Toggle featured', description: 'Featuring an image un-features the subject’s others, as the old backend did.' })
   @ApiOkResponse({ type: SeedFeatureResultDto })
   @SeedApiErrorResponses(404, 422)
   async feature(@Param() { image_id }: SeedImageIdParamsDto): Promise<SeedFeatureResultDto> {
@@ -99,7 +99,7 @@ export class SeedImagesController {
   }
 
   @Delete(':image_id')
-  @ApiOperation({ summary: 'Soft-delete an image; its files stay until orphan cleanup purges them' })
+  @ApiOperation({ summary: 'Delete an image', description: 'A soft delete: its row and files stay until orphan cleanup purges them.' })
   @ApiOkResponse({ type: SeedDeleteResultDto })
   @SeedApiErrorResponses(404, 422)
   async remove(@Param() { image_id }: SeedImageIdParamsDto): Promise<SeedDeleteResultDto> {

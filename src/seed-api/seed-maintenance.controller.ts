@@ -23,7 +23,7 @@ export class SeedMaintenanceController {
 
   @Post('cleanup/expired-cache')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Remove expired scene entries (and the images only they used)' })
+  @ApiOperation({ summary: 'Remove expired scene cache entries (admin)', description: 'And the images only they used, as the native route does.' })
   @ApiOkResponse({ type: SeedCleanupDto })
   @SeedApiErrorResponses(401, 403)
   async cleanupExpiredCache(): Promise<SeedCleanupDto> {
@@ -33,7 +33,7 @@ export class SeedMaintenanceController {
 
   @Post('cleanup/orphaned-images')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Purge images deleted longer ago than IMAGE_PURGE_AFTER_DAYS (rows and files), and stray files' })
+  @ApiOperation({ summary: 'Purge deleted images and stray files (admin)', description: 'Images deleted longer ago than IMAGE_PURGE_AFTER_DAYS (rows and files), and files with no row.' })
   @ApiOkResponse({ type: SeedCleanupDto })
   @SeedApiErrorResponses(401, 403)
   async cleanupOrphans(): Promise<SeedCleanupDto> {
@@ -42,7 +42,7 @@ export class SeedMaintenanceController {
   }
 
   @Get('stats')
-  @ApiOperation({ summary: 'Image and scene cache counts' })
+  @ApiOperation({ summary: 'Image and scene cache counts (admin)', description: 'In the old backend’s shape.' })
   @ApiOkResponse({ type: SeedMaintenanceStatsDto })
   @SeedApiErrorResponses(401, 403)
   async stats(): Promise<SeedMaintenanceStatsDto> {
@@ -63,7 +63,10 @@ export class SeedMigrationController {
   @Post('from-localstorage')
   @AdminOnly()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Import the browser game’s LocalStorage pictures (its LocalStorage as it is, or the old documented body); idempotent' })
+  @ApiOperation({
+    summary: 'Import the browser game’s LocalStorage pictures (admin)',
+    description: 'Its LocalStorage as it is, or the old documented body. Idempotent: a picture imported before is skipped by its hash.',
+  })
   @ApiBody({ type: MigrateFromLocalStorageDto })
   @ApiOkResponse({ type: SeedImportReportDto })
   @SeedApiErrorResponses(401, 403, 413)

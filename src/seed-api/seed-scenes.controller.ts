@@ -23,7 +23,10 @@ export class SeedScenesController {
   @Post('generate')
   @HttpCode(200)
   @RateLimited('scenes')
-  @ApiOperation({ summary: 'A scene’s picture: from the cache when drawn before (and not expired or deleted), else generated and cached' })
+  @ApiOperation({
+    summary: 'A scene’s picture, from the cache when drawn before',
+    description: 'Location, time of day and weather make the key: a scene drawn before (and not expired or deleted) is answered from the cache (`X-Cache: HIT`), else it is generated and cached.',
+  })
   @ApiOkResponse({ type: SeedImageDto, headers: { 'X-Cache': { description: 'HIT or MISS', schema: { type: 'string', enum: ['HIT', 'MISS'] } } } })
   @SeedApiErrorResponses(422, 429, 502, 503, 504)
   async generate(@Query() query: SeedSceneQueryDto, @Res({ passthrough: true }) response: Response): Promise<SeedImageDto> {
@@ -38,7 +41,7 @@ export class SeedScenesController {
   }
 
   @Get('cache/stats')
-  @ApiOperation({ summary: 'Scene cache statistics' })
+  @ApiOperation({ summary: 'Scene cache statistics', description: 'Entries and hits, in the old backend’s shape.' })
   @ApiOkResponse({ type: SeedSceneStatsDto })
   async stats(): Promise<SeedSceneStatsDto> {
     const stats = await this.scenes.stats();
@@ -53,7 +56,7 @@ export class SeedScenesController {
 
   @Delete('cache/clear')
   @AdminOnly()
-  @ApiOperation({ summary: 'Clear the scene cache, or one location’s scenes (admin); the images stay' })
+  @ApiOperation({ summary: 'Clear the scene cache (admin)', description: 'All of it, or one `location`’s scenes; the images stay in the gallery.' })
   @ApiOkResponse({ type: SeedDeletedDto })
   @SeedApiErrorResponses(401, 403, 422)
   async clear(@Query() { location }: SeedClearScenesQueryDto): Promise<SeedDeletedDto> {

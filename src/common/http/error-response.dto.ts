@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** Nest's error shape; documented once, referenced by every route's error responses. */
 export class ErrorResponseDto {
@@ -13,4 +13,10 @@ export class ErrorResponseDto {
     example: ['prompt must be longer than or equal to 3 characters'],
   })
   message!: string | string[];
+}
+
+/** A 422: the same shape, with the provider's reason when it refused a prompt. */
+export class RefusedErrorResponseDto extends ErrorResponseDto {
+  @ApiPropertyOptional({ description: 'Why the provider refused the prompt (its finish or block reason), when it did', example: 'SAFETY' })
+  reason?: string;
 }

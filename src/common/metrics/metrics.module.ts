@@ -1,6 +1,7 @@
 import { Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { makeCounterProvider, makeHistogramProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { HttpMetricsMiddleware } from './http-metrics.middleware.js';
+import { MetricsController } from './metrics.controller.js';
 import { METRICS } from './metric-names.js';
 
 const providers = [
@@ -45,7 +46,7 @@ const providers = [
 /** Prometheus at /metrics: default process metrics plus the service's own. */
 @Global()
 @Module({
-  imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } })],
+  imports: [PrometheusModule.register({ path: '/metrics', controller: MetricsController, defaultMetrics: { enabled: true } })],
   providers: [...providers, HttpMetricsMiddleware],
   exports: providers,
 })

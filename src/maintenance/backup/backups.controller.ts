@@ -14,7 +14,8 @@ export class BackupsController {
   @Post('backup')
   @HttpCode(201)
   @ApiOperation({
-    summary: 'Back up the database now into BACKUP_DIR (SQLite: online copy, verified, gzipped; PostgreSQL: pg_dump, verified); expired backups are removed after',
+    summary: 'Back up the database now (admin)',
+    description: 'Into BACKUP_DIR. SQLite: an online copy, checked with integrity_check, gzipped. PostgreSQL: pg_dump, read back with pg_restore. Backups past BACKUP_RETENTION_DAYS are removed after.',
   })
   @ApiCreatedResponse({ type: BackupDto })
   @ApiResponse({ status: 500, description: 'The copy failed its check (or pg_dump failed); nothing was kept', type: ErrorResponseDto })
@@ -25,7 +26,7 @@ export class BackupsController {
   }
 
   @Get('backups')
-  @ApiOperation({ summary: 'The backups in BACKUP_DIR, newest first' })
+  @ApiOperation({ summary: 'List the backups (admin)', description: 'The backups in BACKUP_DIR, newest first, with size and time.' })
   @ApiOkResponse({ type: [BackupDto] })
   async list(): Promise<BackupDto[]> {
     return (await this.backups.list()).map(toBackupDto);

@@ -6,7 +6,7 @@ import { ASPECT_RATIOS } from './image-provider.js';
 /** An optional aspect ratio among those Gemini accepts; the error lists them. */
 export function AspectRatioField(): PropertyDecorator {
   return applyDecorators(
-    ApiPropertyOptional({ enum: ASPECT_RATIOS, default: '1:1' }),
+    ApiPropertyOptional({ enum: ASPECT_RATIOS, enumName: 'AspectRatio', default: '1:1' }),
     IsOptional(),
     IsIn(ASPECT_RATIOS, { message: `aspectRatio must be one of: ${ASPECT_RATIOS.join(', ')}` }),
   );

@@ -95,12 +95,12 @@ describeInBrowser('the web app: admin', () => {
     await row('Orphan cleanup').getByText('daily at 03:30 UTC').waitFor();
     expect(await row('Orphan cleanup').getByRole('cell').nth(2).textContent()).toBe('never');
 
-    const runNow = row('Orphan cleanup').getByRole('button', { name: 'Run orphan cleanup now' });
+    const runNow = row('Orphan cleanup').getByRole('button', { name: 'Run now: orphan cleanup' });
     await runNow.click();
     await status().getByText('Orphan cleanup ran.').waitFor();
     await row('Orphan cleanup').getByText(/^by /).waitFor(); // the table was refreshed
-    expect(await row('Orphan cleanup').getByRole('button', { name: 'Run orphan cleanup now' }).isDisabled()).toBe(false);
-    expect(await s.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Run orphan cleanup now'); // focus kept
+    expect(await row('Orphan cleanup').getByRole('button', { name: 'Run now: orphan cleanup' }).isDisabled()).toBe(false);
+    expect(await s.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Run now: orphan cleanup'); // focus kept
     const listed = (await admin('get', '/api/v2/maintenance/jobs').expect(200)).body as Array<{ name: string; lastRunAt: string | null; lastRunBy: string | null }>;
     const orphans = listed.find((job) => job.name === 'orphan-cleanup');
     expect(orphans?.lastRunAt).not.toBeNull();

@@ -1,6 +1,8 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import request from 'supertest';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { requireBuiltWebApp } from '../support/browser.js';
+import { rawRequest } from '../support/http.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
@@ -138,5 +140,39 @@ describe('the web app at /', () => {
     expect((await request(t.server).get('/docs').expect(200)).text).toContain('swagger-ui');
     await request(t.server).get('/health').expect(200);
     await request(t.server).get('/metrics').expect(200).expect('Content-Type', /text\/plain/);
+  });
+
+  it('sends the page and its assets as the build compressed them (brotli, gzip) to clients that take them, never the pictures', async () => {
+    requireBuiltWebApp();
+    const HTML = { Accept: 'text/html' };
+    const page = await rawRequest(t.server, '/', HTML);
+    const assets = [...new Set([...page.body.toString().matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((match) => match[1]))];
+    expect(assets.length).toBeGreaterThanOrEqual(3); // the script, the styles, the icon
+    for (const [path, headers] of [['/', HTML], ...assets.map((asset) => [asset, {}] as const)] as const) {
+      const identity = await rawRequest(t.server, path, headers);
+      const gzipped = await rawRequest(t.server, path, { ...headers, 'Accept-Encoding': 'gzip, deflate' });
+      const brotli = await rawRequest(t.server, path, { ...headers, 'Accept-Encoding': 'gzip, deflate, br, zstd' });
+      expect([identity.status, gzipped.status, brotli.status]).toEqual([200, 200, 200]);
+      expect([identity.headers['content-encoding'], gzipped.headers['content-encoding'], brotli.headers['content-encoding']]).toEqual([undefined, 'gzip', 'br']);
+      expect(gunzipSync(gzipped.body)).toEqual(identity.body);
+      expect(brotliDecompressSync(brotli.body)).toEqual(identity.body);
+      for (const response of [identity, gzipped, brotli]) {
+        expect(response.headers.vary).toMatch(/\bAccept-Encoding\b/);
+        expect(response.headers['content-type']).toBe(identity.headers['content-type']);
+        expect(response.headers['cache-control']).toBe(identity.headers['cache-control']);
+        expect(Number(response.headers['content-length'])).toBe(response.body.length);
+        expect(response.headers['content-security-policy']).toBe(identity.headers['content-security-policy']);
+      }
+      expect(gzipped.body.length).toBeLessThan(identity.body.length);
+    }
+
+    // The pictures are WebP already: their routes are not compressed.
+    const image = (await request(t.server).post('/api/v2/images/generate').send({ prompt: 'a mimic pretending to be a chest' }).expect(201)).body;
+    for (const url of [image.urls.full, image.urls.thumbnail]) {
+      const picture = await rawRequest(t.server, url, { 'Accept-Encoding': 'gzip, deflate, br, zstd' });
+      expect(picture.status).toBe(200);
+      expect(picture.headers['content-type']).toBe('image/webp');
+      expect(picture.headers['content-encoding']).toBeUndefined();
+    }
   });
 });

@@ -1,172 +1,61 @@
 /**
- * A typed client for the service's HTTP API (../shared/API.md). Every failure becomes an
- * ApiError carrying what a person needs to act on it: the status, the server's message, the
- * safety reason and how long to wait.
+ * The service's HTTP API for the views: openapi-fetch over the types generated from the
+ * server's OpenAPI document, so a path, a parameter or a body the server does not take fails
+ * to compile. Every failure becomes an ApiError carrying what a person needs to act on it: the
+ * status, the server's message, the safety reason and how long to wait.
  */
+import createClient from 'openapi-fetch';
 import { readAdminKey } from './admin-key';
+import {
+  aspectRatioValues,
+  imageSizeValues,
+  type BackupDto,
+  type EditImageDto,
+  type ExpiredCacheCleanupDto,
+  type GenerateImageDto,
+  type GenerateSceneDto,
+  type ImageDto,
+  type ImagePageDto,
+  type ImageSize,
+  type ImageSource,
+  type ImportReportDto,
+  type JobName,
+  type JobRunDto,
+  type JobStatusDto,
+  type MaintenanceStatsDto,
+  type OrphanCleanupDto,
+  type paths,
+  type SceneCacheStatsDto,
+  type SceneDto,
+} from './api/schema';
 
-const API = '/api/v2';
-
-export const ASPECT_RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9'] as const;
-/** Output resolutions: the long side is about 1024, 2048 or 4096 px (where the model draws them). */
-export const IMAGE_SIZES = ['1K', '2K', '4K'] as const;
-export type ImageSize = (typeof IMAGE_SIZES)[number];
-export type ImageSource = 'gemini' | 'local' | 'import';
-
-export interface Image {
-  id: string;
-  prompt: string;
-  style: string | null;
-  itemId: string | null;
-  itemType: string | null;
-  featured: boolean;
-  source: ImageSource;
-  model: string | null;
-  /** The image this one was edited from (lineage); null for a first drawing. */
-  parentId: string | null;
-  aspectRatio?: string | null;
-  width: number;
-  height: number;
-  sizeBytes: number;
-  thumbnailWidth: number;
-  thumbnailHeight: number;
-  contentHash: string;
-  createdAt: string;
-  urls: { full: string; thumbnail: string };
-}
-
-export interface ImagePage {
-  items: Image[];
-  total: number;
-  page: number;
-  pageSize: number;
-  totalPages: number;
-}
-
-export interface SearchFilters {
-  q?: string;
-  featured?: 'true' | 'false';
-  itemType?: string;
-  source?: ImageSource;
-  /** Only the edits made from this image. */
-  parentId?: string;
-  sort?: 'newest' | 'oldest';
-  page: number;
-  pageSize: number;
-}
-
-/** How a new picture is drawn: shape, size, and what it must stay consistent with. */
-export interface DrawingOptions {
-  aspectRatio?: string;
-  imageSize?: ImageSize;
-  /** Ids of stored images the model is shown as references. */
-  references?: string[];
-  /** Item ids of characters to keep consistent: each one's featured image is shown to the model. */
-  characters?: string[];
-}
-
-export interface GenerateImageRequest extends DrawingOptions {
-  prompt: string;
-  style?: string;
-  itemId?: string;
-  itemType?: string;
-}
-
-export interface GenerateSceneRequest extends DrawingOptions {
-  description: string;
-  style?: string;
-  forceRegenerate?: boolean;
-}
-
-/** What to change in a stored image; the new image keeps its item and style. */
-export interface EditImageRequest {
-  instruction: string;
-  aspectRatio?: string;
-  imageSize?: ImageSize;
-}
-
-export interface Scene {
-  cached: boolean;
-  cacheKey: string;
-  expiresAt: string;
-  hitCount: number;
-  image: Image;
-}
-
-export interface SceneCacheStats {
-  entries: number;
-  activeEntries: number;
-  expiredEntries: number;
-  hits: number;
-  misses: number;
-  hitRate: number;
-  totalBytes: number;
-  oldestEntryAt: string | null;
-  newestEntryAt: string | null;
-  expiryDays: number;
-}
-
-export interface MaintenanceStats {
-  images: { total: number; active: number; deleted: number; featured: number };
-  cache: SceneCacheStats;
-  storage: { files: number; fullBytes: number; thumbnailBytes: number };
-  database: { driver: string; sizeBytes: number };
-  backups: { count: number; latestAt: string | null; latestBytes: number | null };
-  uptimeSeconds: number;
-}
-
-export interface ExpiredCacheCleanup {
-  deletedEntries: number;
-  deletedImages: number;
-  freedBytes: number;
-}
-
-export interface OrphanCleanup {
-  dryRun: boolean;
-  deletedImages: number;
-  deletedFiles: number;
-  freedBytes: number;
-  missingFiles: Array<{ imageId: string; variant: 'full' | 'thumbnail' }>;
-}
-
-export interface Backup {
-  file: string;
-  sizeBytes: number;
-  createdAt: string;
-}
-
-export type JobName = 'expired-cache-cleanup' | 'orphan-cleanup' | 'backup';
-export type JobOutcome = 'success' | 'failure' | 'skipped';
-
+// The server's shapes come from its OpenAPI document (web/src/api/schema.ts, made by
+// `npm run openapi`; a test fails when it drifts), under the names the views use.
+export type Image = ImageDto;
+export type ImagePage = ImagePageDto;
+export type Scene = SceneDto;
+export type SceneCacheStats = SceneCacheStatsDto;
+export type MaintenanceStats = MaintenanceStatsDto;
+export type ExpiredCacheCleanup = ExpiredCacheCleanupDto;
+export type OrphanCleanup = OrphanCleanupDto;
+export type Backup = BackupDto;
 /** A scheduled job: its schedule and next run on this replica, its last run on any replica. */
-export interface JobStatus {
-  name: JobName;
-  /** Cron expression (UTC); null when the job is switched off. */
-  cron: string | null;
-  /** Scheduled on this replica (JOBS_ENABLED and a cron expression). */
-  scheduled: boolean;
-  nextRunAt: string | null;
-  runningHere: boolean;
-  lastRunAt: string | null;
-  /** The replica (host:pid:id) that ran it last. */
-  lastRunBy: string | null;
-}
+export type JobStatus = JobStatusDto;
+export type JobRun = JobRunDto;
+export type JobOutcome = JobRunDto['outcome'];
+export type ImportReport = ImportReportDto;
+export type { ImageSize, ImageSource, JobName };
+export type GenerateImageRequest = GenerateImageDto;
+export type GenerateSceneRequest = GenerateSceneDto;
+/** What to change in a stored image; the new image keeps its item and style. */
+export type EditImageRequest = EditImageDto;
+/** How a new picture is drawn: shape, size, and what it must stay consistent with. */
+export type DrawingOptions = Pick<GenerateImageDto, 'aspectRatio' | 'imageSize' | 'references' | 'characters'>;
+export type SearchFilters = NonNullable<paths['/api/v2/images/search']['get']['parameters']['query']> & { page: number; pageSize: number };
 
-export interface JobRun {
-  job: JobName;
-  /** skipped: running here already, or another replica is running it or ran it in the last 30 s. */
-  outcome: JobOutcome;
-}
-
-export interface ImportReport {
-  dryRun: boolean;
-  imported: { images: number; scenes: number };
-  skipped: { duplicates: number };
-  failed: Array<{ ref: string; reason: string }>;
-  overLimit?: Array<{ itemId: string; count: number; max: number }>;
-  /** Bytes of the pictures imported (or that would be), as decoded from the dump. */
-  importedBytes?: number;
-}
+export const ASPECT_RATIOS = aspectRatioValues;
+/** Output resolutions: the long side is about 1024, 2048 or 4096 px (where the model draws them). */
+export const IMAGE_SIZES = imageSizeValues;
 
 /**
  * What kind of route a request went to: the admin key goes to admin routes only, and only the
@@ -227,63 +116,50 @@ export class ApiError extends Error {
   }
 }
 
-type Query = Record<string, string | number | boolean | undefined>;
+const client = createClient<paths>({ baseUrl: '', headers: { Accept: 'application/json' } });
 
-interface CallOptions {
-  query?: Query;
-  body?: unknown;
+// The admin key goes to admin routes only, read when the request is made (it can change).
+client.use({
+  onRequest({ request }) {
+    const adminKey = routeKind(new URL(request.url).pathname.replace(API_BASE, '')) === 'admin' ? readAdminKey() : undefined;
+    if (adminKey) request.headers.set('Authorization', `Bearer ${adminKey}`);
+    return request;
+  },
+});
+
+const API_BASE = '/api/v2';
+
+/** What openapi-fetch answers: the parsed body on success, the error body otherwise. */
+interface Answer<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
 }
 
-interface ApiResponse<T> {
-  data: T;
-  headers: Headers;
-}
-
-async function call<T>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
+/** The body of a successful answer, or an ApiError saying what went wrong. */
+async function call<T>(path: string, request: () => Promise<Answer<T>>): Promise<{ data: T; headers: Headers }> {
   const route = routeKind(path);
-  // Built before fetch, so a header the browser refuses is not mistaken for a network failure.
-  const headers = new Headers({ Accept: 'application/json' });
-  if (options.body !== undefined) headers.set('Content-Type', 'application/json');
-  const adminKey = route === 'admin' ? readAdminKey() : undefined;
-  if (adminKey) headers.set('Authorization', `Bearer ${adminKey}`);
-
-  let response: Response;
+  let answer: Answer<T>;
   try {
-    response = await fetch(urlWithQuery(path, options.query), {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
+    answer = await request();
   } catch (error) {
     // fetch rejects with a TypeError when no answer came (service down, offline, DNS, CORS).
     if (error instanceof TypeError) throw new ApiError(0, ['The service did not answer. Is it running?'], { route });
+    // A 2xx whose body is not JSON: a proxy or a Wi-Fi login page answered instead.
+    if (error instanceof SyntaxError) throw notTheApi(route);
     throw error;
   }
-  const body = response.status === 204 ? undefined : await readJson(response);
-  if (!response.ok) throw errorFrom(response, body, route);
-  if (response.status !== 204 && body === NOT_JSON) {
-    throw new ApiError(response.status, ['Its answer was not the API’s JSON: something in between, such as a proxy or a Wi-Fi login page, may have answered instead.'], {
-      route,
-      statusText: response.statusText,
-    });
-  }
-  return { data: body as T, headers: response.headers };
+  const { response } = answer;
+  if (!response.ok) throw errorFrom(response, answer.error, route);
+  if (response.status !== 204 && !response.headers.get('Content-Type')?.includes('application/json')) throw notTheApi(route, response);
+  return { data: answer.data as T, headers: response.headers };
 }
 
-/** What readJson returns for a body that is not JSON (an HTML page, an empty body). */
-const NOT_JSON = Symbol('not JSON');
-
-function readJson(response: Response): Promise<unknown> {
-  return response.json().catch(() => NOT_JSON);
-}
-
-function urlWithQuery(path: string, query: Query = {}): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) {
-    if (value !== undefined && value !== '') params.set(name, String(value));
-  }
-  const search = params.toString();
-  return `${API}${path}${search ? `?${search}` : ''}`;
+function notTheApi(route: RouteKind, response?: Response): ApiError {
+  return new ApiError(response?.status ?? 200, ['Its answer was not the API’s JSON: something in between, such as a proxy or a Wi-Fi login page, may have answered instead.'], {
+    route,
+    statusText: response?.statusText,
+  });
 }
 
 function errorFrom(response: Response, body: unknown, route: RouteKind): ApiError {
@@ -300,33 +176,44 @@ function errorFrom(response: Response, body: unknown, route: RouteKind): ApiErro
   });
 }
 
-const data = <T>(response: Promise<ApiResponse<T>>): Promise<T> => response.then((answer) => answer.data);
+const data = <T>(answer: Promise<{ data: T }>): Promise<T> => answer.then(({ data }) => data);
+const inPath = (id: string) => ({ params: { path: { id } } });
 
 export const api = {
-  searchImages: (filters: SearchFilters) => data(call<ImagePage>('GET', '/images/search', { query: { ...filters } })),
-  getImage: (id: string) => data(call<Image>('GET', `/images/${id}`)),
-  generateImage: (body: GenerateImageRequest) => data(call<Image>('POST', '/images/generate', { body })),
+  searchImages: (query: SearchFilters) => data(call('/images/search', () => client.GET('/api/v2/images/search', { params: { query: withoutEmpty(query) } }))),
+  getImage: (id: string) => data(call(`/images/${id}`, () => client.GET('/api/v2/images/{id}', inPath(id)))),
+  generateImage: (body: GenerateImageRequest) => data(call('/images/generate', () => client.POST('/api/v2/images/generate', { body }))),
   /** A new image drawn from this one and an instruction; its parentId is `id`. */
-  editImage: (id: string, body: EditImageRequest) => data(call<Image>('POST', `/images/${id}/edit`, { body })),
-  setFeatured: (id: string, featured: boolean) => data(call<Image>('PUT', `/images/${id}/feature`, { body: { featured } })),
-  deleteImage: (id: string) => data(call<void>('DELETE', `/images/${id}`)),
+  editImage: (id: string, body: EditImageRequest) => data(call(`/images/${id}/edit`, () => client.POST('/api/v2/images/{id}/edit', { ...inPath(id), body }))),
+  setFeatured: (id: string, featured: boolean) => data(call(`/images/${id}/feature`, () => client.PUT('/api/v2/images/{id}/feature', { ...inPath(id), body: { featured } }))),
+  deleteImage: (id: string) => data(call(`/images/${id}`, () => client.DELETE('/api/v2/images/{id}', inPath(id)))),
 
   /** The scene plus the X-Cache header's verdict (HIT or MISS). */
   async generateScene(body: GenerateSceneRequest): Promise<{ scene: Scene; cache: string }> {
-    const { data: scene, headers } = await call<Scene>('POST', '/scenes/generate', { body });
+    const { data: scene, headers } = await call('/scenes/generate', () => client.POST('/api/v2/scenes/generate', { body }));
     return { scene, cache: headers.get('X-Cache') ?? (scene.cached ? 'HIT' : 'MISS') };
   },
-  sceneCacheStats: () => data(call<SceneCacheStats>('GET', '/scenes/cache/stats')),
-  clearSceneCache: () => data(call<{ cleared: number }>('DELETE', '/scenes/cache/clear')),
+  sceneCacheStats: () => data(call('/scenes/cache/stats', () => client.GET('/api/v2/scenes/cache/stats'))),
+  clearSceneCache: () => data(call('/scenes/cache/clear', () => client.DELETE('/api/v2/scenes/cache/clear'))),
 
   importLocalStorage: (localStorage: Record<string, string>, dryRun: boolean) =>
-    data(call<ImportReport>('POST', '/migrate/from-localstorage', { body: { localStorage }, query: { dryRun: dryRun || undefined } })),
+    data(
+      call('/migrate/from-localstorage', () =>
+        client.POST('/api/v2/migrate/from-localstorage', { body: { localStorage }, params: { query: dryRun ? { dryRun: true } : {} } }),
+      ),
+    ),
 
-  maintenanceStats: () => data(call<MaintenanceStats>('GET', '/maintenance/stats')),
-  cleanupExpiredCache: () => data(call<ExpiredCacheCleanup>('POST', '/maintenance/cleanup/expired-cache')),
-  cleanupOrphans: (dryRun: boolean) => data(call<OrphanCleanup>('POST', '/maintenance/cleanup/orphaned-images', { query: { dryRun } })),
-  backup: () => data(call<Backup>('POST', '/maintenance/backup')),
-  listBackups: () => data(call<Backup[]>('GET', '/maintenance/backups')),
-  listJobs: () => data(call<JobStatus[]>('GET', '/maintenance/jobs')),
-  runJob: (name: JobName) => data(call<JobRun>('POST', `/maintenance/jobs/${name}/run`)),
+  maintenanceStats: () => data(call('/maintenance/stats', () => client.GET('/api/v2/maintenance/stats'))),
+  cleanupExpiredCache: () => data(call('/maintenance/cleanup/expired-cache', () => client.POST('/api/v2/maintenance/cleanup/expired-cache'))),
+  cleanupOrphans: (dryRun: boolean) =>
+    data(call('/maintenance/cleanup/orphaned-images', () => client.POST('/api/v2/maintenance/cleanup/orphaned-images', { params: { query: { dryRun } } }))),
+  backup: () => data(call('/maintenance/backup', () => client.POST('/api/v2/maintenance/backup'))),
+  listBackups: () => data(call('/maintenance/backups', () => client.GET('/api/v2/maintenance/backups'))),
+  listJobs: () => data(call('/maintenance/jobs', () => client.GET('/api/v2/maintenance/jobs'))),
+  runJob: (name: JobName) => data(call(`/maintenance/jobs/${name}/run`, () => client.POST('/api/v2/maintenance/jobs/{name}/run', { params: { path: { name } } }))),
 };
+
+/** Filters left empty in a form are not sent (the server would refuse an empty `q`). */
+function withoutEmpty<T extends object>(query: T): T {
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined && value !== '')) as T;
+}

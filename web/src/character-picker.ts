@@ -67,7 +67,7 @@ export function createCharacterPicker(fieldset: HTMLFieldSetElement): CharacterP
 async function featuredCharacters(): Promise<Character[]> {
   const newest = new Map<string, Image>();
   for (let page = 1, totalPages = 1; page <= totalPages; page++) {
-    const result = await api.searchImages({ featured: 'true', sort: 'newest', page, pageSize: PAGE_SIZE });
+    const result = await api.searchImages({ featured: true, sort: 'newest', page, pageSize: PAGE_SIZE });
     totalPages = result.totalPages;
     for (const image of result.items) {
       if (image.itemId && !newest.has(image.itemId)) newest.set(image.itemId, image);

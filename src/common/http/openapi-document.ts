@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, type HeaderObject, type OpenAPIObject, type OperationObject, type ResponseObject, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type HeaderObject, type OpenAPIObject, type OperationObject, type ResponseObject, type SchemaObject, SwaggerModule } from '@nestjs/swagger';
 import { ADMIN_BEARER_SCHEME, ADMIN_HEADER_SCHEME } from '../auth/admin.guard.js';
 import { REQUEST_ID_HEADER } from '../logging/request-logging.js';
 
@@ -65,6 +65,7 @@ function operationIdOf(controller: string, method: string, apiVersion?: string):
  */
 function withHouseConventions(document: OpenAPIObject): OpenAPIObject {
   document.components = { ...document.components, headers: { ...document.components?.headers, ...SHARED_HEADERS } };
+  for (const schema of Object.values(document.components.schemas ?? {}) as SchemaObject[]) unwrapLoneReferences(schema);
   for (const operation of operationsOf(document)) {
     operation.security ??= [];
     const rateLimited = '429' in operation.responses;
@@ -74,6 +75,17 @@ function withHouseConventions(document: OpenAPIObject): OpenAPIObject {
     }
   }
   return document;
+}
+
+/**
+ * Nest wraps a property naming an enum schema in `allOf: [{ $ref }]`, room for a description
+ * beside it; with nothing beside it, the plain reference says the same (Redocly asks for it).
+ */
+function unwrapLoneReferences(schema: SchemaObject): void {
+  for (const [name, property] of Object.entries(schema.properties ?? {}) as Array<[string, SchemaObject]>) {
+    const [only, ...others] = property.allOf ?? [];
+    if (only && others.length === 0 && Object.keys(property).length === 1) schema.properties![name] = only;
+  }
 }
 
 function operationsOf(document: OpenAPIObject): OperationObject[] {

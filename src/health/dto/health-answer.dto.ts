@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, type SchemaObject } from '@nestjs/swa
 
 const INDICATOR: SchemaObject = {
   type: 'object',
-  properties: { status: { type: 'string', enum: ['up', 'degraded', 'down'] } },
+  properties: { status: { type: 'string', description: '`up`, `degraded` or `down`' } },
   required: ['status'],
   additionalProperties: true,
 };

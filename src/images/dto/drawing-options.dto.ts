@@ -15,7 +15,7 @@ const ITEM_ID_LENGTH = 200;
 /** An optional output resolution among IMAGE_SIZES; the error lists them. */
 export function ImageSizeField(): PropertyDecorator {
   return applyDecorators(
-    ApiPropertyOptional({ enum: IMAGE_SIZES, description: 'Output resolution, where the model draws it; GEMINI_IMAGE_SIZE by default' }),
+    ApiPropertyOptional({ enum: IMAGE_SIZES, enumName: 'ImageSize', description: 'Output resolution, where the model draws it; GEMINI_IMAGE_SIZE by default' }),
     IsOptional(),
     IsIn(IMAGE_SIZES, { message: `imageSize must be one of: ${IMAGE_SIZES.join(', ')}` }),
   );

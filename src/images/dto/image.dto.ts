@@ -30,7 +30,7 @@ export class ImageDto {
   @ApiProperty()
   featured!: boolean;
 
-  @ApiProperty({ enum: IMAGE_SOURCES })
+  @ApiProperty({ enum: IMAGE_SOURCES, enumName: 'ImageSource' })
   source!: ImageSource;
 
   @ApiProperty({ type: String, nullable: true, example: 'gemini-3.1-flash-image' })
@@ -39,7 +39,8 @@ export class ImageDto {
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The image this one was edited from (lineage); null for a first drawing' })
   parentId!: string | null;
 
-  @ApiPropertyOptional({ enum: ASPECT_RATIOS, nullable: true })
+  // Inline, not the named AspectRatio: OpenAPI 3.0 cannot mark a reference nullable.
+  @ApiPropertyOptional({ type: String, enum: ASPECT_RATIOS, nullable: true })
   aspectRatio!: string | null;
 
   @ApiProperty({ example: 1024 })

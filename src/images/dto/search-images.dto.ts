@@ -39,7 +39,7 @@ export class SearchImagesQueryDto {
   @IsBoolean({ message: 'featured must be true or false' })
   featured?: boolean;
 
-  @ApiPropertyOptional({ enum: IMAGE_SOURCES })
+  @ApiPropertyOptional({ enum: IMAGE_SOURCES, enumName: 'ImageSource' })
   @IsOptional()
   @IsIn(IMAGE_SOURCES, { message: `source must be one of: ${IMAGE_SOURCES.join(', ')}` })
   source?: ImageSource;

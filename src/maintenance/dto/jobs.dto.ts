@@ -3,13 +3,13 @@ import { IsIn } from 'class-validator';
 import { JOB_NAMES, type JobName, type JobOutcome, type JobStatus } from '../maintenance-jobs.service.js';
 
 export class JobNameParamDto {
-  @ApiProperty({ enum: JOB_NAMES })
+  @ApiProperty({ enum: JOB_NAMES, enumName: 'JobName' })
   @IsIn(JOB_NAMES, { message: `name must be one of ${JOB_NAMES.join(', ')}` })
   name!: JobName;
 }
 
 export class JobStatusDto {
-  @ApiProperty({ enum: JOB_NAMES }) name!: JobName;
+  @ApiProperty({ enum: JOB_NAMES, enumName: 'JobName' }) name!: JobName;
   @ApiProperty({ type: String, nullable: true, description: 'Cron expression (UTC); null when switched off' }) cron!: string | null;
   @ApiProperty({ description: 'Scheduled on this replica (JOBS_ENABLED and a cron expression)' }) scheduled!: boolean;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextRunAt!: string | null;
@@ -19,7 +19,7 @@ export class JobStatusDto {
 }
 
 export class JobRunDto {
-  @ApiProperty({ enum: JOB_NAMES }) job!: JobName;
+  @ApiProperty({ enum: JOB_NAMES, enumName: 'JobName' }) job!: JobName;
   @ApiProperty({
     enum: ['success', 'failure', 'skipped'],
     description: 'skipped: it is running here already, or another replica is running it or ran it in the last 30 s',

@@ -702,17 +702,18 @@ export interface components {
              */
             reason?: string;
         };
+        /** @enum {string} */
+        AspectRatio: "1:1" | "2:3" | "3:2" | "3:4" | "4:3" | "4:5" | "5:4" | "9:16" | "16:9" | "21:9";
+        /**
+         * @description Output resolution, where the model draws it; GEMINI_IMAGE_SIZE by default
+         * @enum {string}
+         */
+        ImageSize: "1K" | "2K" | "4K";
         GenerateImageDto: {
-            /**
-             * @default 1:1
-             * @enum {string}
-             */
-            aspectRatio?: "1:1" | "2:3" | "3:2" | "3:4" | "4:3" | "4:5" | "5:4" | "9:16" | "16:9" | "21:9";
-            /**
-             * @description Output resolution, where the model draws it; GEMINI_IMAGE_SIZE by default
-             * @enum {string}
-             */
-            imageSize?: "1K" | "2K" | "4K";
+            /** @default 1:1 */
+            aspectRatio?: components["schemas"]["AspectRatio"];
+            /** @description Output resolution, where the model draws it; GEMINI_IMAGE_SIZE by default */
+            imageSize?: components["schemas"]["ImageSize"];
             /** @description Ids of stored images the model is shown as references */
             references?: string[];
             /**
@@ -734,6 +735,8 @@ export interface components {
             /** @example character */
             itemType?: string;
         };
+        /** @enum {string} */
+        ImageSource: "gemini" | "local" | "import";
         ImageUrlsDto: {
             /** @example /api/v2/images/3f0c…/full */
             full: string;
@@ -752,8 +755,7 @@ export interface components {
             /** @example character */
             itemType: string | null;
             featured: boolean;
-            /** @enum {string} */
-            source: "gemini" | "local" | "import";
+            source: components["schemas"]["ImageSource"];
             /** @example gemini-3.1-flash-image */
             model: string | null;
             /**
@@ -788,16 +790,10 @@ export interface components {
              * @example the same dwarf, wounded, in the rain
              */
             instruction: string;
-            /**
-             * @default 1:1
-             * @enum {string}
-             */
-            aspectRatio?: "1:1" | "2:3" | "3:2" | "3:4" | "4:3" | "4:5" | "5:4" | "9:16" | "16:9" | "21:9";
-            /**
-             * @description Output resolution, where the model draws it; GEMINI_IMAGE_SIZE by default
-             * @enum {string}
-             */
-            imageSize?: "1K" | "2K" | "4K";
+            /** @default 1:1 */
+            aspectRatio?: components["schemas"]["AspectRatio"];
+            /** @description Output resolution, where the model draws it; GEMINI_IMAGE_SIZE by default */
+            imageSize?: components["schemas"]["ImageSize"];
         };
         ImagePageDto: {
             items: components["schemas"]["ImageDto"][];
@@ -815,16 +811,10 @@ export interface components {
             featured?: boolean;
         };
         GenerateSceneDto: {
-            /**
-             * @default 1:1
-             * @enum {string}
-             */
-            aspectRatio?: "1:1" | "2:3" | "3:2" | "3:4" | "4:3" | "4:5" | "5:4" | "9:16" | "16:9" | "21:9";
-            /**
-             * @description Output resolution, where the model draws it; GEMINI_IMAGE_SIZE by default
-             * @enum {string}
-             */
-            imageSize?: "1K" | "2K" | "4K";
+            /** @default 1:1 */
+            aspectRatio?: components["schemas"]["AspectRatio"];
+            /** @description Output resolution, where the model draws it; GEMINI_IMAGE_SIZE by default */
+            imageSize?: components["schemas"]["ImageSize"];
             /** @description Ids of stored images the model is shown as references */
             references?: string[];
             /**
@@ -937,9 +927,10 @@ export interface components {
             backups: components["schemas"]["BackupSummaryDto"];
             uptimeSeconds: number;
         };
+        /** @enum {string} */
+        JobName: "expired-cache-cleanup" | "orphan-cleanup" | "backup";
         JobStatusDto: {
-            /** @enum {string} */
-            name: "expired-cache-cleanup" | "orphan-cleanup" | "backup";
+            name: components["schemas"]["JobName"];
             /** @description Cron expression (UTC); null when switched off */
             cron: string | null;
             /** @description Scheduled on this replica (JOBS_ENABLED and a cron expression) */
@@ -957,8 +948,7 @@ export interface components {
             lastRunBy: string | null;
         };
         JobRunDto: {
-            /** @enum {string} */
-            job: "expired-cache-cleanup" | "orphan-cleanup" | "backup";
+            job: components["schemas"]["JobName"];
             /**
              * @description skipped: it is running here already, or another replica is running it or ran it in the last 30 s
              * @enum {string}
@@ -1274,8 +1264,8 @@ export interface components {
             /** @description The checks that are up (or degraded), by name */
             info?: {
                 [key: string]: {
-                    /** @enum {string} */
-                    status: "up" | "degraded" | "down";
+                    /** @description `up`, `degraded` or `down` */
+                    status: string;
                 } & {
                     [key: string]: unknown;
                 };
@@ -1283,8 +1273,8 @@ export interface components {
             /** @description The checks that are down, by name */
             error?: {
                 [key: string]: {
-                    /** @enum {string} */
-                    status: "up" | "degraded" | "down";
+                    /** @description `up`, `degraded` or `down` */
+                    status: string;
                 } & {
                     [key: string]: unknown;
                 };
@@ -1292,8 +1282,8 @@ export interface components {
             /** @description Every check, by name, with what it found (free space, counts, the Gemini model …) */
             details: {
                 [key: string]: {
-                    /** @enum {string} */
-                    status: "up" | "degraded" | "down";
+                    /** @description `up`, `degraded` or `down` */
+                    status: string;
                 } & {
                     [key: string]: unknown;
                 };
@@ -1315,8 +1305,8 @@ export interface components {
             /** @description The checks that are up (or degraded), by name */
             info?: {
                 [key: string]: {
-                    /** @enum {string} */
-                    status: "up" | "degraded" | "down";
+                    /** @description `up`, `degraded` or `down` */
+                    status: string;
                 } & {
                     [key: string]: unknown;
                 };
@@ -1324,8 +1314,8 @@ export interface components {
             /** @description The checks that are down, by name */
             error?: {
                 [key: string]: {
-                    /** @enum {string} */
-                    status: "up" | "degraded" | "down";
+                    /** @description `up`, `degraded` or `down` */
+                    status: string;
                 } & {
                     [key: string]: unknown;
                 };
@@ -1333,8 +1323,8 @@ export interface components {
             /** @description Every check, by name, with what it found (free space, counts, the Gemini model …) */
             details: {
                 [key: string]: {
-                    /** @enum {string} */
-                    status: "up" | "degraded" | "down";
+                    /** @description `up`, `degraded` or `down` */
+                    status: string;
                 } & {
                     [key: string]: unknown;
                 };
@@ -1370,6 +1360,68 @@ export interface components {
     };
     pathItems: never;
 }
+export type ErrorResponseDto = components['schemas']['ErrorResponseDto'];
+export type RefusedErrorResponseDto = components['schemas']['RefusedErrorResponseDto'];
+export type AspectRatio = components['schemas']['AspectRatio'];
+export type ImageSize = components['schemas']['ImageSize'];
+export type GenerateImageDto = components['schemas']['GenerateImageDto'];
+export type ImageSource = components['schemas']['ImageSource'];
+export type ImageUrlsDto = components['schemas']['ImageUrlsDto'];
+export type ImageDto = components['schemas']['ImageDto'];
+export type EditImageDto = components['schemas']['EditImageDto'];
+export type ImagePageDto = components['schemas']['ImagePageDto'];
+export type FeatureImageDto = components['schemas']['FeatureImageDto'];
+export type GenerateSceneDto = components['schemas']['GenerateSceneDto'];
+export type SceneDto = components['schemas']['SceneDto'];
+export type SceneCacheStatsDto = components['schemas']['SceneCacheStatsDto'];
+export type ClearSceneCacheDto = components['schemas']['ClearSceneCacheDto'];
+export type ExpiredCacheCleanupDto = components['schemas']['ExpiredCacheCleanupDto'];
+export type MissingFileDto = components['schemas']['MissingFileDto'];
+export type OrphanCleanupDto = components['schemas']['OrphanCleanupDto'];
+export type ImageCountsDto = components['schemas']['ImageCountsDto'];
+export type StorageStatsDto = components['schemas']['StorageStatsDto'];
+export type DatabaseStatsDto = components['schemas']['DatabaseStatsDto'];
+export type BackupSummaryDto = components['schemas']['BackupSummaryDto'];
+export type MaintenanceStatsDto = components['schemas']['MaintenanceStatsDto'];
+export type JobName = components['schemas']['JobName'];
+export type JobStatusDto = components['schemas']['JobStatusDto'];
+export type JobRunDto = components['schemas']['JobRunDto'];
+export type ImportImageEntryDto = components['schemas']['ImportImageEntryDto'];
+export type ImportSceneEntryDto = components['schemas']['ImportSceneEntryDto'];
+export type MigrateFromLocalStorageDto = components['schemas']['MigrateFromLocalStorageDto'];
+export type ImportCountsDto = components['schemas']['ImportCountsDto'];
+export type FailedImportDto = components['schemas']['FailedImportDto'];
+export type OverLimitDto = components['schemas']['OverLimitDto'];
+export type ImportReportDto = components['schemas']['ImportReportDto'];
+export type SeedErrorDetailDto = components['schemas']['SeedErrorDetailDto'];
+export type SeedErrorDto = components['schemas']['SeedErrorDto'];
+export type FastApiValidationDetailDto = components['schemas']['FastApiValidationDetailDto'];
+export type FastApiValidationErrorDto = components['schemas']['FastApiValidationErrorDto'];
+export type SeedGenerateImageDto = components['schemas']['SeedGenerateImageDto'];
+export type SeedImageDto = components['schemas']['SeedImageDto'];
+export type SeedImagePageDto = components['schemas']['SeedImagePageDto'];
+export type SeedImageWithDataDto = components['schemas']['SeedImageWithDataDto'];
+export type SeedFeatureResultDto = components['schemas']['SeedFeatureResultDto'];
+export type SeedDeleteResultDto = components['schemas']['SeedDeleteResultDto'];
+export type SeedSceneStatsDto = components['schemas']['SeedSceneStatsDto'];
+export type SeedDeletedDto = components['schemas']['SeedDeletedDto'];
+export type SeedCleanupDto = components['schemas']['SeedCleanupDto'];
+export type SeedImageCountsDto = components['schemas']['SeedImageCountsDto'];
+export type SeedCacheCountsDto = components['schemas']['SeedCacheCountsDto'];
+export type SeedMaintenanceStatsDto = components['schemas']['SeedMaintenanceStatsDto'];
+export type SeedImportErrorDto = components['schemas']['SeedImportErrorDto'];
+export type SeedImportReportDto = components['schemas']['SeedImportReportDto'];
+export type DiskSpaceCheckDto = components['schemas']['DiskSpaceCheckDto'];
+export type ImageCountCheckDto = components['schemas']['ImageCountCheckDto'];
+export type SeedHealthChecksDto = components['schemas']['SeedHealthChecksDto'];
+export type HealthAnswerDto = components['schemas']['HealthAnswerDto'];
+export type LivenessDto = components['schemas']['LivenessDto'];
+export type HealthCheckResultDto = components['schemas']['HealthCheckResultDto'];
+export type BackupDto = components['schemas']['BackupDto'];
+export type HeaderXRequestId = components['headers']['X-Request-Id'];
+export type HeaderXRateLimitLimit = components['headers']['X-RateLimit-Limit'];
+export type HeaderXRateLimitRemaining = components['headers']['X-RateLimit-Remaining'];
+export type HeaderXRateLimitReset = components['headers']['X-RateLimit-Reset'];
 export type $defs = Record<string, never>;
 export interface operations {
     imagesGenerate: {
@@ -1620,7 +1672,7 @@ export interface operations {
                 itemId?: string;
                 itemType?: string;
                 featured?: boolean;
-                source?: "gemini" | "local" | "import";
+                source?: components["schemas"]["ImageSource"];
                 /** @description Only the edits made from this image (lineage) */
                 parentId?: string;
                 page?: number;
@@ -2241,7 +2293,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                name: "expired-cache-cleanup" | "orphan-cleanup" | "backup";
+                name: components["schemas"]["JobName"];
             };
             cookie?: never;
         };
@@ -3147,3 +3199,30 @@ export interface operations {
         };
     };
 }
+type FlattenedDeepRequired<T> = {
+    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
+};
+type ReadonlyArray<T> = [
+    Exclude<T, undefined>
+] extends [
+    unknown[]
+] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const pathsApiV2ImagesSearchGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v2/images/search"]["get"]["parameters"]["query"]["sort"]> = ["newest", "oldest"];
+export const pathsApiV2ScenesGeneratePostResponses200HeadersXCacheValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v2/scenes/generate"]["post"]["responses"]["200"]["headers"]["X-Cache"]> = ["HIT", "MISS"];
+export const pathsApiV1ScenesGeneratePostResponses200HeadersXCacheValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/scenes/generate"]["post"]["responses"]["200"]["headers"]["X-Cache"]> = ["HIT", "MISS"];
+export const aspectRatioValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AspectRatio"]> = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"];
+export const imageSizeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImageSize"]> = ["1K", "2K", "4K"];
+export const imageSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImageSource"]> = ["gemini", "local", "import"];
+export const imageDtoAspectRatioValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImageDto"]["aspectRatio"]> = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"];
+export const missingFileDtoVariantValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MissingFileDto"]["variant"]> = ["full", "thumbnail"];
+export const databaseStatsDtoDriverValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DatabaseStatsDto"]["driver"]> = ["sqlite", "postgres"];
+export const jobNameValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobName"]> = ["expired-cache-cleanup", "orphan-cleanup", "backup"];
+export const jobRunDtoOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobRunDto"]["outcome"]> = ["success", "failure", "skipped"];
+export const seedGenerateImageDtoSubject_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SeedGenerateImageDto"]["subject_type"]> = ["scene", "item", "character"];
+export const seedGenerateImageDtoAspect_ratioValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SeedGenerateImageDto"]["aspect_ratio"]> = ["1:1", "16:9", "4:3", "9:16"];
+export const seedImportReportDtoStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SeedImportReportDto"]["status"]> = ["success", "partial", "failed"];
+export const diskSpaceCheckDtoStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DiskSpaceCheckDto"]["status"]> = ["ok", "warning", "error"];
+export const seedHealthChecksDtoDatabaseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SeedHealthChecksDto"]["database"]> = ["ok", "error"];
+export const healthAnswerDtoStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HealthAnswerDto"]["status"]> = ["ok", "degraded", "error", "shutting_down"];
+export const livenessDtoStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["LivenessDto"]["status"]> = ["ok"];
+export const healthCheckResultDtoStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HealthCheckResultDto"]["status"]> = ["ok", "degraded", "error", "shutting_down"];

@@ -2,6 +2,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
+import Negotiator from 'negotiator';
 
 /**
  * The web app's text files (dist/web) are compressed once, when it is built, and served as
@@ -35,27 +36,19 @@ export function isPrecompressedVariant(path: string): boolean {
 }
 
 /**
- * The precompressed encodings a client takes, best first: by its q-values, ties going to the
- * service's order (brotli is smaller). An encoding the client ranks below identity is left
- * out, so is any with q=0; no header at all means identity only (as for Express: some
- * clients and proxies send none and cannot decode).
+ * The precompressed encodings a client takes, best first: Accept-Encoding negotiated by
+ * `negotiator` (what Express's req.acceptsEncodings uses), ties going to the service's order
+ * (brotli is smaller). An encoding the client ranks below identity is left out; no header at
+ * all means identity only (as for Express: some clients and proxies send none and cannot decode).
  */
 export function acceptedEncodings(acceptEncoding: string | undefined): ContentEncoding[] {
-  const weights = new Map<string, number>();
-  for (const part of (acceptEncoding ?? '').split(',')) {
-    const [token, ...parameters] = part.split(';').map((piece) => piece.trim().toLowerCase());
-    if (!token) continue;
-    const q = parameters.find((parameter) => parameter.startsWith('q='));
-    const weight = q === undefined ? 1 : Number(q.slice(2));
-    weights.set(token, Number.isFinite(weight) ? weight : 0);
-  }
-  const weightOf = (token: string) => weights.get(token) ?? weights.get('*') ?? 0;
-  // Identity unnamed (and no `*`) is acceptable but ranks below every encoding named (RFC 9110 §12.5.3).
-  const identity = weightOf('identity');
-  return ENCODINGS.map((encoding) => ({ encoding, weight: weightOf(encoding) }))
-    .filter(({ weight }) => weight > 0 && weight >= identity)
-    .sort((a, b) => b.weight - a.weight) // stable: equal weights keep ENCODINGS' order
-    .map(({ encoding }) => encoding);
+  // negotiator 1.x breaks ties by the server's `preferred` order; @types/negotiator predates the option.
+  const negotiator = new Negotiator({ headers: acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding } }) as unknown as {
+    encodings(available: string[], options: { preferred: string[] }): string[];
+  };
+  const ranked = negotiator.encodings([...ENCODINGS, 'identity'], { preferred: [...ENCODINGS, 'identity'] });
+  const identity = ranked.indexOf('identity');
+  return (identity === -1 ? ranked : ranked.slice(0, identity)) as ContentEncoding[];
 }
 
 /** One file's sizes in bytes; a variant is undefined when it would not have been smaller. */

@@ -57,9 +57,9 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     maxAge: 600,
   });
   // First of all, so every request (the web app's files, a 404, a refused body) has an id and a log line.
-  const requestLogging = app.get(RequestLogging).middleware;
-  app.use(requestLogging, securityHeaders, crossOrigin);
-  installImageFilesFastPath(app, { fixed: securityHeaders, perRequest: [requestLogging, crossOrigin] });
+  const requestLogging = app.get(RequestLogging);
+  app.use(requestLogging.middleware, securityHeaders, crossOrigin);
+  installImageFilesFastPath(app, { fixed: securityHeaders, perRequest: [crossOrigin] }, requestLogging);
   // Bodies are bounded in size and nesting before they are parsed. A module that takes larger
   // ones (the LocalStorage import, for admins only) claims its routes and parses them itself.
   const ownBodies = app.get(OwnBodyRoutes);

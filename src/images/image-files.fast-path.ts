@@ -4,6 +4,7 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 import type { Histogram } from 'prom-client';
 import { NATIVE_API_BASE } from '../common/http/api-versions.js';
 import { setRouteTemplate } from '../common/http/route-template.js';
+import type { RequestLogging } from '../common/logging/request-logging.js';
 import { METRICS } from '../common/metrics/metric-names.js';
 import type { ImageVariant } from '../storage/storage-paths.js';
 import { ImageFileCache } from './image-file-cache.js';
@@ -49,7 +50,7 @@ const ROUTE_LABELS: Record<ImageVariant, string> = {
  * Installed by configureApp (the HTTP setup), never by a module: a command-line context has
  * no server to speed up.
  */
-export function installImageFilesFastPath(app: INestApplication, headers: { fixed: HeaderMiddleware; perRequest: HeaderMiddleware[] }): void {
+export function installImageFilesFastPath(app: INestApplication, headers: { fixed: HeaderMiddleware; perRequest: HeaderMiddleware[] }, logging: RequestLogging): void {
   const cache = app.get(ImageFileCache);
   if (!cache.enabled) return;
   const fixedHeaders = headersSetBy(headers.fixed);
@@ -73,11 +74,13 @@ export function installImageFilesFastPath(app: INestApplication, headers: { fixe
 
     const start = process.hrtime.bigint();
     setRouteTemplate(request, ROUTE_LABELS[variant]);
+    const requestId = logging.assignId(request, response);
     for (const [name, value] of fixedHeaders) response.setHeader(name, value);
     for (const middleware of headers.perRequest) middleware(request, response, () => undefined);
     sendImageFile(request, response, file);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     duration.observe({ method: request.method, route: ROUTE_LABELS[variant], status: String(response.statusCode) }, seconds);
+    logging.logAnswered(request, response, requestId, Math.round(seconds * 1000));
     return true;
   }
 }

@@ -33,6 +33,7 @@ const QUIET_PATHS = /^\/(health(\/.*)?|metrics)(\?.*)?$/;
  */
 export class RequestLogging {
   readonly logger: Logger;
+  /** For Express and Nest: the request's child logger (nestjs-pino binds it), its id and its closing line. */
   readonly middleware: HttpLogger<IncomingMessage, ServerResponse>;
 
   constructor({ level, format }: AppConfig['log'], destination: NodeJS.WritableStream = process.stdout) {
@@ -46,17 +47,48 @@ export class RequestLogging {
       // In-request lines carry only the id; the request's details are on its one closing line.
       quietReqLogger: true,
       quietResLogger: true,
-      customLogLevel: (request, response, error) => {
-        if (error || response.statusCode >= 500) return 'error';
-        return QUIET_PATHS.test(request.url ?? '') ? 'debug' : 'info';
-      },
-      customProps: (request, response) => (response.writableEnded ? { method: request.method, url: urlOf(request), route: routeTemplate(request), status: response.statusCode } : {}),
-      customSuccessMessage: (request, response, ms) => `${request.method} ${urlOf(request)} ${response.statusCode} ${ms} ms`,
+      customLogLevel: levelOf,
+      // Asked when the request starts and when it ends. Only a closing line that will be written
+      // needs its fields: anything else answers nothing, which spares pino-http a child logger.
+      customProps: (request, response) => (response.writableEnded && this.logger.isLevelEnabled(levelOf(request, response)) ? closingFields(request, response) : NO_FIELDS),
+      customSuccessMessage: closingMessage,
       customErrorMessage: (request, response) => `${request.method} ${urlOf(request)} ${response.statusCode} failed`,
       // The closing line's fields come from customProps; these would log headers (the admin key among them).
       serializers: { req: () => undefined, res: () => undefined },
     });
   }
+
+  /**
+   * For a request answered outside Express, at once (the file fast path): its id, taken or made
+   * and echoed, before the answer goes out. Nothing is logged inside such a request, so it
+   * needs no child logger.
+   */
+  assignId(request: IncomingMessage, response: ServerResponse): string {
+    return requestIdFor(request, response);
+  }
+
+  /** … and its closing line once answered: the same line the middleware writes. */
+  logAnswered(request: IncomingMessage, response: ServerResponse, requestId: string, durationMs: number): void {
+    const level = levelOf(request, response);
+    if (!this.logger.isLevelEnabled(level)) return;
+    this.logger[level]({ requestId, ...closingFields(request, response), durationMs }, closingMessage(request, response, durationMs));
+  }
+}
+
+/** pino-http skips a child logger for a falsy answer; its types want an object. */
+const NO_FIELDS = undefined as unknown as Record<string, never>;
+
+function levelOf(request: IncomingMessage, response: ServerResponse, error?: Error): 'error' | 'debug' | 'info' {
+  if (error || response.statusCode >= 500) return 'error';
+  return QUIET_PATHS.test(request.url ?? '') ? 'debug' : 'info';
+}
+
+function closingFields(request: IncomingMessage, response: ServerResponse) {
+  return { method: request.method, url: urlOf(request), route: routeTemplate(request), status: response.statusCode };
+}
+
+function closingMessage(request: IncomingMessage, response: ServerResponse, durationMs: number): string {
+  return `${request.method} ${urlOf(request)} ${response.statusCode} ${durationMs} ms`;
 }
 
 function requestIdFor(request: IncomingMessage, response: ServerResponse): string {

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { freePort } from '../support/replica-process.js';
+import { freePort, stopProcess } from '../support/replica-process.js';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -165,13 +165,7 @@ describe('the runtime stage, laid out on this machine and started with its CMD a
   }, 30_000);
 
   async function stopService(): Promise<void> {
-    const child = service;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
-    child.kill('SIGTERM');
-    const patience = new AbortController();
-    await Promise.race([exited, sleep(15_000, undefined, { signal: patience.signal }).then(() => child.kill('SIGKILL'), () => undefined)]);
-    patience.abort();
+    if (service) await stopProcess(service, 15_000);
   }
 
   /** The HEALTHCHECK's command, run as Docker would, in the container's environment: its exit code. */

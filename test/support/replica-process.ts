@@ -51,15 +51,16 @@ export async function spawnService(env: Record<string, string>, cwd: string): Pr
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { replica: { url: `http://127.0.0.1:${port}`, output: () => output, stop: () => stop(child) }, child };
+  return { replica: { url: `http://127.0.0.1:${port}`, output: () => output, stop: () => stopProcess(child) }, child };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL if the process has not exited after `patienceMs`; resolves once it is gone. */
+export async function stopProcess(child: ChildProcess, patienceMs = 10_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
   child.kill('SIGTERM');
   const patience = new AbortController(); // so no timer outlives the test
-  const killed = sleep(10_000, undefined, { signal: patience.signal }).then(() => child.kill('SIGKILL'), () => undefined);
+  const killed = sleep(patienceMs, undefined, { signal: patience.signal }).then(() => child.kill('SIGKILL'), () => undefined);
   await Promise.race([exited, killed]);
   patience.abort();
 }

@@ -52,9 +52,8 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
  * `v1SeedImagesFindOne`. (Nest's default, `ImagesController_findOne_v2`, reads like a symbol.)
  */
 function operationIdOf(controller: string, method: string, apiVersion?: string): string {
-  const base = controller.replace(/Controller$/, '');
-  const name = `${base.charAt(0).toLowerCase()}${base.slice(1)}${method.charAt(0).toUpperCase()}${method.slice(1)}`;
-  return apiVersion === '1' ? `v1${name.charAt(0).toUpperCase()}${name.slice(1)}` : name;
+  const words = [...(apiVersion === '1' ? ['v1'] : []), controller.replace(/Controller$/, ''), method];
+  return words.map((word, index) => (index === 0 ? word.charAt(0).toLowerCase() : word.charAt(0).toUpperCase()) + word.slice(1)).join('');
 }
 
 /**

@@ -79,7 +79,8 @@ export async function runConcurrencyBench(tempDir: string, log: (message: string
   const dir = join(tempDir, 'concurrency');
   const fake = await FakeGeminiServer.start();
   try {
-    const service = await startService(dir, fakeGeminiEnv(fake.baseUrl, geminiModel));
+    // All fifty at once is the scenario: the queue's slots (GEMINI_MAX_CONCURRENT, 10 by default) must not be what is measured.
+    const service = await startService(dir, { ...fakeGeminiEnv(fake.baseUrl, geminiModel), GEMINI_MAX_CONCURRENT: String(CONCURRENCY_CONFIG.requests) });
     let burst: Omit<ConcurrencyResults, 'bare' | 'idealMs' | 'fakePngBytes'>;
     try {
       // Warm-up: answered at once.

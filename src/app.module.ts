@@ -1,3 +1,4 @@
+import { JobsApiModule } from './jobs/jobs-api.module.js';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
@@ -25,7 +26,7 @@ export class AppModule {
   static async forRoot(options: AppConfigOptions = {}): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [await AppConfigModule.forRoot(options), LoggingModule, CommonModule, EventEmitterModule.forRoot(), DatabaseModule, RedisModule, MetricsModule, ScheduleModule.forRoot(), RateLimitModule, ImagesModule, ScenesModule, MaintenanceModule, ImportModule, AdoptionModule, SeedApiModule, HealthModule],
+      imports: [await AppConfigModule.forRoot(options), LoggingModule, CommonModule, EventEmitterModule.forRoot(), DatabaseModule, RedisModule, MetricsModule, ScheduleModule.forRoot(), RateLimitModule, ImagesModule, ScenesModule, JobsApiModule, MaintenanceModule, ImportModule, AdoptionModule, SeedApiModule, HealthModule],
       providers: [
         { provide: APP_PIPE, useClass: RequestValidationPipe },
         { provide: APP_FILTER, useClass: ErrorResponseFilter },

@@ -78,7 +78,7 @@ export interface SerializedError {
   name: string;
   message: string;
   /** The subclass's own fields (a refusal's reason, a Retry-After). */
-  fields: Record<string, unknown>;
+  fields: object;
 }
 
 /** The errors a shared piece of work (a generation) can end with, by name. */

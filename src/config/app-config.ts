@@ -74,6 +74,14 @@ export abstract class AppConfig {
     /** GEMINI_DAILY_IMAGE_LIMIT: Gemini images per UTC day; undefined = no cap. */
     geminiDailyLimit?: number;
   };
+  declare readonly jobs: {
+    /** GEMINI_MAX_CONCURRENT: generations running at once. */
+    maxConcurrent: number;
+    /** GEMINI_REQUESTS_PER_MINUTE: generations started per minute; undefined = no limit. */
+    requestsPerMinute?: number;
+    /** JOB_RETENTION_DAYS: how long a finished job's record is kept. */
+    retentionDays: number;
+  };
   declare readonly cache: { expiryDays: number };
   /** V1_AUTO_REFERENCES: a v1 generate for a subject with a featured image shows it to the model. */
   declare readonly seedApi: { autoReferences: boolean };
@@ -190,9 +198,12 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
       imageSize: read.parse('GEMINI_IMAGE_SIZE', DEFAULT_IMAGE_SIZE, `one of ${IMAGE_SIZES.join(', ')}`, (raw) =>
         IMAGE_SIZES.find((size) => size === raw.toUpperCase()),
       ),
-      geminiDailyLimit: read.parse('GEMINI_DAILY_IMAGE_LIMIT', undefined, 'an integer ≥ 1 (or unset for no cap)', (raw) =>
-        /^\d+$/.test(raw) && Number(raw) >= 1 ? Number(raw) : undefined,
-      ),
+      geminiDailyLimit: readOptionalLimit(read, 'GEMINI_DAILY_IMAGE_LIMIT', 'no cap'),
+    },
+    jobs: {
+      maxConcurrent: read.integer('GEMINI_MAX_CONCURRENT', 10, { min: 1 }),
+      requestsPerMinute: readOptionalLimit(read, 'GEMINI_REQUESTS_PER_MINUTE', 'no limit'),
+      retentionDays: read.number('JOB_RETENTION_DAYS', 7, { min: 0.001 }),
     },
     cache: { expiryDays: read.number('CACHE_EXPIRY_DAYS', 7, { min: 0.001 }) },
     seedApi: { autoReferences: read.boolean('V1_AUTO_REFERENCES', false) },
@@ -224,6 +235,11 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
 
   if (read.problems.length > 0) throw new ConfigValidationError(read.problems);
   return config;
+}
+
+/** An integer ≥ 1, or unset for none. */
+function readOptionalLimit(read: EnvReader, name: string, unsetMeans: string): number | undefined {
+  return read.parse(name, undefined, `an integer ≥ 1 (or unset for ${unsetMeans})`, (raw) => (/^\d+$/.test(raw) && Number(raw) >= 1 ? Number(raw) : undefined));
 }
 
 function readRedis(read: EnvReader): AppConfig['redis'] {

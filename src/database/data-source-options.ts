@@ -2,10 +2,11 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { type DatabaseConfig, redactUrlPassword } from '../config/database-url.js';
 import { ImageEntity } from '../images/image.entity.js';
+import { GenerationJobEntity } from '../jobs/generation-job.entity.js';
 import { JobLease } from '../maintenance/job-lease.entity.js';
 import { SceneCacheCounters, SceneCacheEntry } from '../scenes/scene-cache-entry.entity.js';
 
-export const ENTITIES = [ImageEntity, SceneCacheEntry, SceneCacheCounters, JobLease];
+export const ENTITIES = [ImageEntity, SceneCacheEntry, SceneCacheCounters, JobLease, GenerationJobEntity];
 
 /** How this service's PostgreSQL sessions name themselves (pg_stat_activity); a restore looks for them. */
 export const POSTGRES_APPLICATION_NAME = 'dnd-image-service';

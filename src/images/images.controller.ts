@@ -1,4 +1,4 @@
-import { applyDecorators, Body, Delete, Get, HttpCode, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { applyDecorators, Body, Delete, Get, Headers, HttpCode, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
@@ -13,6 +13,8 @@ import { ImagePageDto, SearchImagesQueryDto } from './dto/search-images.dto.js';
 import { sendImageFile } from './image-file.http.js';
 import { ImagesService } from './images.service.js';
 import { NativeApiController } from '../common/http/api-versions.js';
+import { AcceptedJobDto, acceptJob, ApiJobCapable, prefersAsync } from '../jobs/dto/job.dto.js';
+import { GenerationJobs } from '../jobs/generation-jobs.service.js';
 
 /** What the file routes send with the bytes and with a 304 (decorators below read it at class definition). */
 const FILE_HEADERS = {
@@ -22,7 +24,10 @@ const FILE_HEADERS = {
 
 @NativeApiController('images', 'images')
 export class ImagesController {
-  constructor(private readonly images: ImagesService) {}
+  constructor(
+    private readonly images: ImagesService,
+    private readonly jobs: GenerationJobs,
+  ) {}
 
   @Post('generate')
   @RateLimited('images')
@@ -31,9 +36,12 @@ export class ImagesController {
     description: 'With `references` (image ids) and/or `characters` (item ids, whose featured image is used), the model is shown those pictures to keep them consistent.',
   })
   @ApiCreatedResponse({ type: ImageDto })
+  @ApiJobCapable()
   @ApiErrors(400, 409, 413, 422, 429, 502, 503, 504)
-  async generate(@Body() body: GenerateImageDto): Promise<ImageDto> {
-    return toImageDto(await this.images.generate({ ...body, references: referenceRequestOf(body) }));
+  async generate(@Body() body: GenerateImageDto, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) response: Response): Promise<ImageDto | AcceptedJobDto> {
+    const command = { ...body, references: referenceRequestOf(body) };
+    if (prefersAsync(prefer)) return acceptJob(response, await this.jobs.submit('image', command));
+    return toImageDto(await this.jobs.perform('image', command));
   }
 
   @Post(':id/edit')
@@ -43,9 +51,17 @@ export class ImagesController {
     description: 'The model is shown the stored picture with `instruction`; its answer is stored as a new image whose `parentId` is the source, with the source’s item, style and (unless `aspectRatio` says otherwise) aspect ratio. The source is unchanged.',
   })
   @ApiCreatedResponse({ type: ImageDto })
+  @ApiJobCapable()
   @ApiErrors(400, 404, 409, 413, 422, 429, 502, 503, 504)
-  async edit(@UuidParam('id') id: string, @Body() body: EditImageDto): Promise<ImageDto> {
-    return toImageDto(await this.images.edit(id, body));
+  async edit(
+    @UuidParam('id') id: string,
+    @Body() body: EditImageDto,
+    @Headers('prefer') prefer: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ImageDto | AcceptedJobDto> {
+    const request = { ...body, parentId: id };
+    if (prefersAsync(prefer)) return acceptJob(response, await this.jobs.submit('edit', request));
+    return toImageDto(await this.jobs.perform('edit', request));
   }
 
   @Get('search')

@@ -1,3 +1,5 @@
+import { JobsModule } from '../jobs/jobs.module.js';
+import { ImageJobKinds } from './image-job-kinds.js';
 import { Module } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -21,11 +23,12 @@ import { ImagesService } from './images.service.js';
 const FILE_CACHE_TTL_MS = 60_000;
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ImageEntity]), StorageModule, GenerationModule],
+  imports: [TypeOrmModule.forFeature([ImageEntity]), StorageModule, GenerationModule, JobsModule],
   controllers: [ImagesController],
   providers: [
     ImagesRepository,
     ImagesService,
+    ImageJobKinds,
     ...IMAGES_METRICS,
     // Terminus' session factory (stateless): modules hand the health module registered indicators.
     HealthIndicatorService,
@@ -45,6 +48,6 @@ const FILE_CACHE_TTL_MS = 60_000;
         redis ? new RedisReservations(redis, longestGenerationMs(config)) : new InProcessReservations(),
     },
   ],
-  exports: [ImagesService, ImageFileCache, ImageStoreIndicator],
+  exports: [ImagesService, ImageFileCache, ImageStoreIndicator, JobsModule],
 })
 export class ImagesModule {}

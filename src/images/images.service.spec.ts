@@ -1,5 +1,5 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { Clock } from '../common/clock.js';
+import { ManualClock } from '../../test/support/clock.js';
 import { ConflictError, InvalidImageError, InvalidRequestError, NotFoundError, UpstreamBadResponseError } from '../common/errors.js';
 import { parseAppConfig } from '../config/app-config.js';
 import { capabilitiesOf } from '../generation/gemini-models.js';
@@ -24,12 +24,6 @@ function strict<T extends object>(name: string, implemented: Partial<T>): T {
       throw new Error(`unexpected call: ${name}.${String(property)}`);
     },
   }) as T;
-}
-
-class FixedClock extends Clock {
-  now(): Date {
-    return new Date('2026-03-01T12:00:00Z');
-  }
 }
 
 const PROCESSED: ProcessedImage = {
@@ -110,7 +104,7 @@ function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; s
 
   const fileCache = new ImageFileCache({ maxBytes: 1_000_000, ttlMs: 60_000, now: () => 0 });
   const dailyCap = strict<GeminiDailyCap>('dailyCap', { reserve: async () => () => undefined });
-  const service = new ImagesService(config, new FixedClock(), repository, generation, processor, files, paths, fileCache, dailyCap, new NoOtherReplicas(), new EventEmitter2());
+  const service = new ImagesService(config, new ManualClock(new Date('2026-03-01T12:00:00Z')), repository, generation, processor, files, paths, fileCache, dailyCap, new NoOtherReplicas(), new EventEmitter2());
   return { service, fileCache, written, removed, inserted, softDeleted, providerCalls };
 }
 

@@ -188,6 +188,20 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
     }).result;
   }
 
+  /** The refusals a generation gets before it waits or costs anything: its size, its references, its item's limit. */
+  async checkGenerate(command: GenerateImageCommand): Promise<void> {
+    this.imageSizeFor(command.imageSize);
+    if (!(command.references instanceof ResolvedReferences)) await this.resolveReferences(command.references ?? {});
+    if (command.itemId) await this.planEviction(this.repository, command.itemId);
+  }
+
+  /** … and an edit's: its size, its source, the source's item's limit. */
+  async checkEdit(parentId: string, command: EditImageCommand): Promise<void> {
+    this.imageSizeFor(command.imageSize);
+    const parent = await this.findOne(parentId);
+    if (parent.itemId) await this.planEviction(this.repository, parent.itemId);
+  }
+
   /**
    * Finds the pictures a request names and checks them against what the model in use takes,
    * before anything is paid: characters first (their featured image), then plain references,

@@ -4,6 +4,7 @@ import { parseAppConfig } from '../config/app-config.js';
 import type { DatabaseDialect } from '../database/database-dialect.js';
 import type { ImageEntity } from '../images/image.entity.js';
 import type { ImagesService } from '../images/images.service.js';
+import type { GenerationJobs } from '../jobs/generation-jobs.service.js';
 import type { ScenesService } from '../scenes/scenes.service.js';
 import type { FileStore, StoredFile } from '../storage/file-store.js';
 import { StoragePaths } from '../storage/storage-paths.js';
@@ -59,6 +60,7 @@ function setup() {
     clock,
     images,
     {} as ScenesService,
+    {} as GenerationJobs,
     files,
     new StoragePaths('/data/images'),
     {} as BackupService,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { ServiceStart } from '../common/service-start.js';
+import { GenerationJobs } from '../jobs/generation-jobs.service.js';
 import { AppConfig } from '../config/app-config.js';
 import type { DatabaseDriver } from '../config/database-url.js';
 import { DatabaseDialect } from '../database/database-dialect.js';
@@ -14,6 +15,7 @@ export interface ExpiredCacheCleanup {
   deletedEntries: number;
   deletedImages: number;
   freedBytes: number;
+  deletedJobs: number;
 }
 
 export interface OrphanCleanup {
@@ -48,6 +50,7 @@ export class MaintenanceService {
     private readonly clock: Clock,
     private readonly images: ImagesService,
     private readonly scenes: ScenesService,
+    private readonly jobs: GenerationJobs,
     private readonly files: FileStore,
     private readonly paths: StoragePaths,
     private readonly backups: BackupService,
@@ -55,11 +58,15 @@ export class MaintenanceService {
     private readonly start: ServiceStart,
   ) {}
 
-  /** Removes expired scene entries and the images only they used (featured ones are kept). */
+  /**
+   * Removes expired scene entries and the images only they used (featured ones are kept), and
+   * the records of jobs finished more than JOB_RETENTION_DAYS ago.
+   */
   async cleanupExpiredCache(): Promise<ExpiredCacheCleanup> {
     const { deletedEntries, unusedImageIds } = await this.scenes.deleteExpired();
     const { deletedImages, freedBytes } = await this.images.purge(unusedImageIds, { keepFeatured: true });
-    return { deletedEntries, deletedImages, freedBytes };
+    const deletedJobs = await this.jobs.deleteFinishedBefore(new Date(this.clock.now().getTime() - this.config.jobs.retentionDays * DAY_MS));
+    return { deletedEntries, deletedImages, freedBytes, deletedJobs };
   }
 
   async cleanupOrphans(options: { dryRun: boolean }): Promise<OrphanCleanup> {

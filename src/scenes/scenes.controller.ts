@@ -1,4 +1,4 @@
-import { Body, Delete, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Delete, Get, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AdminOnly } from '../common/auth/admin.guard.js';
@@ -7,12 +7,17 @@ import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
 import { referenceRequestOf } from '../images/dto/drawing-options.dto.js';
 import { toImageDto } from '../images/dto/image.dto.js';
 import { ClearSceneCacheDto, GenerateSceneDto, SceneCacheStatsDto, SceneDto, toSceneCacheStatsDto } from './dto/generate-scene.dto.js';
-import { ScenesService } from './scenes.service.js';
+import { SceneJobs } from './scene-jobs.js';
+import { type SceneResult, ScenesService } from './scenes.service.js';
+import { AcceptedJobDto, acceptJob, ApiJobCapable, prefersAsync } from '../jobs/dto/job.dto.js';
 import { NativeApiController } from '../common/http/api-versions.js';
 
 @NativeApiController('scenes', 'scenes')
 export class ScenesController {
-  constructor(private readonly scenes: ScenesService) {}
+  constructor(
+    private readonly scenes: ScenesService,
+    private readonly sceneJobs: SceneJobs,
+  ) {}
 
   @Post('generate')
   @RateLimited('scenes')
@@ -22,9 +27,19 @@ export class ScenesController {
     description: 'A description seen before (and not expired or deleted) is answered from the cache (`X-Cache: HIT`); otherwise it is generated, stored and cached (`MISS`); identical requests at once share one generation. The same description with other `characters` or `references` is another cache entry (their pictures’ content is part of the key).',
   })
   @ApiOkResponse({ type: SceneDto, headers: { 'X-Cache': { description: 'HIT or MISS', schema: { type: 'string', enum: ['HIT', 'MISS'] } } } })
+  @ApiJobCapable()
   @ApiErrors(400, 413, 422, 429, 502, 503, 504)
-  async generate(@Body() body: GenerateSceneDto, @Res({ passthrough: true }) response: Response): Promise<SceneDto> {
-    const scene = await this.scenes.generate({ ...body, references: referenceRequestOf(body) });
+  async generate(@Body() body: GenerateSceneDto, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) response: Response): Promise<SceneDto | AcceptedJobDto> {
+    const command = { ...body, references: referenceRequestOf(body) };
+    let scene: SceneResult;
+    if (prefersAsync(prefer)) {
+      // A hit is answered at once all the same: there is nothing to wait for.
+      const answer = await this.sceneJobs.answerOrSubmit(command);
+      if ('job' in answer) return acceptJob(response, answer.job);
+      scene = answer.hit;
+    } else {
+      scene = await this.sceneJobs.answer(command);
+    }
     response.setHeader('X-Cache', scene.cached ? 'HIT' : 'MISS');
     return {
       cached: scene.cached,

@@ -1,3 +1,4 @@
+import { SceneJobs } from './scene-jobs.js';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Clock } from '../common/clock.js';
@@ -21,6 +22,7 @@ import { SceneHitCounter } from './scene-hit-counter.js';
   providers: [
     ScenesRepository,
     ScenesService,
+    SceneJobs,
     HotSceneCache,
     SceneHitCounter,
     SceneFlights,
@@ -31,7 +33,7 @@ import { SceneHitCounter } from './scene-hit-counter.js';
         redis ? new RedisFlights(redis, sceneFlightSettings(config), 'scene-flight', clock) : new InProcessFlights(),
     },
   ],
-  exports: [ScenesService],
+  exports: [ScenesService, SceneJobs],
 })
 export class ScenesModule {}
 

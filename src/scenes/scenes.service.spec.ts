@@ -1,5 +1,5 @@
 import { Counter, Registry } from 'prom-client';
-import { Clock } from '../common/clock.js';
+import { ManualClock } from '../../test/support/clock.js';
 import { parseAppConfig } from '../config/app-config.js';
 import type { GenerationService } from '../generation/generation.service.js';
 import type { ImageEntity } from '../images/image.entity.js';
@@ -13,12 +13,6 @@ import { SceneFlights } from './scene-flights.js';
 import { SceneHitCounter } from './scene-hit-counter.js';
 import { ScenesService } from './scenes.service.js';
 import type { ScenesRepository } from './scenes.repository.js';
-
-class FixedClock extends Clock {
-  now(): Date {
-    return new Date('2026-03-01T12:00:00Z');
-  }
-}
 
 const PORTRAIT = { id: 'portrait', contentHash: 'c'.repeat(64) } as ImageEntity;
 
@@ -65,7 +59,7 @@ function setup(options: { saveFails?: boolean } = {}) {
     new Counter({ name: 'joins', help: 'h', registers: [registry] }),
   );
   const config = parseAppConfig({}, '/data');
-  const service = new ScenesService(config, new FixedClock(), repository, images, generation, hot, hits, new SceneFlights(new InProcessFlights()), events);
+  const service = new ScenesService(config, new ManualClock(new Date('2026-03-01T12:00:00Z')), repository, images, generation, hot, hits, new SceneFlights(new InProcessFlights()), events);
   return { service, entries, reads, drawn, purged };
 }
 

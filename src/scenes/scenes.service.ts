@@ -80,17 +80,22 @@ export class ScenesService {
     private readonly replicaEvents: ReplicaEvents,
   ) {}
 
-  async generate(command: SceneCommand): Promise<SceneResult> {
-    const references = await this.images.resolveReferences(command.references ?? {});
-    const parts: SceneParts = {
-      description: command.description,
-      style: command.style ?? null,
-      aspectRatio: command.aspectRatio ?? DEFAULT_ASPECT_RATIO,
-      imageSize: this.images.imageSizeFor(command.imageSize),
-      references: references.contentHashes,
-    };
-    const cacheKey = this.keyOf(parts);
+  /**
+   * The cached answer when the description was drawn before and the entry is fresh (a hit);
+   * else undefined, after the refusals a request gets at once (its references, its size).
+   */
+  async lookup(command: SceneCommand): Promise<{ cacheKey: string; hit?: SceneResult }> {
+    const { cacheKey } = await this.keyedRequest(command);
+    return { cacheKey, hit: command.forceRegenerate ? undefined : await this.findHit(cacheKey) };
+  }
 
+  /** A request that waited for another's generation of the same scene in this process: a miss, and a join. */
+  countJoinedMiss(): void {
+    this.hits.miss(true);
+  }
+
+  async generate(command: SceneCommand): Promise<SceneResult> {
+    const { references, parts, cacheKey } = await this.keyedRequest(command);
     if (!command.forceRegenerate) {
       const hit = await this.findHit(cacheKey);
       if (hit) return hit;
@@ -102,6 +107,18 @@ export class ScenesService {
     });
     this.hits.miss(joined);
     return result;
+  }
+
+  private async keyedRequest(command: SceneCommand): Promise<{ references: ResolvedReferences; parts: SceneParts; cacheKey: string }> {
+    const references = await this.images.resolveReferences(command.references ?? {});
+    const parts: SceneParts = {
+      description: command.description,
+      style: command.style ?? null,
+      aspectRatio: command.aspectRatio ?? DEFAULT_ASPECT_RATIO,
+      imageSize: this.images.imageSizeFor(command.imageSize),
+      references: references.contentHashes,
+    };
+    return { references, parts, cacheKey: this.keyOf(parts) };
   }
 
   async stats(): Promise<SceneCacheStats> {

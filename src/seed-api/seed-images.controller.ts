@@ -2,6 +2,7 @@ import { Body, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nest
 import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { NotFoundError } from '../common/errors.js';
+import { GenerationJobs } from '../jobs/generation-jobs.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
 import { ImagesService } from '../images/images.service.js';
@@ -25,6 +26,7 @@ import { toSeedImage, withBase64Data } from './seed-presenter.js';
 export class SeedImagesController {
   constructor(
     private readonly images: ImagesService,
+    private readonly jobs: GenerationJobs,
     private readonly config: AppConfig,
   ) {}
 
@@ -35,7 +37,7 @@ export class SeedImagesController {
   @ApiOkResponse({ type: SeedImageDto })
   @SeedApiErrorResponses(409, 422, 429, 502, 503, 504)
   async generate(@Body() body: SeedGenerateImageDto): Promise<SeedImageDto> {
-    const image = await this.images.generate({
+    const image = await this.jobs.perform('image', {
       prompt: body.prompt,
       customPrompt: body.custom_prompt,
       itemId: body.subject_name,

@@ -5,6 +5,7 @@ import { AdminOnly } from '../common/auth/admin.guard.js';
 import { Clock } from '../common/clock.js';
 import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
 import { LOCATION_SCENE_ASPECT_RATIO, locationSceneDescription } from '../scenes/location-scene.js';
+import { SceneJobs } from '../scenes/scene-jobs.js';
 import { ScenesService } from '../scenes/scenes.service.js';
 import { SeedImageDto } from './dto/seed-image.dto.js';
 import { SeedClearScenesQueryDto, SeedDeletedDto, SeedSceneQueryDto, SeedSceneStatsDto } from './dto/seed-scene.dto.js';
@@ -17,6 +18,7 @@ import { percent, toSeedImage } from './seed-presenter.js';
 export class SeedScenesController {
   constructor(
     private readonly scenes: ScenesService,
+    private readonly sceneJobs: SceneJobs,
     private readonly clock: Clock,
   ) {}
 
@@ -30,7 +32,7 @@ export class SeedScenesController {
   @ApiOkResponse({ type: SeedImageDto, headers: { 'X-Cache': { description: 'HIT or MISS', schema: { type: 'string', enum: ['HIT', 'MISS'] } } } })
   @SeedApiErrorResponses(422, 429, 502, 503, 504)
   async generate(@Query() query: SeedSceneQueryDto, @Res({ passthrough: true }) response: Response): Promise<SeedImageDto> {
-    const scene = await this.scenes.generate({
+    const scene = await this.sceneJobs.answer({
       description: locationSceneDescription({ location: query.location, timeOfDay: query.time_of_day, weather: query.weather }),
       aspectRatio: LOCATION_SCENE_ASPECT_RATIO,
       forceRegenerate: query.force_regenerate,

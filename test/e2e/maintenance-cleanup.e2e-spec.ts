@@ -30,7 +30,7 @@ describe('POST /maintenance/cleanup/expired-cache', () => {
     await scene('a fresh shrine');
 
     const response = await request(t.server).post('/api/v2/maintenance/cleanup/expired-cache').expect(200);
-    expect(response.body).toEqual({ deletedEntries: 2, deletedImages: 1, freedBytes: freedExpected });
+    expect(response.body).toEqual({ deletedEntries: 2, deletedImages: 1, freedBytes: freedExpected, deletedJobs: 0 });
 
     await request(t.server).get(`/api/v2/images/${old.image.id}`).expect(404);
     await expect(stat(fileOf(old.image.id, 'full'))).rejects.toThrow();
@@ -39,8 +39,10 @@ describe('POST /maintenance/cleanup/expired-cache', () => {
     expect(stats).toMatchObject({ entries: 1, expiredEntries: 0 });
     await request(t.server).post('/api/v2/scenes/generate').send({ description: 'a fresh shrine' }).expect(200).expect('X-Cache', 'HIT');
 
+    // A day later the two old scenes' job records are past JOB_RETENTION_DAYS (7); the fresh one's is not.
+    t.clock.advance(DAY_MS);
     const again = await request(t.server).post('/api/v2/maintenance/cleanup/expired-cache').expect(200);
-    expect(again.body).toEqual({ deletedEntries: 0, deletedImages: 0, freedBytes: 0 });
+    expect(again.body).toEqual({ deletedEntries: 0, deletedImages: 0, freedBytes: 0, deletedJobs: 2 });
   });
 });
 

@@ -7,6 +7,7 @@
 import createClient from 'openapi-fetch';
 import { readAdminKey } from './admin-key';
 import {
+  type AcceptedJobDto,
   aspectRatioValues,
   imageSizeValues,
   type BackupDto,
@@ -177,20 +178,23 @@ function errorFrom(response: Response, body: unknown, route: RouteKind): ApiErro
 }
 
 const data = <T>(answer: Promise<{ data: T }>): Promise<T> => answer.then(({ data }) => data);
+/** A drawing route asked without `Prefer: respond-async` answers once its job has run: never a 202 job. */
+const drawn = <T>(answer: Promise<{ data: T }>): Promise<Exclude<T, AcceptedJobDto>> => answer.then(({ data }) => data as Exclude<T, AcceptedJobDto>);
 const inPath = (id: string) => ({ params: { path: { id } } });
 
 export const api = {
   searchImages: (query: SearchFilters) => data(call('/images/search', () => client.GET('/api/v2/images/search', { params: { query: withoutEmpty(query) } }))),
   getImage: (id: string) => data(call(`/images/${id}`, () => client.GET('/api/v2/images/{id}', inPath(id)))),
-  generateImage: (body: GenerateImageRequest) => data(call('/images/generate', () => client.POST('/api/v2/images/generate', { body }))),
+  generateImage: (body: GenerateImageRequest) => drawn(call('/images/generate', () => client.POST('/api/v2/images/generate', { body }))),
   /** A new image drawn from this one and an instruction; its parentId is `id`. */
-  editImage: (id: string, body: EditImageRequest) => data(call(`/images/${id}/edit`, () => client.POST('/api/v2/images/{id}/edit', { ...inPath(id), body }))),
+  editImage: (id: string, body: EditImageRequest) => drawn(call(`/images/${id}/edit`, () => client.POST('/api/v2/images/{id}/edit', { ...inPath(id), body }))),
   setFeatured: (id: string, featured: boolean) => data(call(`/images/${id}/feature`, () => client.PUT('/api/v2/images/{id}/feature', { ...inPath(id), body: { featured } }))),
   deleteImage: (id: string) => data(call(`/images/${id}`, () => client.DELETE('/api/v2/images/{id}', inPath(id)))),
 
   /** The scene plus the X-Cache header's verdict (HIT or MISS). */
   async generateScene(body: GenerateSceneRequest): Promise<{ scene: Scene; cache: string }> {
-    const { data: scene, headers } = await call('/scenes/generate', () => client.POST('/api/v2/scenes/generate', { body }));
+    const { headers, ...answer } = await call('/scenes/generate', () => client.POST('/api/v2/scenes/generate', { body }));
+    const scene = await drawn(Promise.resolve(answer));
     return { scene, cache: headers.get('X-Cache') ?? (scene.cached ? 'HIT' : 'MISS') };
   },
   sceneCacheStats: () => data(call('/scenes/cache/stats', () => client.GET('/api/v2/scenes/cache/stats'))),

@@ -16,6 +16,7 @@ import {
   UpstreamUnavailableError,
 } from '../errors.js';
 import { ErrorDialects } from './error-dialects.js';
+import type { RefusedErrorResponseDto } from './error-response.dto.js';
 
 const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => DomainError, HttpStatus]> = [
   [InvalidRequestError, HttpStatus.BAD_REQUEST],
@@ -60,11 +61,17 @@ export class ErrorResponseFilter extends BaseExceptionFilter {
       return;
     }
 
-    const status = statusOf(error);
+    const { status, body } = domainErrorAnswer(error);
     setRetryAfter(response, error);
-    const body = errorBody(status, error.message);
-    response.status(status).json(error instanceof ContentRefusedError ? { ...body, reason: error.reason } : body);
+    response.status(status).json(body);
   }
+}
+
+/** A domain error's answer: its status and body (the filter sends them; a failed job shows them). */
+export function domainErrorAnswer(error: DomainError): { status: HttpStatus; body: RefusedErrorResponseDto } {
+  const status = statusOf(error);
+  const body = errorBody(status, error.message);
+  return { status, body: error instanceof ContentRefusedError ? { ...body, reason: error.reason } : body };
 }
 
 export function statusOf(error: DomainError): HttpStatus {

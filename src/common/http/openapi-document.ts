@@ -17,6 +17,7 @@ const SHARED_HEADERS: Record<string, HeaderObject> = {
 const TAGS: Array<[name: string, description: string]> = [
   ['v2 images', 'The native API (/api/v2): images'],
   ['v2 scenes', 'The native API: the scene cache'],
+  ['v2 jobs', 'The native API: generation jobs, followed and cancelled'],
   ['v2 maintenance', 'The native API: cleanups, stats, backups and jobs (admin)'],
   ['v2 migration', 'The native API: importing the browser game’s LocalStorage (admin)'],
   ['v1 images', 'The old FastAPI backend’s contract (/api/v1), kept so its game and scripts work unchanged: images'],

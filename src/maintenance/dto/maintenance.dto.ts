@@ -6,6 +6,7 @@ export class ExpiredCacheCleanupDto {
   @ApiProperty({ description: 'Expired scene entries removed' }) deletedEntries!: number;
   @ApiProperty({ description: 'Images only those entries used, removed (rows and files; featured ones are kept)' }) deletedImages!: number;
   @ApiProperty() freedBytes!: number;
+  @ApiProperty({ description: 'Records of generation jobs finished more than JOB_RETENTION_DAYS ago, removed' }) deletedJobs!: number;
 }
 
 class MissingFileDto {

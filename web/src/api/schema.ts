@@ -205,6 +205,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A generation job as it stands
+         * @description Queued (with its place in the line), running, succeeded (with what the synchronous route would have answered), failed (with the error body it would have answered) or cancelled. Finished jobs are kept JOB_RETENTION_DAYS.
+         */
+        get: operations["jobsFindOne"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a queued job
+         * @description Only a job that has not started can be cancelled; a running or finished one answers 409.
+         */
+        delete: operations["jobsCancel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/jobs/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow a job as Server-Sent Events
+         * @description An event at once with the job as it stands, then one at each change (`queued` as its place in the line moves, `running`, then `succeeded`, `failed` or `cancelled`, after which the stream ends). Each event’s data is the job as GET /jobs/{id} answers it. A comment line every 15 s keeps proxies from closing an idle stream.
+         */
+        get: operations["jobsEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/maintenance/cleanup/expired-cache": {
         parameters: {
             query?: never;
@@ -784,6 +828,15 @@ export interface components {
             createdAt: string;
             urls: components["schemas"]["ImageUrlsDto"];
         };
+        /** @enum {string} */
+        JobStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+        AcceptedJobDto: {
+            /** Format: uuid */
+            id: string;
+            status: components["schemas"]["JobStatus"];
+            /** @description Jobs ahead of this one; 0 = it starts next; null once it has started */
+            queuePosition: number | null;
+        };
         EditImageDto: {
             /**
              * @description What to change; the rest of the picture stays
@@ -867,12 +920,40 @@ export interface components {
             /** @description Entries removed */
             cleared: number;
         };
+        /**
+         * @description `image` (POST /images/generate), `edit` (POST /images/{id}/edit) or `scene` (POST /scenes/generate)
+         * @enum {string}
+         */
+        JobKind: "image" | "edit" | "scene";
+        JobDto: {
+            /** Format: uuid */
+            id: string;
+            status: components["schemas"]["JobStatus"];
+            /** @description Jobs ahead of this one; 0 = it starts next; null once it has started */
+            queuePosition: number | null;
+            /** @description `image` (POST /images/generate), `edit` (POST /images/{id}/edit) or `scene` (POST /scenes/generate) */
+            kind: components["schemas"]["JobKind"];
+            /** @description Times it was started: 2 when a restart interrupted its first run */
+            attempts: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /** @description When succeeded: what the synchronous route would have answered (an Image; a Scene for `scene` jobs) */
+            result?: components["schemas"]["ImageDto"] | components["schemas"]["SceneDto"];
+            /** @description When failed: the error body the synchronous route would have answered, with its status in `statusCode` */
+            error?: components["schemas"]["ErrorResponseDto"];
+        };
         ExpiredCacheCleanupDto: {
             /** @description Expired scene entries removed */
             deletedEntries: number;
             /** @description Images only those entries used, removed (rows and files; featured ones are kept) */
             deletedImages: number;
             freedBytes: number;
+            /** @description Records of generation jobs finished more than JOB_RETENTION_DAYS ago, removed */
+            deletedJobs: number;
         };
         MissingFileDto: {
             /** Format: uuid */
@@ -1368,6 +1449,8 @@ export type GenerateImageDto = components['schemas']['GenerateImageDto'];
 export type ImageSource = components['schemas']['ImageSource'];
 export type ImageUrlsDto = components['schemas']['ImageUrlsDto'];
 export type ImageDto = components['schemas']['ImageDto'];
+export type JobStatus = components['schemas']['JobStatus'];
+export type AcceptedJobDto = components['schemas']['AcceptedJobDto'];
 export type EditImageDto = components['schemas']['EditImageDto'];
 export type ImagePageDto = components['schemas']['ImagePageDto'];
 export type FeatureImageDto = components['schemas']['FeatureImageDto'];
@@ -1375,6 +1458,8 @@ export type GenerateSceneDto = components['schemas']['GenerateSceneDto'];
 export type SceneDto = components['schemas']['SceneDto'];
 export type SceneCacheStatsDto = components['schemas']['SceneCacheStatsDto'];
 export type ClearSceneCacheDto = components['schemas']['ClearSceneCacheDto'];
+export type JobKind = components['schemas']['JobKind'];
+export type JobDto = components['schemas']['JobDto'];
 export type ExpiredCacheCleanupDto = components['schemas']['ExpiredCacheCleanupDto'];
 export type MissingFileDto = components['schemas']['MissingFileDto'];
 export type OrphanCleanupDto = components['schemas']['OrphanCleanupDto'];
@@ -1427,7 +1512,10 @@ export interface operations {
     imagesGenerate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `respond-async`: answer `202` at once with the job doing the work (follow it at `Location`) instead of waiting for it */
+                Prefer?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1447,6 +1535,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImageDto"];
+                };
+            };
+            /** @description Queued (`Prefer: respond-async`) */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description The job: `/api/v2/jobs/{id}` */
+                    Location?: string;
+                    /** @description `respond-async` */
+                    "Preference-Applied"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedJobDto"];
                 };
             };
             /** @description The request is invalid; the message says which field and why */
@@ -1541,7 +1646,10 @@ export interface operations {
     imagesEdit: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `respond-async`: answer `202` at once with the job doing the work (follow it at `Location`) instead of waiting for it */
+                Prefer?: string;
+            };
             path: {
                 id: string;
             };
@@ -1563,6 +1671,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImageDto"];
+                };
+            };
+            /** @description Queued (`Prefer: respond-async`) */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description The job: `/api/v2/jobs/{id}` */
+                    Location?: string;
+                    /** @description `respond-async` */
+                    "Preference-Applied"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedJobDto"];
                 };
             };
             /** @description The request is invalid; the message says which field and why */
@@ -1962,7 +2087,10 @@ export interface operations {
     scenesGenerate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `respond-async`: answer `202` at once with the job doing the work (follow it at `Location`) instead of waiting for it */
+                Prefer?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1984,6 +2112,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SceneDto"];
+                };
+            };
+            /** @description Queued (`Prefer: respond-async`) */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description The job: `/api/v2/jobs/{id}` */
+                    Location?: string;
+                    /** @description `respond-async` */
+                    "Preference-Applied"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedJobDto"];
                 };
             };
             /** @description The request is invalid; the message says which field and why */
@@ -2115,6 +2260,143 @@ export interface operations {
             };
             /** @description Admin key wrong, or not a loopback client */
             403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    jobsFindOne: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDto"];
+                };
+            };
+            /** @description The request is invalid; the message says which field and why */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such image (or it was deleted) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    jobsCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDto"];
+                };
+            };
+            /** @description The request is invalid; the message says which field and why */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such image (or it was deleted) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The item is full of featured images */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    jobsEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The request is invalid; the message says which field and why */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such image (or it was deleted) */
+            404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -3214,6 +3496,8 @@ export const aspectRatioValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const imageSizeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImageSize"]> = ["1K", "2K", "4K"];
 export const imageSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImageSource"]> = ["gemini", "local", "import"];
 export const imageDtoAspectRatioValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImageDto"]["aspectRatio"]> = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"];
+export const jobStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobStatus"]> = ["queued", "running", "succeeded", "failed", "cancelled"];
+export const jobKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobKind"]> = ["image", "edit", "scene"];
 export const missingFileDtoVariantValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MissingFileDto"]["variant"]> = ["full", "thumbnail"];
 export const databaseStatsDtoDriverValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DatabaseStatsDto"]["driver"]> = ["sqlite", "postgres"];
 export const jobNameValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobName"]> = ["expired-cache-cleanup", "orphan-cleanup", "backup"];

@@ -1,0 +1,74 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiExtraModels, ApiHeader, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { NATIVE_API_BASE } from '../../common/http/api-versions.js';
+import { ErrorResponseDto } from '../../common/http/error-response.dto.js';
+import { ImageDto } from '../../images/dto/image.dto.js';
+import { SceneDto } from '../../scenes/dto/generate-scene.dto.js';
+import { JOB_KINDS, JOB_STATUSES, type JobKind, type JobStatus } from '../generation-job.entity.js';
+import type { JobView } from '../generation-jobs.service.js';
+
+/** `202 Accepted`: the job that will do the work, and where to follow it. */
+export class AcceptedJobDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' })
+  status!: JobStatus;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'Jobs ahead of this one; 0 = it starts next; null once it has started' })
+  queuePosition!: number | null;
+}
+
+@ApiExtraModels(ImageDto, SceneDto)
+export class JobDto extends AcceptedJobDto {
+  @ApiProperty({ enum: JOB_KINDS, enumName: 'JobKind', description: '`image` (POST /images/generate), `edit` (POST /images/{id}/edit) or `scene` (POST /scenes/generate)' })
+  kind!: JobKind;
+
+  @ApiProperty({ description: 'Times it was started: 2 when a restart interrupted its first run' })
+  attempts!: number;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  startedAt!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  finishedAt!: string | null;
+
+  @ApiPropertyOptional({
+    description: 'When succeeded: what the synchronous route would have answered (an Image; a Scene for `scene` jobs)',
+    oneOf: [{ $ref: getSchemaPath(ImageDto) }, { $ref: getSchemaPath(SceneDto) }],
+  })
+  result?: ImageDto | SceneDto;
+
+  @ApiPropertyOptional({ type: ErrorResponseDto, description: 'When failed: the error body the synchronous route would have answered, with its status in `statusCode`' })
+  error?: ErrorResponseDto;
+}
+
+/** RFC 7240: whether the client asked for an asynchronous answer (`Prefer: respond-async`). */
+export function prefersAsync(prefer: string | undefined): boolean {
+  return (prefer ?? '').split(',').some((preference) => preference.split(';')[0].trim().toLowerCase() === 'respond-async');
+}
+
+/** Answers 202 with the job, its URL in Location, and that the preference was honoured. */
+export function acceptJob(response: Response, { job, queuePosition }: JobView): AcceptedJobDto {
+  response.status(202).setHeader('Location', `${NATIVE_API_BASE}/jobs/${job.id}`).setHeader('Preference-Applied', 'respond-async');
+  return { id: job.id, status: job.status, queuePosition };
+}
+
+/** Documents a route that can answer with a job instead of waiting. */
+export function ApiJobCapable() {
+  return applyDecorators(
+    ApiHeader({ name: 'Prefer', required: false, description: '`respond-async`: answer `202` at once with the job doing the work (follow it at `Location`) instead of waiting for it', schema: { type: 'string' } }),
+    ApiAcceptedResponse({
+      type: AcceptedJobDto,
+      description: 'Queued (`Prefer: respond-async`)',
+      headers: {
+        Location: { description: 'The job: `/api/v2/jobs/{id}`', schema: { type: 'string' } },
+        'Preference-Applied': { description: '`respond-async`', schema: { type: 'string' } },
+      },
+    }),
+  );
+}

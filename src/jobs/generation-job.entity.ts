@@ -1,0 +1,56 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { SerializedError } from '../common/errors.js';
+
+export const JOB_KINDS = ['image', 'edit', 'scene'] as const;
+/** What a job makes: an image from a prompt, an edit of a stored one, or a scene's art. */
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** A finished job's status: it changes no more. */
+export const isFinished = (status: JobStatus): boolean => status === 'succeeded' || status === 'failed' || status === 'cancelled';
+
+/** One generation, from the request that asked for it to its image or its error. */
+@Entity('generation_jobs')
+@Index('idx_generation_jobs_unfinished', ['createdAt'], { where: '"finished_at" IS NULL' })
+@Index('idx_generation_jobs_finished', ['finishedAt'], { where: '"finished_at" IS NOT NULL' })
+export class GenerationJobEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  kind!: JobKind;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: JobStatus;
+
+  /** The validated request, as the job's kind runs it (JSON). */
+  @Column({ type: 'simple-json' })
+  request!: object;
+
+  /** The image it made (succeeded jobs). */
+  @Column({ name: 'image_id', type: 'varchar', length: 36, nullable: true })
+  imageId!: string | null;
+
+  /** What else its kind answers besides the image (a scene's cache facts), JSON. */
+  @Column({ type: 'simple-json', nullable: true })
+  result!: object | null;
+
+  /** Why it failed, as the synchronous route would have answered. */
+  @Column({ type: 'simple-json', nullable: true })
+  error!: SerializedError | null;
+
+  /** Times it was started: a job interrupted by a restart runs again, once. */
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'created_at', type: Date })
+  createdAt!: Date;
+
+  @Column({ name: 'started_at', type: Date, nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'finished_at', type: Date, nullable: true })
+  finishedAt!: Date | null;
+}

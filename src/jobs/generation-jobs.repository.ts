@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, LessThan, Repository } from 'typeorm';
+import type { SerializedError } from '../common/errors.js';
+import { WriteLock } from '../database/write-lock.js';
+import { GenerationJobEntity, type JobStatus } from './generation-job.entity.js';
+
+/** What a finished job's row records. */
+export type JobEnding =
+  | { status: 'succeeded'; imageId: string; result: object | null }
+  | { status: 'failed'; error: SerializedError }
+  | { status: 'cancelled' };
+
+/**
+ * Thin adapter around `generation_jobs`. Every change of state is one conditional UPDATE
+ * (from the state it must leave), so two replicas or a restart can never both move a job.
+ */
+@Injectable()
+export class GenerationJobsRepository {
+  constructor(
+    @InjectRepository(GenerationJobEntity) private readonly jobs: Repository<GenerationJobEntity>,
+    private readonly writeLock: WriteLock,
+  ) {}
+
+  async insert(job: GenerationJobEntity): Promise<void> {
+    await this.writeLock.run(() => this.jobs.insert(job));
+  }
+
+  findById(id: string): Promise<GenerationJobEntity | null> {
+    return this.jobs.findOneBy({ id });
+  }
+
+  /** queued → running, counting the attempt; false when it was not queued (cancelled, or taken). */
+  start(id: string, now: Date): Promise<boolean> {
+    return this.move(id, 'queued', () => ({ status: 'running', startedAt: now, attempts: () => 'attempts + 1' }));
+  }
+
+  /** running → its ending. */
+  finish(id: string, ending: JobEnding, now: Date): Promise<boolean> {
+    const fields =
+      ending.status === 'succeeded'
+        ? { imageId: ending.imageId, result: ending.result }
+        : ending.status === 'failed'
+          ? { error: ending.error }
+          : {};
+    return this.move(id, 'running', () => ({ status: ending.status, finishedAt: now, ...fields }));
+  }
+
+  /** queued → cancelled; false when it had started (or ended) already. */
+  cancel(id: string, now: Date): Promise<boolean> {
+    return this.move(id, 'queued', () => ({ status: 'cancelled', finishedAt: now }));
+  }
+
+  /** Jobs not finished, oldest first: what a restarted queue takes up again. */
+  unfinished(): Promise<GenerationJobEntity[]> {
+    return this.jobs.find({ where: { finishedAt: IsNull() }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** A job a restart interrupted while running waits again (its attempt stays counted). */
+  requeue(id: string): Promise<boolean> {
+    return this.move(id, 'running', () => ({ status: 'queued', startedAt: null }));
+  }
+
+  /** Removes finished jobs older than `before`; answers how many. */
+  async deleteFinishedBefore(before: Date): Promise<number> {
+    const deleted = await this.writeLock.run(() => this.jobs.delete({ finishedAt: LessThan(before) }));
+    return deleted.affected ?? 0;
+  }
+
+  private async move(id: string, from: JobStatus, fields: () => Parameters<Repository<GenerationJobEntity>['update']>[1]): Promise<boolean> {
+    const moved = await this.writeLock.run(() => this.jobs.update({ id, status: from }, fields()));
+    return (moved.affected ?? 0) > 0;
+  }
+}

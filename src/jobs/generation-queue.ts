@@ -1,0 +1,140 @@
+import { Logger } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { messageOf } from '../common/errors.js';
+
+/** How much the provider takes: at once, and per minute. */
+export interface QueueLimits {
+  /** GEMINI_MAX_CONCURRENT: jobs running at once. */
+  maxConcurrent: number;
+  /** GEMINI_REQUESTS_PER_MINUTE: job starts in any 60 s; undefined = no limit. */
+  requestsPerMinute?: number;
+}
+
+/**
+ * Where generation jobs wait for a slot with the provider. The job itself is a row
+ * (GenerationJobsRepository); the queue only holds ids, in order, and starts them as the
+ * limits allow.
+ */
+export abstract class GenerationQueue {
+  /** At boot: from now on the queue starts jobs by calling `run` with their id. */
+  abstract process(run: (jobId: string) => Promise<void>): void;
+  /** Puts a job at the end of the line. */
+  abstract add(jobId: string): Promise<void>;
+  /** Takes a waiting job out of the line; false when it is not waiting (started, or unknown). */
+  abstract remove(jobId: string): Promise<boolean>;
+  /** Jobs ahead of it (0: it starts next); undefined when it is not waiting. */
+  abstract position(jobId: string): Promise<number | undefined>;
+  /** Calls `listener` whenever the line moves (a job started or left it). */
+  abstract onMove(listener: () => void): void;
+  /** Starts nothing more; resolves once the running jobs have ended. */
+  abstract close(): Promise<void>;
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * The queue of one process, for a deployment without Redis: the line is in memory, and the
+ * jobs' rows bring it back after a restart (GenerationJobs re-adds them at boot).
+ */
+export class InProcessGenerationQueue extends GenerationQueue {
+  private readonly logger = new Logger('GenerationQueue');
+  private readonly waiting: string[] = [];
+  private readonly running = new Set<Promise<void>>();
+  /** When recent jobs started (ms), for the per-minute limit. */
+  private readonly starts: number[] = [];
+  private readonly listeners: Array<() => void> = [];
+  private run?: (jobId: string) => Promise<void>;
+  /** Set while a timer waits for the per-minute window to open. */
+  private wakeUp?: AbortController;
+  private closed = false;
+
+  constructor(
+    private readonly limits: QueueLimits,
+    private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  process(run: (jobId: string) => Promise<void>): void {
+    this.run = run;
+    this.startWhatFits();
+  }
+
+  async add(jobId: string): Promise<void> {
+    this.waiting.push(jobId);
+    this.startWhatFits();
+  }
+
+  async remove(jobId: string): Promise<boolean> {
+    const index = this.waiting.indexOf(jobId);
+    if (index === -1) return false;
+    this.waiting.splice(index, 1);
+    this.moved();
+    return true;
+  }
+
+  async position(jobId: string): Promise<number | undefined> {
+    const index = this.waiting.indexOf(jobId);
+    return index === -1 ? undefined : index;
+  }
+
+  onMove(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wakeUp?.abort();
+    await Promise.allSettled([...this.running]);
+  }
+
+  private startWhatFits(): void {
+    let started = false;
+    while (this.run && !this.closed && !this.wakeUp && this.waiting.length > 0 && this.running.size < this.limits.maxConcurrent) {
+      const waitMs = this.waitForWindowMs();
+      if (waitMs > 0) {
+        this.wakeIn(waitMs);
+        break;
+      }
+      this.start(this.run, this.waiting.shift()!);
+      started = true;
+    }
+    if (started) this.moved();
+  }
+
+  private start(run: (jobId: string) => Promise<void>, jobId: string): void {
+    this.starts.push(this.clock.now().getTime());
+    const running: Promise<void> = run(jobId)
+      .catch((error: unknown) => this.logger.error(`Job ${jobId} ended in an unhandled error: ${messageOf(error)}`))
+      .finally(() => {
+        this.running.delete(running);
+        this.startWhatFits();
+      });
+    this.running.add(running);
+  }
+
+  /** How long until the per-minute limit lets one more job start (0: now). */
+  private waitForWindowMs(): number {
+    const perMinute = this.limits.requestsPerMinute;
+    if (perMinute === undefined) return 0;
+    const now = this.clock.now().getTime();
+    while (this.starts.length > 0 && this.starts[0] <= now - MINUTE_MS) this.starts.shift();
+    return this.starts.length < perMinute ? 0 : this.starts[0] + MINUTE_MS - now;
+  }
+
+  private wakeIn(ms: number): void {
+    const timer = new AbortController();
+    this.wakeUp = timer;
+    this.clock.sleep(ms, timer.signal).then(
+      () => {
+        this.wakeUp = undefined;
+        this.startWhatFits();
+      },
+      () => undefined, // aborted: the queue closed
+    );
+  }
+
+  private moved(): void {
+    for (const listener of this.listeners) listener();
+  }
+}

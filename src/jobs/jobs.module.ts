@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Clock } from '../common/clock.js';
+import { AppConfig } from '../config/app-config.js';
+import { GenerationJobEntity } from './generation-job.entity.js';
+import { GenerationJobsRepository } from './generation-jobs.repository.js';
+import { GenerationJobs } from './generation-jobs.service.js';
+import { GenerationQueue, InProcessGenerationQueue } from './generation-queue.js';
+
+/**
+ * Generation as jobs: their rows, the queue that bounds them by the provider's limits, and
+ * GenerationJobs, which the modules owning the work (images, scenes) define their kinds on.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([GenerationJobEntity])],
+  providers: [
+    GenerationJobsRepository,
+    GenerationJobs,
+    {
+      provide: GenerationQueue,
+      inject: [AppConfig, Clock],
+      useFactory: (config: AppConfig, clock: Clock) => new InProcessGenerationQueue(config.jobs, clock),
+    },
+  ],
+  exports: [GenerationJobs],
+})
+export class JobsModule {}

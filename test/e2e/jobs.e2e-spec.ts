@@ -1,0 +1,205 @@
+import request from 'supertest';
+import type { JobDto } from '../../src/jobs/dto/job.dto.js';
+import { GenerationJobs } from '../../src/jobs/generation-jobs.service.js';
+import { HEARTBEAT_MS } from '../../src/jobs/job-event-stream.js';
+import type { FakeGeminiServer } from '../support/fake-gemini-server.js';
+import { createGeminiTestApp } from '../support/gemini-app.js';
+import type { TestApp } from '../support/test-app.js';
+
+/**
+ * Generation as jobs, through the real app and SDK against the fake Gemini server, one slot
+ * (GEMINI_MAX_CONCURRENT=1) so the line is easy to see. The model answers when a test opens
+ * its gate: no clock or sleep decides what is running.
+ */
+let t: TestApp;
+let gemini: FakeGeminiServer;
+
+beforeAll(async () => {
+  ({ t, gemini } = await createGeminiTestApp({ GEMINI_MAX_CONCURRENT: '1', RATE_LIMIT_ENABLED: 'false' }));
+  await t.app.listen(0, '127.0.0.1'); // event streams are read with fetch, over a real socket
+});
+afterAll(async () => {
+  await t.close();
+  await gemini.close();
+});
+beforeEach(() => gemini.reset());
+
+/** A model answer held until the test says so. */
+function gate(): { until: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const until = new Promise<void>((resolve) => (open = resolve));
+  return { until, open };
+}
+
+const submit = (prompt: string) => request(t.server).post('/api/v2/images/generate').set('Prefer', 'respond-async').send({ prompt });
+const jobOf = async (id: string) => (await request(t.server).get(`/api/v2/jobs/${id}`).expect(200)).body as JobDto;
+
+interface StreamedEvent {
+  event: string;
+  job: JobDto;
+}
+
+/** Reads a job's event stream until it ends (the job finished), keeping comments apart. */
+async function readEvents(id: string, onOpen?: () => void): Promise<{ events: StreamedEvent[]; comments: string[]; contentType: string | null }> {
+  const address = t.server.address() as { port: number };
+  const response = await fetch(`http://127.0.0.1:${address.port}/api/v2/jobs/${id}/events`);
+  onOpen?.();
+  const text = await response.text();
+  const blocks = text.split('\n\n').filter((block) => block !== '');
+  return {
+    contentType: response.headers.get('content-type'),
+    comments: blocks.filter((block) => block.startsWith(':')),
+    events: blocks
+      .filter((block) => !block.startsWith(':'))
+      .map((block) => {
+        const [eventLine, dataLine] = block.split('\n');
+        return { event: eventLine.replace('event: ', ''), job: JSON.parse(dataLine.replace('data: ', '')) as JobDto };
+      }),
+  };
+}
+
+it('answers 202 with the job’s URL and place in the line; the job runs to its image', async () => {
+  const first = gate();
+  gemini.enqueue({ kind: 'image', until: first.until }, { kind: 'image' });
+  const running = await submit('a red dragon over the keep').expect(202);
+  expect(running.headers.location).toBe(`/api/v2/jobs/${running.body.id}`);
+  expect(running.headers['preference-applied']).toBe('respond-async');
+  await gemini.waitForRequests(1);
+
+  const waiting = await submit('a blue dragon under the sea').expect(202);
+  expect(waiting.body).toEqual({ id: expect.any(String), status: 'queued', queuePosition: 0 });
+  expect(await jobOf(running.body.id)).toMatchObject({ kind: 'image', status: 'running', queuePosition: null, attempts: 1 });
+
+  const stream = readEvents(waiting.body.id);
+  first.open();
+  const { events, contentType } = await stream;
+  expect(contentType).toMatch(/^text\/event-stream/);
+  expect(events.map((event) => event.event)).toEqual(['queued', 'running', 'succeeded']);
+  const done = events[2].job;
+  expect(done).toMatchObject({ status: 'succeeded', result: { prompt: 'a blue dragon under the sea', source: 'gemini' } });
+  expect(done.finishedAt).toEqual(expect.any(String));
+  await request(t.server).get(`/api/v2/images/${(done.result as { id: string }).id}`).expect(200);
+  expect(gemini.requests).toHaveLength(2);
+});
+
+it('waits in the same line without the header: a synchronous request starts only when the slot frees', async () => {
+  const first = gate();
+  gemini.enqueue({ kind: 'image', until: first.until }, { kind: 'image' });
+  const queued = await submit('the first in line').expect(202);
+  await gemini.waitForRequests(1);
+  const synchronous = request(t.server).post('/api/v2/images/generate').send({ prompt: 'the second in line' }).expect(201);
+  const answered = synchronous.then((response) => response.body as { prompt: string });
+  // The synchronous request is in the line now (its job row is written before it waits).
+  await waitUntil(async () => (await t.dataSource.query(`SELECT count(*) AS n FROM generation_jobs WHERE status = 'queued'`))[0].n == 1);
+  expect(gemini.requests).toHaveLength(1);
+  first.open();
+  expect((await answered).prompt).toBe('the second in line');
+  expect((await jobOf(queued.body.id)).status).toBe('succeeded');
+});
+
+it('shows a failed job with the error body the synchronous route would have answered', async () => {
+  gemini.enqueue({ kind: 'blocked', blockReason: 'SAFETY' });
+  const accepted = await submit('something the model refuses').expect(202);
+  const { events } = await readEvents(accepted.body.id);
+  const failed = events.at(-1)!.job;
+  expect(failed.status).toBe('failed');
+  expect(failed.error).toMatchObject({ statusCode: 422, error: 'Unprocessable Entity', reason: 'SAFETY' });
+  expect(failed.result).toBeUndefined();
+});
+
+it('cancels a queued job, which never reaches the model; a running one cannot be cancelled', async () => {
+  const first = gate();
+  gemini.enqueue({ kind: 'image', until: first.until });
+  const running = await submit('the one drawing').expect(202);
+  await gemini.waitForRequests(1);
+  const queued = await submit('the one given up').expect(202);
+
+  const cancelled = await request(t.server).delete(`/api/v2/jobs/${queued.body.id}`).expect(200);
+  expect(cancelled.body).toMatchObject({ status: 'cancelled', queuePosition: null, finishedAt: expect.any(String) });
+  const refused = await request(t.server).delete(`/api/v2/jobs/${running.body.id}`).expect(409);
+  expect(refused.body.message).toBe(`Job ${running.body.id} is running; only a queued job can be cancelled`);
+
+  first.open();
+  await readEvents(running.body.id);
+  expect(gemini.requests).toHaveLength(1);
+  expect((await jobOf(queued.body.id)).status).toBe('cancelled');
+});
+
+it('refuses a bad request at once with its 4xx, queuing nothing', async () => {
+  const before = (await t.dataSource.query('SELECT count(*) AS n FROM generation_jobs'))[0].n;
+  const missing = '00000000-0000-4000-8000-000000000000';
+  const refused = await request(t.server).post('/api/v2/images/generate').set('Prefer', 'respond-async').send({ prompt: 'a knight', references: [missing] }).expect(400);
+  expect(refused.body.message).toBe(`references: no image ${missing}`);
+  await request(t.server).post(`/api/v2/images/${missing}/edit`).set('Prefer', 'respond-async').send({ instruction: 'add rain' }).expect(404);
+  expect((await t.dataSource.query('SELECT count(*) AS n FROM generation_jobs'))[0].n).toBe(before);
+});
+
+it('answers a scene from the cache at once even when asked for a job; a miss is a job', async () => {
+  const miss = await request(t.server).post('/api/v2/scenes/generate').set('Prefer', 'respond-async').send({ description: 'a tavern at dusk' }).expect(202);
+  const { events } = await readEvents(miss.body.id);
+  const drawn = events.at(-1)!.job;
+  expect(drawn).toMatchObject({ kind: 'scene', status: 'succeeded', result: { cached: false, cacheKey: expect.any(String), hitCount: 0 } });
+
+  const hit = await request(t.server).post('/api/v2/scenes/generate').set('Prefer', 'respond-async').send({ description: 'a tavern at dusk' }).expect(200);
+  expect(hit.headers['x-cache']).toBe('HIT');
+  expect(hit.body.image.id).toBe((drawn.result as { image: { id: string } }).image.id);
+});
+
+it('keeps a quiet event stream open with a comment line every 15 s', async () => {
+  const first = gate();
+  gemini.enqueue({ kind: 'image', until: first.until });
+  const accepted = await submit('a long portrait').expect(202);
+  await gemini.waitForRequests(1);
+  let opened!: () => void;
+  const open = new Promise<void>((resolve) => (opened = resolve));
+  const stream = readEvents(accepted.body.id, opened);
+  await open;
+  for (let beat = 0; beat < 2; beat++) {
+    await waitUntil(() => t.clock.sleeping > 0); // the stream waits for its next beat
+    t.clock.advance(HEARTBEAT_MS);
+  }
+  await waitUntil(() => t.clock.sleeping > 0);
+  first.open();
+  const { comments, events } = await stream;
+  expect(comments).toEqual([': still there', ': still there']);
+  expect(events.map((event) => event.event)).toEqual(['running', 'succeeded']);
+});
+
+it('takes up at boot what a stop left: queued jobs, and a job interrupted while running once more, not twice', async () => {
+  const row = (id: string, status: string, attempts: number, prompt: string) =>
+    t.dataSource.query(`INSERT INTO generation_jobs (id, kind, status, request, attempts, created_at) VALUES ($1, 'image', $2, $3, $4, $5)`.replace(/\$\d/g, (placeholder) =>
+        t.dataSource.options.type === 'postgres' ? placeholder : '?',
+      ), [
+      id,
+      status,
+      JSON.stringify({ prompt }),
+      attempts,
+      t.clock.now().toISOString(),
+    ]);
+  await row('10000000-0000-4000-8000-000000000001', 'queued', 0, 'left in the line');
+  await row('10000000-0000-4000-8000-000000000002', 'running', 1, 'cut off once');
+  await row('10000000-0000-4000-8000-000000000003', 'running', 2, 'cut off twice');
+
+  await t.app.get(GenerationJobs).onApplicationBootstrap(); // what a restart runs
+  const [queued, once, twice] = await Promise.all(['1', '2', '3'].map(async (n) => (await readEvents(`10000000-0000-4000-8000-00000000000${n}`)).events.at(-1)!.job));
+  expect(queued).toMatchObject({ status: 'succeeded', attempts: 1, result: { prompt: 'left in the line' } });
+  expect(once).toMatchObject({ status: 'succeeded', attempts: 2, result: { prompt: 'cut off once' } });
+  expect(twice).toMatchObject({ status: 'failed', attempts: 2, error: { statusCode: 409, message: 'The job was interrupted 2 times while running; it is not tried again' } });
+  expect(gemini.requests).toHaveLength(2);
+});
+
+it('answers 404 for a job that does not exist, and 400 for an id that is not one', async () => {
+  const missing = await request(t.server).get('/api/v2/jobs/00000000-0000-4000-8000-000000000000').expect(404);
+  expect(missing.body.message).toMatch(/^No job 00000000-0000-4000-8000-000000000000/);
+  await request(t.server).get('/api/v2/jobs/not-a-job').expect(400);
+  await request(t.server).get('/api/v2/jobs/00000000-0000-4000-8000-000000000000/events').expect(404);
+});
+
+/** Polls a condition about the app's own state (a row written, a sleeper waiting). */
+async function waitUntil(condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (let tries = 0; tries < 500; tries++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error('condition never held');
+}

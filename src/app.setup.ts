@@ -53,7 +53,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     origin: config.http.corsOrigins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
     credentials: false,
-    exposedHeaders: ['Retry-After', 'X-Cache', 'X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'ETag', 'Location'],
+    exposedHeaders: ['Retry-After', 'X-Cache', 'X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'ETag', 'Location', 'Preference-Applied'],
     maxAge: 600,
   });
   // First of all, so every request (the web app's files, a 404, a refused body) has an id and a log line.

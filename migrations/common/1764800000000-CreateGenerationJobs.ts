@@ -21,6 +21,8 @@ export class CreateGenerationJobs1764800000000 implements MigrationInterface {
         "result" text,
         "error" text,
         "attempts" integer NOT NULL DEFAULT 0,
+        "idempotency_key" varchar(255),
+        "fingerprint" varchar(64),
         "created_at" ${timestamp} NOT NULL,
         "started_at" ${timestamp},
         "finished_at" ${timestamp}
@@ -28,6 +30,8 @@ export class CreateGenerationJobs1764800000000 implements MigrationInterface {
     // The queue's order on a restart, and the retention sweep over finished jobs.
     await queryRunner.query(`CREATE INDEX "idx_generation_jobs_unfinished" ON "generation_jobs" ("created_at") WHERE "finished_at" IS NULL`);
     await queryRunner.query(`CREATE INDEX "idx_generation_jobs_finished" ON "generation_jobs" ("finished_at") WHERE "finished_at" IS NOT NULL`);
+    // One job per Idempotency-Key: a retry finds the job its first try made.
+    await queryRunner.query(`CREATE UNIQUE INDEX "idx_generation_jobs_idempotency_key" ON "generation_jobs" ("idempotency_key") WHERE "idempotency_key" IS NOT NULL`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

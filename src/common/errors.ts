@@ -26,6 +26,19 @@ export class NotFoundError extends DomainError {}
 /** The request is well-formed but cannot be applied to the current state. → 409 */
 export class ConflictError extends DomainError {}
 
+/** An earlier request's work under the same Idempotency-Key is still running: ask again later. → 409 with Retry-After */
+export class StillRunningError extends ConflictError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/** An Idempotency-Key sent before with a different request. → 422 */
+export class IdempotencyKeyReusedError extends DomainError {}
+
 /** The input data itself is unusable (not an image, too large, ...). → 422 */
 export class InvalidImageError extends DomainError {}
 
@@ -86,6 +99,8 @@ const SHAREABLE_ERRORS: Record<string, new (message: string) => DomainError> = {
   InvalidRequestError,
   NotFoundError,
   ConflictError,
+  StillRunningError: StillRunningError as unknown as new (message: string) => DomainError,
+  IdempotencyKeyReusedError,
   InvalidImageError,
   ContentRefusedError: ContentRefusedError as unknown as new (message: string) => DomainError,
   UpstreamBadResponseError,

@@ -19,11 +19,13 @@ export class ImageJobKinds implements OnModuleInit {
       check: (command) => this.images.checkGenerate(command),
       run: (command) => this.images.generate(command),
       record: recordImage,
+      revive: (job) => this.images.findOne(job.imageId!),
     });
     this.jobs.define('edit', {
       check: ({ parentId, ...command }) => this.images.checkEdit(parentId, command),
       run: ({ parentId, ...command }) => this.images.edit(parentId, command),
       record: recordImage,
+      revive: (job) => this.images.findOne(job.imageId!),
     });
   }
 }

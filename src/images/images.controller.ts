@@ -13,7 +13,7 @@ import { ImagePageDto, SearchImagesQueryDto } from './dto/search-images.dto.js';
 import { sendImageFile } from './image-file.http.js';
 import { ImagesService } from './images.service.js';
 import { NativeApiController } from '../common/http/api-versions.js';
-import { AcceptedJobDto, acceptJob, ApiJobCapable, prefersAsync } from '../jobs/dto/job.dto.js';
+import { AcceptedJobDto, acceptJob, ApiJobCapable, IdempotencyKey, prefersAsync } from '../jobs/dto/job.dto.js';
 import { GenerationJobs } from '../jobs/generation-jobs.service.js';
 
 /** What the file routes send with the bytes and with a 304 (decorators below read it at class definition). */
@@ -38,10 +38,15 @@ export class ImagesController {
   @ApiCreatedResponse({ type: ImageDto })
   @ApiJobCapable()
   @ApiErrors(400, 409, 413, 422, 429, 502, 503, 504)
-  async generate(@Body() body: GenerateImageDto, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) response: Response): Promise<ImageDto | AcceptedJobDto> {
+  async generate(
+    @Body() body: GenerateImageDto,
+    @Headers('prefer') prefer: string | undefined,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ImageDto | AcceptedJobDto> {
     const command = { ...body, references: referenceRequestOf(body) };
-    if (prefersAsync(prefer)) return acceptJob(response, await this.jobs.submit('image', command));
-    return toImageDto(await this.jobs.perform('image', command));
+    if (prefersAsync(prefer)) return acceptJob(response, await this.jobs.submit('image', command, { idempotencyKey }));
+    return toImageDto(await this.jobs.perform('image', command, { idempotencyKey }));
   }
 
   @Post(':id/edit')
@@ -57,11 +62,12 @@ export class ImagesController {
     @UuidParam('id') id: string,
     @Body() body: EditImageDto,
     @Headers('prefer') prefer: string | undefined,
+    @IdempotencyKey() idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ImageDto | AcceptedJobDto> {
     const request = { ...body, parentId: id };
-    if (prefersAsync(prefer)) return acceptJob(response, await this.jobs.submit('edit', request));
-    return toImageDto(await this.jobs.perform('edit', request));
+    if (prefersAsync(prefer)) return acceptJob(response, await this.jobs.submit('edit', request, { idempotencyKey }));
+    return toImageDto(await this.jobs.perform('edit', request, { idempotencyKey }));
   }
 
   @Get('search')

@@ -13,8 +13,16 @@ export const isFinished = (status: JobStatus): boolean => status === 'succeeded'
 
 /** One generation, from the request that asked for it to its image or its error. */
 @Entity('generation_jobs')
-@Index('idx_generation_jobs_unfinished', ['createdAt'], { where: '"finished_at" IS NULL' })
-@Index('idx_generation_jobs_finished', ['finishedAt'], { where: '"finished_at" IS NOT NULL' })
+@Index('idx_generation_jobs_unfinished', ['createdAt'], {
+  where: '"finished_at" IS NULL',
+})
+@Index('idx_generation_jobs_finished', ['finishedAt'], {
+  where: '"finished_at" IS NOT NULL',
+})
+@Index('idx_generation_jobs_idempotency_key', ['idempotencyKey'], {
+  unique: true,
+  where: '"idempotency_key" IS NOT NULL',
+})
 export class GenerationJobEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -44,6 +52,19 @@ export class GenerationJobEntity {
   /** Times it was started: a job interrupted by a restart runs again, once. */
   @Column({ type: 'integer', default: 0 })
   attempts!: number;
+
+  /** The client's Idempotency-Key, while it holds (24 h): a retry with it finds this job. */
+  @Column({
+    name: 'idempotency_key',
+    type: 'varchar',
+    length: 255,
+    nullable: true,
+  })
+  idempotencyKey!: string | null;
+
+  /** sha256 of the kind and the request, to tell a retry from another request under the same key. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  fingerprint!: string | null;
 
   @Column({ name: 'created_at', type: Date })
   createdAt!: Date;

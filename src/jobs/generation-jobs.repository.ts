@@ -6,10 +6,7 @@ import { WriteLock } from '../database/write-lock.js';
 import { GenerationJobEntity, type JobStatus } from './generation-job.entity.js';
 
 /** What a finished job's row records. */
-export type JobEnding =
-  | { status: 'succeeded'; imageId: string; result: object | null }
-  | { status: 'failed'; error: SerializedError }
-  | { status: 'cancelled' };
+export type JobEnding = { status: 'succeeded'; imageId: string; result: object | null } | { status: 'failed'; error: SerializedError } | { status: 'cancelled' };
 
 /**
  * Thin adapter around `generation_jobs`. Every change of state is one conditional UPDATE
@@ -18,7 +15,8 @@ export type JobEnding =
 @Injectable()
 export class GenerationJobsRepository {
   constructor(
-    @InjectRepository(GenerationJobEntity) private readonly jobs: Repository<GenerationJobEntity>,
+    @InjectRepository(GenerationJobEntity)
+    private readonly jobs: Repository<GenerationJobEntity>,
     private readonly writeLock: WriteLock,
   ) {}
 
@@ -30,35 +28,56 @@ export class GenerationJobsRepository {
     return this.jobs.findOneBy({ id });
   }
 
+  findByIdempotencyKey(idempotencyKey: string): Promise<GenerationJobEntity | null> {
+    return this.jobs.findOneBy({ idempotencyKey });
+  }
+
+  /** The key lapsed (24 h): the job stays, and the key is free for a new one. */
+  async releaseIdempotencyKey(id: string): Promise<void> {
+    await this.writeLock.run(() => this.jobs.update({ id }, { idempotencyKey: null }));
+  }
+
   /** queued → running, counting the attempt; false when it was not queued (cancelled, or taken). */
   start(id: string, now: Date): Promise<boolean> {
-    return this.move(id, 'queued', () => ({ status: 'running', startedAt: now, attempts: () => 'attempts + 1' }));
+    return this.move(id, 'queued', () => ({
+      status: 'running',
+      startedAt: now,
+      attempts: () => 'attempts + 1',
+    }));
   }
 
   /** running → its ending. */
   finish(id: string, ending: JobEnding, now: Date): Promise<boolean> {
-    const fields =
-      ending.status === 'succeeded'
-        ? { imageId: ending.imageId, result: ending.result }
-        : ending.status === 'failed'
-          ? { error: ending.error }
-          : {};
-    return this.move(id, 'running', () => ({ status: ending.status, finishedAt: now, ...fields }));
+    const fields = ending.status === 'succeeded' ? { imageId: ending.imageId, result: ending.result } : ending.status === 'failed' ? { error: ending.error } : {};
+    return this.move(id, 'running', () => ({
+      status: ending.status,
+      finishedAt: now,
+      ...fields,
+    }));
   }
 
   /** queued → cancelled; false when it had started (or ended) already. */
   cancel(id: string, now: Date): Promise<boolean> {
-    return this.move(id, 'queued', () => ({ status: 'cancelled', finishedAt: now }));
+    return this.move(id, 'queued', () => ({
+      status: 'cancelled',
+      finishedAt: now,
+    }));
   }
 
   /** Jobs not finished, oldest first: what a restarted queue takes up again. */
   unfinished(): Promise<GenerationJobEntity[]> {
-    return this.jobs.find({ where: { finishedAt: IsNull() }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return this.jobs.find({
+      where: { finishedAt: IsNull() },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
   }
 
   /** A job a restart interrupted while running waits again (its attempt stays counted). */
   requeue(id: string): Promise<boolean> {
-    return this.move(id, 'running', () => ({ status: 'queued', startedAt: null }));
+    return this.move(id, 'running', () => ({
+      status: 'queued',
+      startedAt: null,
+    }));
   }
 
   /** Removes finished jobs older than `before`; answers how many. */

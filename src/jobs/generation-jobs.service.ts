@@ -1,8 +1,8 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Clock } from '../common/clock.js';
-import { ConflictError, NotFoundError, reviveError, serializeError } from '../common/errors.js';
+import { ConflictError, IdempotencyKeyReusedError, NotFoundError, reviveError, serializeError, StillRunningError } from '../common/errors.js';
 import { GenerationJobEntity, isFinished, type JobKind } from './generation-job.entity.js';
 import { GenerationJobsRepository } from './generation-jobs.repository.js';
 import { GenerationQueue } from './generation-queue.js';
@@ -18,6 +18,14 @@ export interface JobKindHandler<Request extends object, Result> {
   run(request: Request, jobId: string): Promise<Result>;
   /** What the job's row keeps of the result: the image, and anything else its answer needs. */
   record(result: Result): { imageId: string; result: object | null };
+  /** The result again from a succeeded job's row (for a retry under its Idempotency-Key). */
+  revive(job: GenerationJobEntity): Promise<Result>;
+}
+
+/** How a request asked for its job. */
+export interface JobOptions {
+  /** The client's Idempotency-Key: the same key with the same request within 24 h is the same job. */
+  idempotencyKey?: string;
 }
 
 /** A job as it stands, with its place in the line while it waits. */
@@ -29,6 +37,10 @@ export interface JobView {
 
 /** A job run again after a restart interrupted it, but not a second time. */
 const MAX_ATTEMPTS = 2;
+/** How long an Idempotency-Key holds. */
+const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
+/** What a retry of a job still running is told to wait. */
+const STILL_RUNNING_RETRY_AFTER_SECONDS = 5;
 
 interface Waiter {
   resolve(result: unknown): void;
@@ -46,7 +58,7 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(GenerationJobs.name);
   private readonly handlers = new Map<JobKind, JobKindHandler<object, unknown>>();
   /** Synchronous requests waiting in this process, by job id: they get the result itself. */
-  private readonly waiters = new Map<string, Waiter>();
+  private readonly waiters = new Map<string, Waiter[]>();
   /** `change` (a job's new state, by id) and `moved` (the line moved). */
   private readonly events = new EventEmitter().setMaxListeners(0);
 
@@ -82,21 +94,49 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
     await this.queue.close();
   }
 
-  /** Checks and queues a job; answers it as it stands (queued, with its place in the line). */
-  async submit<Kind extends JobKind>(kind: Kind, request: JobKinds[Kind]['request']): Promise<JobView> {
-    return this.find(await this.enqueue(kind, request));
+  /**
+   * Checks and queues a job; answers it as it stands (queued, with its place in the line). A
+   * retry under the same Idempotency-Key answers the first try's job, or 409 while it runs.
+   */
+  async submit<Kind extends JobKind>(kind: Kind, request: JobKinds[Kind]['request'], options: JobOptions = {}): Promise<JobView> {
+    const { id, repeated } = await this.enqueue(kind, request, randomUUID(), options);
+    const view = await this.find(id);
+    if (repeated && !isFinished(view.job.status)) {
+      throw new StillRunningError(`The job for this Idempotency-Key (${id}) is ${view.job.status}; follow it at GET /api/v2/jobs/${id}`, STILL_RUNNING_RETRY_AFTER_SECONDS);
+    }
+    return view;
   }
 
-  /** Checks, queues and waits for a job: what the synchronous routes answer (or throw). */
-  async perform<Kind extends JobKind>(kind: Kind, request: JobKinds[Kind]['request']): Promise<JobKinds[Kind]['result']> {
+  /**
+   * Checks, queues and waits for a job: what the synchronous routes answer (or throw). A retry
+   * under the same Idempotency-Key waits for the first try's job, or answers what it made.
+   */
+  async perform<Kind extends JobKind>(kind: Kind, request: JobKinds[Kind]['request'], options: JobOptions = {}): Promise<JobKinds[Kind]['result']> {
     const id = randomUUID();
-    const result = new Promise<JobKinds[Kind]['result']>((resolve, reject) => this.waiters.set(id, { resolve: resolve as (result: unknown) => void, reject }));
+    // Waiting before the job is queued: it may run and end before enqueue returns.
+    const result = this.waitHere<JobKinds[Kind]['result']>(id);
+    let queued: { id: string; repeated: boolean };
     try {
-      await this.enqueue(kind, request, id);
+      queued = await this.enqueue(kind, request, id, options);
     } catch (error) {
       this.waiters.delete(id);
       throw error;
     }
+    if (!queued.repeated) return result;
+    this.waiters.delete(id);
+    return this.wait(queued.id);
+  }
+
+  /** The job an Idempotency-Key made for this request within 24 h, if any (422 when for another request). */
+  findEarlier(kind: JobKind, request: object, { idempotencyKey }: JobOptions): Promise<string | undefined> {
+    return idempotencyKey === undefined ? Promise.resolve(undefined) : this.earlierJob(idempotencyKey, fingerprintOf(kind, request));
+  }
+
+  /** The result of a job queued earlier (by this process or another), once it has run. */
+  async wait<Result>(id: string): Promise<Result> {
+    const result = this.waitHere<Result>(id);
+    const { job } = await this.find(id);
+    if (isFinished(job.status)) this.settleFromRow(job);
     return result;
   }
 
@@ -151,27 +191,58 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
     return this.repository.deleteFinishedBefore(before);
   }
 
-  private async enqueue(kind: JobKind, request: object, id: string = randomUUID()): Promise<string> {
+  /** Answers the job's id, and whether it is an earlier request's (same Idempotency-Key and request). */
+  private async enqueue(kind: JobKind, request: object, id: string, { idempotencyKey }: JobOptions): Promise<{ id: string; repeated: boolean }> {
     const handler = this.handlers.get(kind);
     if (!handler) throw new Error(`No handler for ${kind} jobs`);
+    const fingerprint = idempotencyKey === undefined ? null : fingerprintOf(kind, request);
+    if (idempotencyKey !== undefined) {
+      const earlier = await this.earlierJob(idempotencyKey, fingerprint!);
+      if (earlier) return { id: earlier, repeated: true };
+    }
     await handler.check(request);
-    await this.repository.insert(
-      Object.assign(new GenerationJobEntity(), {
-        id,
-        kind,
-        status: 'queued',
-        request,
-        imageId: null,
-        result: null,
-        error: null,
-        attempts: 0,
-        createdAt: this.clock.now(),
-        startedAt: null,
-        finishedAt: null,
-      } satisfies GenerationJobEntity),
-    );
+    const job = Object.assign(new GenerationJobEntity(), {
+      id,
+      kind,
+      status: 'queued',
+      request,
+      imageId: null,
+      result: null,
+      error: null,
+      attempts: 0,
+      idempotencyKey: idempotencyKey ?? null,
+      fingerprint,
+      createdAt: this.clock.now(),
+      startedAt: null,
+      finishedAt: null,
+    } satisfies GenerationJobEntity);
+    try {
+      await this.repository.insert(job);
+    } catch (error) {
+      // Two tries with one key at once: the other one's insert won; this one follows it.
+      const earlier = idempotencyKey === undefined ? undefined : await this.earlierJob(idempotencyKey, fingerprint!);
+      if (earlier) return { id: earlier, repeated: true };
+      throw error;
+    }
     await this.queue.add(id);
-    return id;
+    return { id, repeated: false };
+  }
+
+  /** The job a key made within its 24 h, if any; 422 when that job was asked for something else. */
+  private async earlierJob(idempotencyKey: string, fingerprint: string): Promise<string | undefined> {
+    const earlier = await this.repository.findByIdempotencyKey(idempotencyKey);
+    if (!earlier) return undefined;
+    // A lapsed key is free again; so is one whose job failed or was cancelled: nothing was
+    // made (or paid) for it, and a retry is exactly what the client should do.
+    const lapsed = earlier.createdAt.getTime() <= this.clock.now().getTime() - IDEMPOTENCY_WINDOW_MS;
+    if (lapsed || earlier.status === 'failed' || earlier.status === 'cancelled') {
+      await this.repository.releaseIdempotencyKey(earlier.id);
+      return undefined;
+    }
+    if (earlier.fingerprint !== fingerprint) {
+      throw new IdempotencyKeyReusedError(`Idempotency-Key "${idempotencyKey}" was used within the last 24 h for a different request; use a new key for a new request`);
+    }
+    return earlier.id;
   }
 
   private async run(id: string): Promise<void> {
@@ -192,12 +263,37 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
     await this.changed(id);
   }
 
+  private waitHere<Result>(id: string): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      const waiters = this.waiters.get(id) ?? [];
+      waiters.push({ resolve: resolve as (result: unknown) => void, reject });
+      this.waiters.set(id, waiters);
+    });
+  }
+
   private settle(id: string, result: unknown, error?: unknown): void {
-    const waiter = this.waiters.get(id);
-    if (!waiter) return;
+    const waiters = this.waiters.get(id);
+    if (!waiters) return;
     this.waiters.delete(id);
-    if (error === undefined) waiter.resolve(result);
-    else waiter.reject(error);
+    for (const waiter of waiters) {
+      if (error === undefined) waiter.resolve(result);
+      else waiter.reject(error);
+    }
+  }
+
+  /** Settles waiters from a finished job's row: its result revived, or its error. */
+  private settleFromRow(job: GenerationJobEntity): void {
+    if (job.status === 'succeeded') {
+      this.handlers
+        .get(job.kind)!
+        .revive(job)
+        .then(
+          (result) => this.settle(job.id, result),
+          (error: unknown) => this.settle(job.id, undefined, error),
+        );
+    } else {
+      this.settle(job.id, undefined, job.error ? reviveError(job.error) : new ConflictError(`Job ${job.id} was cancelled`));
+    }
   }
 
   /** Reads the job again and tells its watchers. */
@@ -208,7 +304,21 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
   }
 }
 
-/** A failed job's error, as the synchronous route would have thrown it. */
-export function errorOf(job: GenerationJobEntity): Error | undefined {
-  return job.error ? reviveError(job.error) : undefined;
+/** The same kind and request (whatever the order of its fields) give the same fingerprint. */
+function fingerprintOf(kind: JobKind, request: object): string {
+  return createHash('sha256')
+    .update(`${kind}\n${canonicalJson(request)}`)
+    .digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, field]) => field !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

@@ -43,7 +43,10 @@ it('takes a waiting job out of the line, and tells listeners the line moved', as
 });
 
 it('starts no more than GEMINI_REQUESTS_PER_MINUTE in any minute, and the rest when the window opens', async () => {
-  const { clock, queue, started, finish, settle } = setup({ maxConcurrent: 10, requestsPerMinute: 2 });
+  const { clock, queue, started, finish, settle } = setup({
+    maxConcurrent: 10,
+    requestsPerMinute: 2,
+  });
   for (const id of ['a', 'b', 'c']) await queue.add(id);
   finish.get('a')!();
   await settle();

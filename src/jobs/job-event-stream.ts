@@ -23,7 +23,11 @@ export class JobEventStream {
   follow(id: string, request: Request, response: Response): void {
     response
       .status(200)
-      .set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' })
+      .set({
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-cache, no-transform',
+        'X-Accel-Buffering': 'no',
+      })
       .flushHeaders();
     const heartbeat = new AbortController();
     // Events are written in the order the changes came, whatever presenting each one takes.

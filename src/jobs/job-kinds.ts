@@ -5,6 +5,9 @@ import type { SceneCommand, SceneResult } from '../scenes/scenes.service.js';
 /** Each kind of job: the request it runs (kept as JSON in its row) and what it answers. */
 export interface JobKinds {
   image: { request: GenerateImageCommand; result: ImageEntity };
-  edit: { request: EditImageCommand & { parentId: string }; result: ImageEntity };
+  edit: {
+    request: EditImageCommand & { parentId: string };
+    result: ImageEntity;
+  };
   scene: { request: SceneCommand; result: SceneResult };
 }

@@ -31,7 +31,14 @@ export class JobPresenter {
         if (error instanceof NotFoundError) return undefined;
         throw error;
       });
-      if (image) dto.result = job.kind === 'scene' ? { ...(job.result as Omit<SceneDto, 'image'>), image: toImageDto(image) } : toImageDto(image);
+      if (image)
+        dto.result =
+          job.kind === 'scene'
+            ? {
+                ...(job.result as Omit<SceneDto, 'image'>),
+                image: toImageDto(image),
+              }
+            : toImageDto(image);
     }
     if (job.status === 'failed' && job.error) dto.error = errorBodyOf(reviveError(job.error));
     return dto;
@@ -41,5 +48,9 @@ export class JobPresenter {
 function errorBodyOf(error: Error): ErrorResponseDto {
   if (error instanceof DomainError) return domainErrorAnswer(error).body;
   const status = HttpStatus.INTERNAL_SERVER_ERROR;
-  return { statusCode: status, error: STATUS_CODES[status]!, message: 'Internal server error' };
+  return {
+    statusCode: status,
+    error: STATUS_CODES[status]!,
+    message: 'Internal server error',
+  };
 }

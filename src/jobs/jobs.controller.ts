@@ -34,7 +34,10 @@ export class JobsController {
     description: 'An event at once with the job as it stands, then one at each change (`queued` as its place in the line moves, `running`, then `succeeded`, `failed` or `cancelled`, after which the stream ends). Each event’s data is the job as GET /jobs/{id} answers it. A comment line every 15 s keeps proxies from closing an idle stream.',
   })
   @ApiProduces('text/event-stream')
-  @ApiOkResponse({ description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } })
+  @ApiOkResponse({
+    description: 'The event stream',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
   @ApiErrors(400, 404)
   async events(@UuidParam('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     await this.jobs.find(id); // a 404 before the stream starts
@@ -42,7 +45,10 @@ export class JobsController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Cancel a queued job', description: 'Only a job that has not started can be cancelled; a running or finished one answers 409.' })
+  @ApiOperation({
+    summary: 'Cancel a queued job',
+    description: 'Only a job that has not started can be cancelled; a running or finished one answers 409.',
+  })
   @ApiOkResponse({ type: JobDto })
   @ApiErrors(400, 404, 409)
   async cancel(@UuidParam('id') id: string): Promise<JobDto> {

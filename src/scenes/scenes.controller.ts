@@ -9,7 +9,7 @@ import { toImageDto } from '../images/dto/image.dto.js';
 import { ClearSceneCacheDto, GenerateSceneDto, SceneCacheStatsDto, SceneDto, toSceneCacheStatsDto } from './dto/generate-scene.dto.js';
 import { SceneJobs } from './scene-jobs.js';
 import { type SceneResult, ScenesService } from './scenes.service.js';
-import { AcceptedJobDto, acceptJob, ApiJobCapable, prefersAsync } from '../jobs/dto/job.dto.js';
+import { AcceptedJobDto, acceptJob, ApiJobCapable, IdempotencyKey, prefersAsync } from '../jobs/dto/job.dto.js';
 import { NativeApiController } from '../common/http/api-versions.js';
 
 @NativeApiController('scenes', 'scenes')
@@ -29,16 +29,21 @@ export class ScenesController {
   @ApiOkResponse({ type: SceneDto, headers: { 'X-Cache': { description: 'HIT or MISS', schema: { type: 'string', enum: ['HIT', 'MISS'] } } } })
   @ApiJobCapable()
   @ApiErrors(400, 413, 422, 429, 502, 503, 504)
-  async generate(@Body() body: GenerateSceneDto, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) response: Response): Promise<SceneDto | AcceptedJobDto> {
+  async generate(
+    @Body() body: GenerateSceneDto,
+    @Headers('prefer') prefer: string | undefined,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<SceneDto | AcceptedJobDto> {
     const command = { ...body, references: referenceRequestOf(body) };
     let scene: SceneResult;
     if (prefersAsync(prefer)) {
       // A hit is answered at once all the same: there is nothing to wait for.
-      const answer = await this.sceneJobs.answerOrSubmit(command);
+      const answer = await this.sceneJobs.answerOrSubmit(command, { idempotencyKey });
       if ('job' in answer) return acceptJob(response, answer.job);
       scene = answer.hit;
     } else {
-      scene = await this.sceneJobs.answer(command);
+      scene = await this.sceneJobs.answer(command, { idempotencyKey });
     }
     response.setHeader('X-Cache', scene.cached ? 'HIT' : 'MISS');
     return {

@@ -2,6 +2,7 @@ import { Body, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nest
 import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { NotFoundError } from '../common/errors.js';
+import { ApiIdempotent, IdempotencyKey } from '../jobs/dto/job.dto.js';
 import { GenerationJobs } from '../jobs/generation-jobs.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
@@ -36,8 +37,9 @@ export class SeedImagesController {
   @ApiOperation({ summary: 'Generate and store an image', description: 'The old contract: answers 200 with the image, its integer `id` and its WebP as base64.' })
   @ApiOkResponse({ type: SeedImageDto })
   @SeedApiErrorResponses(409, 422, 429, 502, 503, 504)
-  async generate(@Body() body: SeedGenerateImageDto): Promise<SeedImageDto> {
-    const image = await this.jobs.perform('image', {
+  @ApiIdempotent()
+  async generate(@Body() body: SeedGenerateImageDto, @IdempotencyKey() idempotencyKey: string | undefined): Promise<SeedImageDto> {
+    const command = {
       prompt: body.prompt,
       customPrompt: body.custom_prompt,
       itemId: body.subject_name,
@@ -46,8 +48,8 @@ export class SeedImagesController {
       component: body.component,
       // Off by default: the old backend never showed the model a picture.
       references: this.config.seedApi.autoReferences && body.subject_name ? { characterIds: [body.subject_name], skipUnfeatured: true } : undefined,
-    });
-    return toSeedImage(image);
+    };
+    return toSeedImage(await this.jobs.perform('image', command, { idempotencyKey }));
   }
 
   @Get('search')

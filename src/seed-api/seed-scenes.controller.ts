@@ -5,8 +5,9 @@ import { AdminOnly } from '../common/auth/admin.guard.js';
 import { Clock } from '../common/clock.js';
 import { RateLimited } from '../common/rate-limit/rate-limited.decorator.js';
 import { LOCATION_SCENE_ASPECT_RATIO, locationSceneDescription } from '../scenes/location-scene.js';
+import { ApiIdempotent, IdempotencyKey } from '../jobs/dto/job.dto.js';
 import { SceneJobs } from '../scenes/scene-jobs.js';
-import { ScenesService } from '../scenes/scenes.service.js';
+import { type SceneCommand, ScenesService } from '../scenes/scenes.service.js';
 import { SeedImageDto } from './dto/seed-image.dto.js';
 import { SeedClearScenesQueryDto, SeedDeletedDto, SeedSceneQueryDto, SeedSceneStatsDto } from './dto/seed-scene.dto.js';
 import { SeedApiController } from './seed-api-controller.decorator.js';
@@ -31,13 +32,19 @@ export class SeedScenesController {
   })
   @ApiOkResponse({ type: SeedImageDto, headers: { 'X-Cache': { description: 'HIT or MISS', schema: { type: 'string', enum: ['HIT', 'MISS'] } } } })
   @SeedApiErrorResponses(422, 429, 502, 503, 504)
-  async generate(@Query() query: SeedSceneQueryDto, @Res({ passthrough: true }) response: Response): Promise<SeedImageDto> {
-    const scene = await this.sceneJobs.answer({
+  @ApiIdempotent()
+  async generate(
+    @Query() query: SeedSceneQueryDto,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<SeedImageDto> {
+    const command: SceneCommand = {
       description: locationSceneDescription({ location: query.location, timeOfDay: query.time_of_day, weather: query.weather }),
       aspectRatio: LOCATION_SCENE_ASPECT_RATIO,
       forceRegenerate: query.force_regenerate,
       itemId: query.location,
-    });
+    };
+    const scene = await this.sceneJobs.answer(command, { idempotencyKey });
     response.setHeader('X-Cache', scene.cached ? 'HIT' : 'MISS');
     return toSeedImage(scene.image, query.location);
   }

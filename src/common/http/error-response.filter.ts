@@ -6,10 +6,12 @@ import {
   ConflictError,
   ContentRefusedError,
   DomainError,
+  IdempotencyKeyReusedError,
   InvalidImageError,
   InvalidRequestError,
   NotFoundError,
   NotSupportedHereError,
+  StillRunningError,
   StorageUnavailableError,
   UpstreamBadResponseError,
   UpstreamTimeoutError,
@@ -23,6 +25,7 @@ const STATUS_BY_ERROR: ReadonlyArray<[abstract new (...args: never[]) => DomainE
   [NotFoundError, HttpStatus.NOT_FOUND],
   [ConflictError, HttpStatus.CONFLICT],
   [InvalidImageError, HttpStatus.UNPROCESSABLE_ENTITY],
+  [IdempotencyKeyReusedError, HttpStatus.UNPROCESSABLE_ENTITY],
   [ContentRefusedError, HttpStatus.UNPROCESSABLE_ENTITY],
   [UpstreamBadResponseError, HttpStatus.BAD_GATEWAY],
   [UpstreamUnavailableError, HttpStatus.SERVICE_UNAVAILABLE],
@@ -78,9 +81,9 @@ export function statusOf(error: DomainError): HttpStatus {
   return STATUS_BY_ERROR.find(([type]) => error instanceof type)?.[1] ?? HttpStatus.INTERNAL_SERVER_ERROR;
 }
 
-/** An upstream that is unavailable says when to come back (a minute when it gave no hint). */
+/** An upstream that is unavailable, or work still running, says when to come back (a minute when no hint). */
 export function setRetryAfter(response: Response, error: DomainError): void {
-  if (!(error instanceof UpstreamUnavailableError)) return;
+  if (!(error instanceof UpstreamUnavailableError || error instanceof StillRunningError)) return;
   const seconds = error.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
   response.setHeader('Retry-After', String(Math.max(1, Math.ceil(seconds))));
 }

@@ -1,6 +1,6 @@
-import { applyDecorators } from '@nestjs/common';
+import { applyDecorators, BadRequestException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiExtraModels, ApiHeader, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { NATIVE_API_BASE } from '../../common/http/api-versions.js';
 import { ErrorResponseDto } from '../../common/http/error-response.dto.js';
 import { ImageDto } from '../../images/dto/image.dto.js';
@@ -16,16 +16,26 @@ export class AcceptedJobDto {
   @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' })
   status!: JobStatus;
 
-  @ApiProperty({ type: Number, nullable: true, description: 'Jobs ahead of this one; 0 = it starts next; null once it has started' })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Jobs ahead of this one; 0 = it starts next; null once it has started',
+  })
   queuePosition!: number | null;
 }
 
 @ApiExtraModels(ImageDto, SceneDto)
 export class JobDto extends AcceptedJobDto {
-  @ApiProperty({ enum: JOB_KINDS, enumName: 'JobKind', description: '`image` (POST /images/generate), `edit` (POST /images/{id}/edit) or `scene` (POST /scenes/generate)' })
+  @ApiProperty({
+    enum: JOB_KINDS,
+    enumName: 'JobKind',
+    description: '`image` (POST /images/generate), `edit` (POST /images/{id}/edit) or `scene` (POST /scenes/generate)',
+  })
   kind!: JobKind;
 
-  @ApiProperty({ description: 'Times it was started: 2 when a restart interrupted its first run' })
+  @ApiProperty({
+    description: 'Times it was started: 2 when a restart interrupted its first run',
+  })
   attempts!: number;
 
   @ApiProperty({ format: 'date-time' })
@@ -43,7 +53,10 @@ export class JobDto extends AcceptedJobDto {
   })
   result?: ImageDto | SceneDto;
 
-  @ApiPropertyOptional({ type: ErrorResponseDto, description: 'When failed: the error body the synchronous route would have answered, with its status in `statusCode`' })
+  @ApiPropertyOptional({
+    type: ErrorResponseDto,
+    description: 'When failed: the error body the synchronous route would have answered, with its status in `statusCode`',
+  })
   error?: ErrorResponseDto;
 }
 
@@ -61,14 +74,54 @@ export function acceptJob(response: Response, { job, queuePosition }: JobView): 
 /** Documents a route that can answer with a job instead of waiting. */
 export function ApiJobCapable() {
   return applyDecorators(
-    ApiHeader({ name: 'Prefer', required: false, description: '`respond-async`: answer `202` at once with the job doing the work (follow it at `Location`) instead of waiting for it', schema: { type: 'string' } }),
+    ApiIdempotent(),
+    ApiHeader({
+      name: 'Prefer',
+      required: false,
+      description: '`respond-async`: answer `202` at once with the job doing the work (follow it at `Location`) instead of waiting for it',
+      schema: { type: 'string' },
+    }),
     ApiAcceptedResponse({
       type: AcceptedJobDto,
       description: 'Queued (`Prefer: respond-async`)',
       headers: {
-        Location: { description: 'The job: `/api/v2/jobs/{id}`', schema: { type: 'string' } },
-        'Preference-Applied': { description: '`respond-async`', schema: { type: 'string' } },
+        Location: {
+          description: 'The job: `/api/v2/jobs/{id}`',
+          schema: { type: 'string' },
+        },
+        'Preference-Applied': {
+          description: '`respond-async`',
+          schema: { type: 'string' },
+        },
       },
+    }),
+  );
+}
+
+/** Visible ASCII, as the IETF draft's examples and every client library's UUIDs are. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * The request's `Idempotency-Key` header (undefined when absent): the same key with the same
+ * request within 24 h gets the first try's answer and no second generation.
+ */
+export const IdempotencyKey = createParamDecorator((_: unknown, context: ExecutionContext): string | undefined => {
+  const value = context.switchToHttp().getRequest<Request>().headers['idempotency-key'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !IDEMPOTENCY_KEY.test(value)) {
+    throw new BadRequestException('Idempotency-Key must be 1 to 255 visible ASCII characters (a new UUID per request is a good choice)');
+  }
+  return value;
+});
+
+/** Documents the Idempotency-Key header and what a retry can answer. */
+export function ApiIdempotent() {
+  return applyDecorators(
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: 'Up to 255 visible ASCII characters. The same key with the same request within 24 h answers what the first try answered, with no second generation; while the first is still running, a synchronous retry waits for it and an asynchronous one gets 409 with Retry-After; the same key with another request is refused with 422.',
+      schema: { type: 'string', maxLength: 255 },
     }),
   );
 }

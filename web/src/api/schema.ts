@@ -1513,6 +1513,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description Up to 255 visible ASCII characters. The same key with the same request within 24 h answers what the first try answered, with no second generation; while the first is still running, a synchronous retry waits for it and an asynchronous one gets 409 with Retry-After; the same key with another request is refused with 422. */
+                "Idempotency-Key"?: string;
                 /** @description `respond-async`: answer `202` at once with the job doing the work (follow it at `Location`) instead of waiting for it */
                 Prefer?: string;
             };
@@ -1647,6 +1649,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description Up to 255 visible ASCII characters. The same key with the same request within 24 h answers what the first try answered, with no second generation; while the first is still running, a synchronous retry waits for it and an asynchronous one gets 409 with Retry-After; the same key with another request is refused with 422. */
+                "Idempotency-Key"?: string;
                 /** @description `respond-async`: answer `202` at once with the job doing the work (follow it at `Location`) instead of waiting for it */
                 Prefer?: string;
             };
@@ -2088,6 +2092,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description Up to 255 visible ASCII characters. The same key with the same request within 24 h answers what the first try answered, with no second generation; while the first is still running, a synchronous retry waits for it and an asynchronous one gets 409 with Retry-After; the same key with another request is refused with 422. */
+                "Idempotency-Key"?: string;
                 /** @description `respond-async`: answer `202` at once with the job doing the work (follow it at `Location`) instead of waiting for it */
                 Prefer?: string;
             };
@@ -2682,7 +2688,10 @@ export interface operations {
     seedImagesGenerate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Up to 255 visible ASCII characters. The same key with the same request within 24 h answers what the first try answered, with no second generation; while the first is still running, a synchronous retry waits for it and an asynchronous one gets 409 with Retry-After; the same key with another request is refused with 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2945,7 +2954,10 @@ export interface operations {
                 weather?: string;
                 force_regenerate?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description Up to 255 visible ASCII characters. The same key with the same request within 24 h answers what the first try answered, with no second generation; while the first is still running, a synchronous retry waits for it and an asynchronous one gets 409 with Retry-After; the same key with another request is refused with 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };

@@ -37,13 +37,16 @@ export class GenerationJobsRepository {
     await this.writeLock.run(() => this.jobs.update({ id }, { idempotencyKey: null }));
   }
 
-  /** queued → running, counting the attempt; false when it was not queued (cancelled, or taken). */
-  start(id: string, now: Date): Promise<boolean> {
-    return this.move(id, 'queued', () => ({
-      status: 'running',
-      startedAt: now,
-      attempts: () => 'attempts + 1',
-    }));
+  /**
+   * queued → running, counting the attempt; false when it was not queued (cancelled, or
+   * taken). A job still marked running was cut off (its replica died: the queue hands it out
+   * again) and may start once more, up to `maxAttempts` in all.
+   */
+  async start(id: string, now: Date, maxAttempts: number): Promise<boolean> {
+    const started = await this.writeLock.run(() =>
+      this.jobs.update([{ id, status: 'queued' }, { id, status: 'running', attempts: LessThan(maxAttempts) }], { status: 'running', startedAt: now, attempts: () => 'attempts + 1' }),
+    );
+    return (started.affected ?? 0) > 0;
   }
 
   /** running → its ending. */

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Clock } from '../common/clock.js';
-import { ConflictError, IdempotencyKeyReusedError, NotFoundError, reviveError, serializeError, StillRunningError } from '../common/errors.js';
+import { ConflictError, IdempotencyKeyReusedError, messageOf, NotFoundError, reviveError, serializeError, StillRunningError } from '../common/errors.js';
 import { GenerationJobEntity, isFinished, type JobKind } from './generation-job.entity.js';
 import { GenerationJobsRepository } from './generation-jobs.repository.js';
 import { GenerationQueue } from './generation-queue.js';
@@ -67,7 +67,10 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
     private readonly repository: GenerationJobsRepository,
     private readonly queue: GenerationQueue,
   ) {
-    queue.onMove(() => this.events.emit('moved'));
+    queue.onChange((jobId) => {
+      this.events.emit('moved');
+      if (jobId) void this.startedOrEndedElsewhere(jobId);
+    });
   }
 
   define<Kind extends JobKind>(kind: Kind, handler: JobKindHandler<JobKinds[Kind]['request'], JobKinds[Kind]['result']>): void {
@@ -75,10 +78,15 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.queue.durable) await this.takeUpUnfinished();
+    this.queue.process((jobId) => this.run(jobId));
+  }
+
+  /** An in-memory line was lost with the process: its jobs wait again, from their rows. */
+  private async takeUpUnfinished(): Promise<void> {
     for (const job of await this.repository.unfinished()) {
       if (job.status === 'running' && job.attempts >= MAX_ATTEMPTS) {
-        const error = new ConflictError(`The job was interrupted ${job.attempts} times while running; it is not tried again`);
-        await this.repository.finish(job.id, { status: 'failed', error: serializeError(error) }, this.clock.now());
+        await this.giveUp(job);
         continue;
       }
       if (job.status === 'running') {
@@ -87,7 +95,6 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
       }
       await this.queue.add(job.id);
     }
-    this.queue.process((jobId) => this.run(jobId));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -246,7 +253,12 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async run(id: string): Promise<void> {
-    if (!(await this.repository.start(id, this.clock.now()))) return; // cancelled meanwhile
+    if (!(await this.repository.start(id, this.clock.now(), MAX_ATTEMPTS))) {
+      // Cancelled meanwhile (nothing to do), or cut off while running as often as it may be.
+      const job = await this.repository.findById(id);
+      if (job?.status === 'running') await this.giveUp(job);
+      return;
+    }
     const view = await this.changed(id);
     const handler = this.handlers.get(view.job.kind)!;
     let result: unknown;
@@ -261,6 +273,14 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
     await this.repository.finish(id, { status: 'succeeded', ...handler.record(result) }, this.clock.now());
     this.settle(id, result);
     await this.changed(id);
+  }
+
+  /** A job cut off while running MAX_ATTEMPTS times is not tried again: it might be paid for again. */
+  private async giveUp(job: GenerationJobEntity): Promise<void> {
+    const error = new ConflictError(`The job was interrupted ${job.attempts} times while running; it is not tried again`);
+    await this.repository.finish(job.id, { status: 'failed', error: serializeError(error) }, this.clock.now());
+    this.settle(job.id, undefined, error);
+    await this.changed(job.id);
   }
 
   private waitHere<Result>(id: string): Promise<Result> {
@@ -301,6 +321,19 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
     const view = await this.find(id);
     this.events.emit('change', view);
     return view;
+  }
+
+  /**
+   * A job started or ended, maybe on another replica: watchers here hear of it, and requests
+   * here waiting for it get its result from its row. (For a job run here, both happened already.)
+   */
+  private async startedOrEndedElsewhere(id: string): Promise<void> {
+    try {
+      const { job } = await this.changed(id);
+      if (isFinished(job.status) && this.waiters.has(id)) this.settleFromRow(job);
+    } catch (error) {
+      this.logger.warn(`Job ${id}: could not read its new state: ${messageOf(error)}`);
+    }
   }
 }
 

@@ -32,7 +32,7 @@ it('runs at most maxConcurrent at once, first in first out, and says who is next
 it('takes a waiting job out of the line, and tells listeners the line moved', async () => {
   const { queue, started, finish, settle } = setup({ maxConcurrent: 1 });
   let moves = 0;
-  queue.onMove(() => moves++);
+  queue.onChange(() => moves++);
   for (const id of ['a', 'b', 'c']) await queue.add(id);
   expect(await queue.remove('b')).toBe(true);
   expect(await queue.remove('a')).toBe(false); // running

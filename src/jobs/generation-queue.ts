@@ -24,8 +24,16 @@ export abstract class GenerationQueue {
   abstract remove(jobId: string): Promise<boolean>;
   /** Jobs ahead of it (0: it starts next); undefined when it is not waiting. */
   abstract position(jobId: string): Promise<number | undefined>;
-  /** Calls `listener` whenever the line moves (a job started or left it). */
-  abstract onMove(listener: () => void): void;
+  /**
+   * Calls `listener` whenever the line moves or a job starts or ends, on any replica; `jobId`
+   * names the job when one started or ended there.
+   */
+  abstract onChange(listener: (jobId?: string) => void): void;
+  /**
+   * Whether the line itself survives a restart. When not (in memory), jobs unfinished in the
+   * database are added again at boot.
+   */
+  abstract readonly durable: boolean;
   /** Starts nothing more; resolves once the running jobs have ended. */
   abstract close(): Promise<void>;
 }
@@ -42,7 +50,7 @@ export class InProcessGenerationQueue extends GenerationQueue {
   private readonly running = new Set<Promise<void>>();
   /** When recent jobs started (ms), for the per-minute limit. */
   private readonly starts: number[] = [];
-  private readonly listeners: Array<() => void> = [];
+  private readonly listeners: Array<(jobId?: string) => void> = [];
   private run?: (jobId: string) => Promise<void>;
   /** Set while a timer waits for the per-minute window to open. */
   private wakeUp?: AbortController;
@@ -78,7 +86,9 @@ export class InProcessGenerationQueue extends GenerationQueue {
     return index === -1 ? undefined : index;
   }
 
-  onMove(listener: () => void): void {
+  readonly durable = false;
+
+  onChange(listener: (jobId?: string) => void): void {
     this.listeners.push(listener);
   }
 

@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config.js';
 import { GenerationJobEntity } from './generation-job.entity.js';
 import { GenerationJobsRepository } from './generation-jobs.repository.js';
 import { GenerationJobs } from './generation-jobs.service.js';
+import { BullGenerationQueue } from './bullmq-generation-queue.js';
 import { GenerationQueue, InProcessGenerationQueue } from './generation-queue.js';
 
 /**
@@ -19,7 +20,9 @@ import { GenerationQueue, InProcessGenerationQueue } from './generation-queue.js
     {
       provide: GenerationQueue,
       inject: [AppConfig, Clock],
-      useFactory: (config: AppConfig, clock: Clock) => new InProcessGenerationQueue(config.jobs, clock),
+      // With Redis the line is shared by the replicas (BullMQ); without it, it is this process's.
+      useFactory: (config: AppConfig, clock: Clock) =>
+        config.redis ? new BullGenerationQueue({ ...config.jobs, redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix }) : new InProcessGenerationQueue(config.jobs, clock),
     },
   ],
   exports: [GenerationJobs],

@@ -165,7 +165,10 @@ it('keeps a quiet event stream open with a comment line every 15 s', async () =>
   expect(events.map((event) => event.event)).toEqual(['running', 'succeeded']);
 });
 
-it('takes up at boot what a stop left: queued jobs, and a job interrupted while running once more, not twice', async () => {
+// With Redis the line itself survives a restart (BullMQ); this is the in-memory line's recovery.
+const inMemoryLineOnly = process.env.TEST_REDIS_URL && (globalThis as { TEST_DATABASE_DRIVER?: string }).TEST_DATABASE_DRIVER === 'postgres' ? it.skip : it;
+
+inMemoryLineOnly('takes up at boot what a stop left: queued jobs, and a job interrupted while running once more, not twice', async () => {
   const row = (id: string, status: string, attempts: number, prompt: string) =>
     t.dataSource.query(`INSERT INTO generation_jobs (id, kind, status, request, attempts, created_at) VALUES ($1, 'image', $2, $3, $4, $5)`.replace(/\$\d/g, (placeholder) =>
         t.dataSource.options.type === 'postgres' ? placeholder : '?',

@@ -1,15 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { eventually } from '../support/eventually.js';
-import { FakeGeminiServer } from '../support/fake-gemini-server.js';
-import { TEST_GEMINI_KEY } from '../support/gemini-app.js';
-import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/postgres.js';
+import type { FakeGeminiServer } from '../support/fake-gemini-server.js';
+import { TEST_DATABASE_URL, type TestDatabase } from '../support/postgres.js';
 import { describeIf } from '../support/describe-if.js';
-import { dropTestKeys, TEST_REDIS_URL, uniqueKeyPrefix } from '../support/redis.js';
-import { type ReplicaProcess, startReplica } from '../support/replica-process.js';
+import { TEST_REDIS_URL } from '../support/redis.js';
+import type { ReplicaProcess } from '../support/replica-process.js';
+import { type ReplicaSet, startReplicaSet } from '../support/replica-set.js';
 
 const ADMIN_KEY = 'replica-test-admin-key';
 const admin = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
@@ -22,45 +19,24 @@ const json = { 'content-type': 'application/json' };
  * over both itself. Gemini is the fake server, so upstream calls can be counted.
  */
 describeIf(Boolean(TEST_DATABASE_URL && TEST_REDIS_URL), 'two replicas on one PostgreSQL and Redis', 'skipped: set TEST_DATABASE_URL and TEST_REDIS_URL to run', () => {
-  const keyPrefix = uniqueKeyPrefix();
+  let set: ReplicaSet;
   let gemini: FakeGeminiServer;
   let database: TestDatabase;
-  let dir: string;
   let replicas: ReplicaProcess[] = [];
 
   beforeAll(async () => {
-    gemini = await FakeGeminiServer.start();
-    database = await createTestDatabase();
-    dir = await mkdtemp(join(tmpdir(), 'dnd-replicas-'));
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL!,
-      REDIS_KEY_PREFIX: keyPrefix,
-      IMAGE_STORAGE_DIR: join(dir, 'images'),
-      BACKUP_DIR: join(dir, 'backups'),
+    set = await startReplicaSet({
       ADMIN_API_KEY: ADMIN_KEY,
-      GEMINI_API_KEY: TEST_GEMINI_KEY,
-      GEMINI_BASE_URL: gemini.baseUrl,
-      // Generous: on a loaded machine a 2-core box serving both replicas must not turn a slow
-      // answer into a 504; a provider that never answers fails the test by jest's timeout.
-      GEMINI_TIMEOUT_MS: '60000',
-      GEMINI_MAX_RETRIES: '0',
       MAX_REQUESTS_PER_MINUTE: '10',
       SCENE_REQUESTS_PER_MINUTE: '100',
       JOBS_ENABLED: 'true',
       LOG_FORMAT: 'json', // as in production, so the test can join both logs by request id
-    };
+    });
     // Started together on an empty database: both run migrations at boot.
-    replicas = await Promise.all([startReplica(env, dir), startReplica(env, dir)]);
+    ({ gemini, database, replicas } = set);
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all(replicas.map((replica) => replica.stop()));
-    await database?.drop();
-    await gemini?.close();
-    await dropTestKeys(keyPrefix);
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => set?.stop());
 
   const post = (replica: ReplicaProcess, path: string, body: unknown, headers: Record<string, string> = json) =>
     fetch(`${replica.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });

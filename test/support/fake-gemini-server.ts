@@ -141,6 +141,9 @@ const ROUTE = /^\/v1beta\/models\/([^/:]+):generateContent$/;
 
 export class FakeGeminiServer {
   readonly requests: RecordedRequest[] = [];
+  /** Calls being answered right now, and the most there were at once (since reset). */
+  inFlight = 0;
+  maxInFlight = 0;
   private readonly queue: FakeGeminiBehaviour[] = [];
   private readonly waiters: Array<{ count: number; resolve: () => void }> = [];
   private readonly exchangeListeners: Array<(exchange: FakeExchange) => void> = [];
@@ -203,6 +206,7 @@ export class FakeGeminiServer {
   reset(): void {
     this.queue.length = 0;
     this.requests.length = 0;
+    this.maxInFlight = this.inFlight;
     this.retired.clear();
     this.defaultBehaviour = DEFAULT_BEHAVIOUR;
     this.dropPending();
@@ -227,6 +231,9 @@ export class FakeGeminiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawBody = await readBody(req);
     const lastByteAt = performance.now();
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    res.once('close', () => this.inFlight--);
     res.once('finish', () => {
       const exchange = { requestBytes: Buffer.byteLength(rawBody), heldMs: performance.now() - lastByteAt };
       for (const listener of this.exchangeListeners) listener(exchange);

@@ -30,11 +30,16 @@ export class CreateGenerationJobs1764800000000 implements MigrationInterface {
     // The queue's order on a restart, and the retention sweep over finished jobs.
     await queryRunner.query(`CREATE INDEX "idx_generation_jobs_unfinished" ON "generation_jobs" ("created_at") WHERE "finished_at" IS NULL`);
     await queryRunner.query(`CREATE INDEX "idx_generation_jobs_finished" ON "generation_jobs" ("finished_at") WHERE "finished_at" IS NOT NULL`);
+    // The job that drew an image: a job run again (its replica died) finds it instead of paying twice.
+    await queryRunner.query(`ALTER TABLE "images" ADD COLUMN "job_id" varchar(36)`);
+    await queryRunner.query(`CREATE INDEX "idx_images_job" ON "images" ("job_id") WHERE "job_id" IS NOT NULL`);
     // One job per Idempotency-Key: a retry finds the job its first try made.
     await queryRunner.query(`CREATE UNIQUE INDEX "idx_generation_jobs_idempotency_key" ON "generation_jobs" ("idempotency_key") WHERE "idempotency_key" IS NOT NULL`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX "idx_images_job"`);
+    await queryRunner.query(`ALTER TABLE "images" DROP COLUMN "job_id"`);
     await queryRunner.query(`DROP TABLE "generation_jobs"`);
   }
 }

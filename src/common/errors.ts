@@ -71,6 +71,9 @@ export class UpstreamUnavailableError extends DomainError {
 /** Gemini's quota for the key, or this service's daily cap, is used up: waiting is the cure. → 503 (v1: 429) */
 export class QuotaExceededError extends UpstreamUnavailableError {}
 
+/** Gemini's own per-minute quota (its 429): it refills soon, so a queued job waits for it instead of failing. */
+export class ProviderQuotaError extends QuotaExceededError {}
+
 /** The provider did not answer within the configured timeout. → 504 */
 export class UpstreamTimeoutError extends DomainError {}
 
@@ -106,6 +109,7 @@ const SHAREABLE_ERRORS: Record<string, new (message: string) => DomainError> = {
   UpstreamBadResponseError,
   UpstreamUnavailableError,
   QuotaExceededError: QuotaExceededError as unknown as new (message: string) => DomainError,
+  ProviderQuotaError: ProviderQuotaError as unknown as new (message: string) => DomainError,
   UpstreamTimeoutError,
   StorageUnavailableError,
 };

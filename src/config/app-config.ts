@@ -81,6 +81,8 @@ export abstract class AppConfig {
     requestsPerMinute?: number;
     /** JOB_RETENTION_DAYS: how long a finished job's record is kept. */
     retentionDays: number;
+    /** JOB_DEADLINE_SECONDS: how long after it was asked for a job may still wait out Gemini's quota. */
+    deadlineMs: number;
   };
   declare readonly cache: { expiryDays: number };
   /** V1_AUTO_REFERENCES: a v1 generate for a subject with a featured image shows it to the model. */
@@ -204,6 +206,7 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
       maxConcurrent: read.integer('GEMINI_MAX_CONCURRENT', 10, { min: 1 }),
       requestsPerMinute: readOptionalLimit(read, 'GEMINI_REQUESTS_PER_MINUTE', 'no limit'),
       retentionDays: read.number('JOB_RETENTION_DAYS', 7, { min: 0.001 }),
+      deadlineMs: read.integer('JOB_DEADLINE_SECONDS', 900, { min: 1 }) * 1000,
     },
     cache: { expiryDays: read.number('CACHE_EXPIRY_DAYS', 7, { min: 0.001 }) },
     seedApi: { autoReferences: read.boolean('V1_AUTO_REFERENCES', false) },

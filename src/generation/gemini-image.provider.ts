@@ -5,7 +5,7 @@ import {
   DomainError,
   UpstreamBadResponseError,
   UpstreamTimeoutError,
-  QuotaExceededError,
+  ProviderQuotaError,
   UpstreamUnavailableError,
 } from '../common/errors.js';
 import type { GeminiModelChain } from './gemini-model-chain.js';
@@ -313,7 +313,7 @@ function fromApiFailure(failure: ApiFailure, model: string): DomainError {
   if (status === 429) {
     const hintedMs = retryInfoDelayMs(failure.details);
     const after = hintedMs !== undefined ? Math.max(1, Math.ceil(hintedMs / 1000)) : QUOTA_RETRY_AFTER_SECONDS;
-    return new QuotaExceededError(
+    return new ProviderQuotaError(
       `Gemini quota exceeded for this GEMINI_API_KEY; try again in ${after} s, or check the plan and rate limits at https://ai.google.dev/gemini-api/docs/rate-limits (${said}).`,
       after,
     );

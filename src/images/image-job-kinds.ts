@@ -17,13 +17,13 @@ export class ImageJobKinds implements OnModuleInit {
   onModuleInit(): void {
     this.jobs.define('image', {
       check: (command) => this.images.checkGenerate(command),
-      run: (command) => this.images.generate(command),
+      run: (command, jobId) => this.images.generate({ ...command, jobId }),
       record: recordImage,
       revive: (job) => this.images.findOne(job.imageId!),
     });
     this.jobs.define('edit', {
       check: ({ parentId, ...command }) => this.images.checkEdit(parentId, command),
-      run: ({ parentId, ...command }) => this.images.edit(parentId, command),
+      run: ({ parentId, ...command }, jobId) => this.images.edit(parentId, { ...command, jobId }),
       record: recordImage,
       revive: (job) => this.images.findOne(job.imageId!),
     });

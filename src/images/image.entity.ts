@@ -17,6 +17,7 @@ export const IMAGE_FIELD_LIMITS = { style: 200, itemId: 200, itemType: 50 } as c
 @Index('idx_images_content_hash', ['contentHash'])
 @Index('idx_images_deleted_at', ['deletedAt'], { where: '"deleted_at" IS NOT NULL' })
 @Index('idx_images_source_hash', ['sourceHash'])
+@Index('idx_images_job', ['jobId'], { where: '"job_id" IS NOT NULL' })
 @Index('idx_images_number', ['number'], { unique: true })
 export class ImageEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
@@ -100,6 +101,10 @@ export class ImageEntity {
    */
   @Column({ name: 'parent_id', type: 'varchar', length: 36, nullable: true })
   parentId!: string | null;
+
+  /** The generation job that drew it: a job run again after its replica died finds it here. */
+  @Column({ name: 'job_id', type: 'varchar', length: 36, nullable: true })
+  jobId!: string | null;
 
   /** Imports only: sha256 of the decoded input, so the same data is never imported twice. */
   @Column({ name: 'source_hash', type: 'varchar', length: 64, nullable: true })

@@ -51,6 +51,11 @@ export class ImagesRepository implements ItemImagesReader {
     return this.images.findOneBy({ id });
   }
 
+  /** The image a generation job stored, deleted or not. */
+  findByJobId(jobId: string): Promise<ImageEntity | null> {
+    return this.images.findOne({ where: { jobId }, withDeleted: true });
+  }
+
   /** Active images among these ids (those missing or deleted are left out). */
   findActiveByIds(ids: string[]): Promise<ImageEntity[]> {
     return ids.length === 0 ? Promise.resolve([]) : this.images.findBy({ id: In(ids) });

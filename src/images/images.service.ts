@@ -11,7 +11,7 @@ import { ReplicaEvents } from '../redis/replica-events.js';
 import type { ImageSize } from '../generation/gemini-models.js';
 import { type AspectRatio, DEFAULT_ASPECT_RATIO, type ImageSource, type InputImage } from '../generation/image-provider.js';
 import { FileStore } from '../storage/file-store.js';
-import { GENERATED_INPUT_LIMITS, IMPORTED_INPUT_LIMITS, ImageProcessor } from '../storage/image-processor.js';
+import { GENERATED_INPUT_LIMITS, IMPORTED_INPUT_LIMITS, ImageProcessor, type ProcessedImage } from '../storage/image-processor.js';
 import { IMAGE_VARIANTS, type ImageVariant, StoragePaths } from '../storage/storage-paths.js';
 import { ImageEntity } from './image.entity.js';
 import { GeminiDailyCap } from './gemini-daily-cap.js';
@@ -37,6 +37,8 @@ export interface GenerateImageCommand {
   imageSize?: ImageSize;
   /** Pictures the model keeps consistent with: asked for, or already resolved (a scene's key needs them first). */
   references?: ReferenceRequest | ResolvedReferences;
+  /** The job drawing it: run again, the job finds the image it already stored instead of paying twice. */
+  jobId?: string;
 }
 
 export interface EditImageCommand {
@@ -45,6 +47,7 @@ export interface EditImageCommand {
   /** The source's aspect ratio when unset. */
   aspectRatio?: AspectRatio;
   imageSize?: ImageSize;
+  jobId?: string;
 }
 
 /** What one provider call makes, and what is known of the image before it exists. */
@@ -76,6 +79,8 @@ export interface ImageMetadata {
   sourceHash?: string;
   /** Edits: the image it was made from. */
   parentId?: string | null;
+  /** The generation job that drew it. */
+  jobId?: string | null;
   /** An image brought from elsewhere keeps its history: its number (if free), uses, deletion. */
   number?: number;
   useCount?: number;
@@ -152,6 +157,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
         itemId: command.itemId ?? null,
         itemType: command.itemType ?? null,
         aspectRatio,
+        jobId: command.jobId ?? null,
       },
       providerPrompt: references.annotate(command.providerPrompt ?? composePrompt(prompt, command.style)),
       aspectRatio,
@@ -179,6 +185,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
           itemType: parent.itemType,
           aspectRatio,
           parentId: parent.id,
+          jobId: command.jobId ?? null,
         },
         providerPrompt: editPrompt(command.instruction),
         aspectRatio,
@@ -254,6 +261,9 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
 
   /** One provider call, stored: the item limit and the daily cap are checked before it is paid. */
   private async draw(drawing: Drawing): Promise<ImageEntity> {
+    // A job run again (its replica died after storing, before recording) is not paid twice.
+    const stored = drawing.metadata.jobId ? await this.repository.findByJobId(drawing.metadata.jobId) : null;
+    if (stored) return stored;
     // Refuse before paying for a picture that could not be kept.
     if (drawing.metadata.itemId) await this.planEviction(this.repository, drawing.metadata.itemId);
     const release = await this.dailyCap.reserve(this.generation.source);
@@ -301,34 +311,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
       );
     }
 
-    const image = Object.assign(new ImageEntity(), {
-      id: randomUUID(),
-      number: metadata.number ?? 0, // 0: the insert assigns the next one
-      prompt: metadata.prompt,
-      style: metadata.style,
-      itemId: metadata.itemId,
-      itemType: metadata.itemType,
-      featured: metadata.featured ?? false,
-      source: metadata.source,
-      model: metadata.model,
-      aspectRatio: metadata.aspectRatio,
-      width: processed.full.width,
-      height: processed.full.height,
-      sizeBytes: processed.full.data.length,
-      thumbnailWidth: processed.thumbnail.width,
-      thumbnailHeight: processed.thumbnail.height,
-      thumbnailSizeBytes: processed.thumbnail.data.length,
-      contentHash: processed.contentHash,
-      component: metadata.component ?? null,
-      customPrompt: metadata.customPrompt ?? null,
-      useCount: metadata.useCount ?? 0,
-      lastUsedAt: metadata.lastUsedAt ?? null,
-      generationMs: metadata.generationMs ?? null,
-      sourceHash: metadata.sourceHash ?? null,
-      parentId: metadata.parentId ?? null,
-      createdAt: metadata.createdAt ?? this.clock.now(),
-      deletedAt: metadata.deletedAt ?? null,
-    } satisfies ImageEntity);
+    const image = newImageRow(metadata, processed, this.clock.now());
 
     const fullPath = this.paths.variantPath(image.id, 'full');
     const thumbnailPath = this.paths.variantPath(image.id, 'thumbnail');
@@ -524,6 +507,39 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
     }
     return evictable.map((image) => image.id);
   }
+}
+
+/** The row for a processed picture and what describes it; what the caller left out takes its default. */
+function newImageRow(metadata: ImageMetadata, processed: ProcessedImage, now: Date): ImageEntity {
+  return Object.assign(new ImageEntity(), {
+    id: randomUUID(),
+    number: metadata.number ?? 0, // 0: the insert assigns the next one
+    prompt: metadata.prompt,
+    style: metadata.style,
+    itemId: metadata.itemId,
+    itemType: metadata.itemType,
+    featured: metadata.featured ?? false,
+    source: metadata.source,
+    model: metadata.model,
+    aspectRatio: metadata.aspectRatio,
+    width: processed.full.width,
+    height: processed.full.height,
+    sizeBytes: processed.full.data.length,
+    thumbnailWidth: processed.thumbnail.width,
+    thumbnailHeight: processed.thumbnail.height,
+    thumbnailSizeBytes: processed.thumbnail.data.length,
+    contentHash: processed.contentHash,
+    component: metadata.component ?? null,
+    customPrompt: metadata.customPrompt ?? null,
+    useCount: metadata.useCount ?? 0,
+    lastUsedAt: metadata.lastUsedAt ?? null,
+    generationMs: metadata.generationMs ?? null,
+    sourceHash: metadata.sourceHash ?? null,
+    parentId: metadata.parentId ?? null,
+    jobId: metadata.jobId ?? null,
+    createdAt: metadata.createdAt ?? now,
+    deletedAt: metadata.deletedAt ?? null,
+  } satisfies ImageEntity);
 }
 
 /** Style is part of what the model is asked to draw. */

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { messageOf } from '../common/errors.js';
-import { GenerationQueue, type QueueLimits } from './generation-queue.js';
+import { GenerationQueue, type JobRunOutcome, type QueueLimits } from './generation-queue.js';
 
 const QUEUE_NAME = 'generation';
 const MINUTE_MS = 60_000;
@@ -46,15 +46,26 @@ export class BullGenerationQueue extends GenerationQueue {
     this.events.on('error', (error: Error) => this.logger.warn(`BullMQ events: ${error.message}`));
   }
 
-  process(run: (jobId: string) => Promise<void>): void {
+  process(run: (jobId: string) => Promise<JobRunOutcome>): void {
     void this.applyLimits().catch((error: unknown) => this.logger.error(`Could not set the queue's limits: ${messageOf(error)}`));
     const { maxConcurrent, requestsPerMinute } = this.settings;
-    this.worker = new Worker(QUEUE_NAME, async (job) => run((job.data as { jobId: string }).jobId), {
-      connection: this.duplicate(),
-      prefix: this.prefix,
-      concurrency: maxConcurrent,
-      limiter: requestsPerMinute === undefined ? undefined : { max: requestsPerMinute, duration: MINUTE_MS },
-    });
+    const worker: Worker = new Worker(
+      QUEUE_NAME,
+      async (job) => {
+        const outcome = await run((job.data as { jobId: string }).jobId);
+        if (!outcome) return;
+        // BullMQ's manual rate limit: the job goes back to wait and the whole queue, on every replica, holds.
+        await worker.rateLimit(outcome.retryAfterMs);
+        throw Worker.RateLimitError();
+      },
+      {
+        connection: this.duplicate(),
+        prefix: this.prefix,
+        concurrency: maxConcurrent,
+        limiter: requestsPerMinute === undefined ? undefined : { max: requestsPerMinute, duration: MINUTE_MS },
+      },
+    );
+    this.worker = worker;
     this.worker.on('error', (error: Error) => this.logger.warn(`BullMQ worker: ${error.message}`));
   }
 

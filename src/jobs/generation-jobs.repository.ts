@@ -67,12 +67,22 @@ export class GenerationJobsRepository {
     }));
   }
 
+  countQueued(): Promise<number> {
+    return this.jobs.countBy({ status: 'queued' });
+  }
+
   /** Jobs not finished, oldest first: what a restarted queue takes up again. */
   unfinished(): Promise<GenerationJobEntity[]> {
     return this.jobs.find({
       where: { finishedAt: IsNull() },
       order: { createdAt: 'ASC', id: 'ASC' },
     });
+  }
+
+  /** running → queued, the attempt not counted: the provider had no room for it (its quota). */
+  async backToQueue(id: string): Promise<boolean> {
+    const moved = await this.writeLock.run(() => this.jobs.update({ id, status: 'running' }, { status: 'queued', startedAt: null, attempts: () => 'attempts - 1' }));
+    return (moved.affected ?? 0) > 0;
   }
 
   /** A job a restart interrupted while running waits again (its attempt stays counted). */

@@ -1,11 +1,15 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Histogram } from 'prom-client';
+import { METRICS } from '../common/metrics/metric-names.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Clock } from '../common/clock.js';
-import { ConflictError, IdempotencyKeyReusedError, messageOf, NotFoundError, reviveError, serializeError, StillRunningError } from '../common/errors.js';
+import { ConflictError, IdempotencyKeyReusedError, messageOf, NotFoundError, ProviderQuotaError, reviveError, serializeError, StillRunningError } from '../common/errors.js';
 import { GenerationJobEntity, isFinished, type JobKind } from './generation-job.entity.js';
-import { GenerationJobsRepository } from './generation-jobs.repository.js';
-import { GenerationQueue } from './generation-queue.js';
+import { type JobEnding, GenerationJobsRepository } from './generation-jobs.repository.js';
+import { GenerationQueue, type JobRunOutcome } from './generation-queue.js';
+import { AppConfig } from '../config/app-config.js';
 import type { JobKinds } from './job-kinds.js';
 
 /** How a kind of job is checked, run and recorded; the module that owns the work defines it. */
@@ -39,6 +43,8 @@ export interface JobView {
 const MAX_ATTEMPTS = 2;
 /** How long an Idempotency-Key holds. */
 const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
+/** Gemini's per-minute quota refills within a minute; when it says nothing, wait that. */
+const DEFAULT_QUOTA_WAIT_SECONDS = 60;
 /** What a retry of a job still running is told to wait. */
 const STILL_RUNNING_RETRY_AFTER_SECONDS = 5;
 
@@ -63,9 +69,13 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
   private readonly events = new EventEmitter().setMaxListeners(0);
 
   constructor(
+    private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly repository: GenerationJobsRepository,
     private readonly queue: GenerationQueue,
+    @InjectMetric(METRICS.jobWait) private readonly waited: Histogram<'kind'>,
+    @InjectMetric(METRICS.jobRun) private readonly ran: Histogram<'kind' | 'status'>,
+    @InjectMetric(METRICS.jobQuotaWaits) private readonly quotaWaits: Counter,
   ) {
     queue.onChange((jobId) => {
       this.events.emit('moved');
@@ -172,24 +182,30 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
    */
   watch(id: string, listener: (view: JobView) => void): () => void {
     let last = '';
+    let stopped = false;
+    // Each change is read again from the database, one read after another: a read started
+    // before a change can never be reported after it.
+    let reading = Promise.resolve();
+    const refresh = () => {
+      reading = reading.then(() => this.find(id).then(report, () => undefined));
+    };
     const report = (view: JobView) => {
       const seen = `${view.job.status}:${view.queuePosition}`;
-      if (seen === last) return;
+      if (stopped || seen === last) return;
       last = seen;
       listener(view);
       if (isFinished(view.job.status)) stop();
     };
-    const onChange = (view: JobView) => view.job.id === id && report(view);
-    const onMove = () => {
-      if (last.startsWith('queued:')) void this.find(id).then(report, () => undefined);
-    };
+    const onChange = (view: JobView) => view.job.id === id && refresh();
+    const onMove = () => last.startsWith('queued:') && refresh();
     const stop = () => {
+      stopped = true;
       this.events.off('change', onChange);
       this.events.off('moved', onMove);
     };
     this.events.on('change', onChange);
     this.events.on('moved', onMove);
-    void this.find(id).then(report, () => undefined);
+    refresh();
     return stop;
   }
 
@@ -252,7 +268,7 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
     return earlier.id;
   }
 
-  private async run(id: string): Promise<void> {
+  private async run(id: string): Promise<JobRunOutcome> {
     if (!(await this.repository.start(id, this.clock.now(), MAX_ATTEMPTS))) {
       // Cancelled meanwhile (nothing to do), or cut off while running as often as it may be.
       const job = await this.repository.findById(id);
@@ -260,27 +276,51 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
       return;
     }
     const view = await this.changed(id);
+    this.waited.observe({ kind: view.job.kind }, secondsBetween(view.job.createdAt, view.job.startedAt!));
     const handler = this.handlers.get(view.job.kind)!;
     let result: unknown;
     try {
       result = await handler.run(view.job.request, id);
     } catch (error) {
-      await this.repository.finish(id, { status: 'failed', error: serializeError(error) }, this.clock.now());
-      this.settle(id, undefined, error);
-      await this.changed(id);
+      const waitMs = this.quotaWaitMs(view.job, error);
+      if (waitMs !== undefined && (await this.repository.backToQueue(id))) {
+        this.logger.warn(`Job ${id}: Gemini's quota is spent; the line waits ${Math.round(waitMs / 1000)} s and tries again`);
+        this.quotaWaits.inc();
+        await this.changed(id);
+        return { retryAfterMs: waitMs };
+      }
+      await this.end(view.job, { status: 'failed', error: serializeError(error) }, undefined, error);
       return;
     }
-    await this.repository.finish(id, { status: 'succeeded', ...handler.record(result) }, this.clock.now());
-    this.settle(id, result);
-    await this.changed(id);
+    await this.end(view.job, { status: 'succeeded', ...handler.record(result) }, result);
+  }
+
+  /** Records how a run ended, and tells the requests waiting for it and its watchers. */
+  private async end(job: GenerationJobEntity, ending: JobEnding, result: unknown, error?: unknown): Promise<void> {
+    const now = this.clock.now();
+    await this.repository.finish(job.id, ending, now);
+    this.ran.observe({ kind: job.kind, status: ending.status }, secondsBetween(job.startedAt ?? now, now));
+    this.settle(job.id, result, error);
+    await this.changed(job.id);
+  }
+
+  /**
+   * How long to wait before trying a job again that met Gemini's own quota (its 429), when it
+   * can still end before its deadline (JOB_DEADLINE_SECONDS after it was asked for); else
+   * undefined, and it fails as the synchronous route always did. The service's daily cap is
+   * not waited out: it lasts until midnight.
+   */
+  private quotaWaitMs(job: GenerationJobEntity, error: unknown): number | undefined {
+    if (!(error instanceof ProviderQuotaError)) return undefined;
+    const waitMs = (error.retryAfterSeconds ?? DEFAULT_QUOTA_WAIT_SECONDS) * 1000;
+    const deadline = job.createdAt.getTime() + this.config.jobs.deadlineMs;
+    return this.clock.now().getTime() + waitMs < deadline ? waitMs : undefined;
   }
 
   /** A job cut off while running MAX_ATTEMPTS times is not tried again: it might be paid for again. */
   private async giveUp(job: GenerationJobEntity): Promise<void> {
     const error = new ConflictError(`The job was interrupted ${job.attempts} times while running; it is not tried again`);
-    await this.repository.finish(job.id, { status: 'failed', error: serializeError(error) }, this.clock.now());
-    this.settle(job.id, undefined, error);
-    await this.changed(job.id);
+    await this.end(job, { status: 'failed', error: serializeError(error) }, undefined, error);
   }
 
   private waitHere<Result>(id: string): Promise<Result> {
@@ -335,6 +375,10 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
       this.logger.warn(`Job ${id}: could not read its new state: ${messageOf(error)}`);
     }
   }
+}
+
+function secondsBetween(from: Date, to: Date): number {
+  return Math.max(0, to.getTime() - from.getTime()) / 1000;
 }
 
 /** The same kind and request (whatever the order of its fields) give the same fingerprint. */

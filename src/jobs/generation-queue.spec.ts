@@ -71,3 +71,23 @@ it('starts nothing once closed, and waits for what runs', async () => {
   await closing;
   expect(started).toEqual(['a']);
 });
+
+it('puts a job the provider had no room for back first, and starts nothing until the wait is over', async () => {
+  const clock = new ManualClock();
+  const queue = new InProcessGenerationQueue({ maxConcurrent: 2 }, clock);
+  const started: string[] = [];
+  queue.process(async (jobId) => {
+    started.push(jobId);
+    // The first try of `a` meets Gemini's quota; everything else is drawn.
+    return jobId === 'a' && started.filter((id) => id === 'a').length === 1 ? { retryAfterMs: 20_000 } : undefined;
+  });
+  await queue.add('a');
+  await new Promise((resolve) => setImmediate(resolve));
+  await queue.add('b');
+  expect(await queue.position('a')).toBe(0);
+  expect(await queue.position('b')).toBe(1);
+  expect(started).toEqual(['a']);
+  clock.advance(20_000);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(started).toEqual(['a', 'a', 'b']);
+});

@@ -10,14 +10,21 @@ export interface QueueLimits {
   requestsPerMinute?: number;
 }
 
+/** How a run ended, for the line: done, or to be tried again once the provider has room. */
+export type JobRunOutcome = void | { retryAfterMs: number };
+
 /**
  * Where generation jobs wait for a slot with the provider. The job itself is a row
  * (GenerationJobsRepository); the queue only holds ids, in order, and starts them as the
  * limits allow.
  */
 export abstract class GenerationQueue {
-  /** At boot: from now on the queue starts jobs by calling `run` with their id. */
-  abstract process(run: (jobId: string) => Promise<void>): void;
+  /**
+   * At boot: from now on the queue starts jobs by calling `run` with their id. A run that
+   * answers `retryAfterMs` (the provider's quota is spent) goes back to the head of the line,
+   * and the whole line waits that long: every job would meet the same quota.
+   */
+  abstract process(run: (jobId: string) => Promise<JobRunOutcome>): void;
   /** Puts a job at the end of the line. */
   abstract add(jobId: string): Promise<void>;
   /** Takes a waiting job out of the line; false when it is not waiting (started, or unknown). */
@@ -51,7 +58,7 @@ export class InProcessGenerationQueue extends GenerationQueue {
   /** When recent jobs started (ms), for the per-minute limit. */
   private readonly starts: number[] = [];
   private readonly listeners: Array<(jobId?: string) => void> = [];
-  private run?: (jobId: string) => Promise<void>;
+  private run?: (jobId: string) => Promise<JobRunOutcome>;
   /** Set while a timer waits for the per-minute window to open. */
   private wakeUp?: AbortController;
   private closed = false;
@@ -63,7 +70,7 @@ export class InProcessGenerationQueue extends GenerationQueue {
     super();
   }
 
-  process(run: (jobId: string) => Promise<void>): void {
+  process(run: (jobId: string) => Promise<JobRunOutcome>): void {
     this.run = run;
     this.startWhatFits();
   }
@@ -112,9 +119,12 @@ export class InProcessGenerationQueue extends GenerationQueue {
     if (started) this.moved();
   }
 
-  private start(run: (jobId: string) => Promise<void>, jobId: string): void {
+  private start(run: (jobId: string) => Promise<JobRunOutcome>, jobId: string): void {
     this.starts.push(this.clock.now().getTime());
     const running: Promise<void> = run(jobId)
+      .then((outcome) => {
+        if (outcome) this.holdLine(jobId, outcome.retryAfterMs);
+      })
       .catch((error: unknown) => this.logger.error(`Job ${jobId} ended in an unhandled error: ${messageOf(error)}`))
       .finally(() => {
         this.running.delete(running);
@@ -130,6 +140,15 @@ export class InProcessGenerationQueue extends GenerationQueue {
     const now = this.clock.now().getTime();
     while (this.starts.length > 0 && this.starts[0] <= now - MINUTE_MS) this.starts.shift();
     return this.starts.length < perMinute ? 0 : this.starts[0] + MINUTE_MS - now;
+  }
+
+  /** The job goes first again, and nothing starts until the provider has room. */
+  private holdLine(jobId: string, ms: number): void {
+    this.waiting.unshift(jobId);
+    this.wakeUp?.abort();
+    this.wakeUp = undefined;
+    this.wakeIn(ms);
+    this.moved();
   }
 
   private wakeIn(ms: number): void {

@@ -7,6 +7,7 @@ import { GenerationJobsRepository } from './generation-jobs.repository.js';
 import { GenerationJobs } from './generation-jobs.service.js';
 import { BullGenerationQueue } from './bullmq-generation-queue.js';
 import { GenerationQueue, InProcessGenerationQueue } from './generation-queue.js';
+import { JOBS_METRICS } from './jobs.metrics.js';
 
 /**
  * Generation as jobs: their rows, the queue that bounds them by the provider's limits, and
@@ -16,6 +17,7 @@ import { GenerationQueue, InProcessGenerationQueue } from './generation-queue.js
   imports: [TypeOrmModule.forFeature([GenerationJobEntity])],
   providers: [
     GenerationJobsRepository,
+    ...JOBS_METRICS,
     GenerationJobs,
     {
       provide: GenerationQueue,

@@ -26,6 +26,8 @@ export interface SceneCommand {
   imageSize?: ImageSize;
   /** Characters and pictures to keep consistent; their content is part of the cache key. */
   references?: ReferenceRequest;
+  /** The job drawing it (see GenerateImageCommand.jobId); not part of the cache key. */
+  jobId?: string;
 }
 
 /** A scene request's key material, but the model (which is read when the key is made). */
@@ -256,6 +258,7 @@ export class ScenesService {
       imageSize,
       references,
       providerPrompt: scenePrompt(description, style),
+      jobId: command.jobId,
     });
     await this.hits.flush(); // the old entry's hits belong to it, not to its replacement
     const now = this.clock.now();

@@ -1,8 +1,9 @@
 import request from 'supertest';
 import type { JobDto } from '../../src/jobs/dto/job.dto.js';
 import { GenerationJobs } from '../../src/jobs/generation-jobs.service.js';
+import { GenerationQueue } from '../../src/jobs/generation-queue.js';
 import { HEARTBEAT_MS } from '../../src/jobs/job-event-stream.js';
-import type { FakeGeminiServer } from '../support/fake-gemini-server.js';
+import { type FakeGeminiServer, geminiError } from '../support/fake-gemini-server.js';
 import { createGeminiTestApp } from '../support/gemini-app.js';
 import type { TestApp } from '../support/test-app.js';
 
@@ -15,7 +16,8 @@ let t: TestApp;
 let gemini: FakeGeminiServer;
 
 beforeAll(async () => {
-  ({ t, gemini } = await createGeminiTestApp({ GEMINI_MAX_CONCURRENT: '1', RATE_LIMIT_ENABLED: 'false' }));
+  // No retries inside the provider: a 429 reaches the job, which waits it out itself.
+  ({ t, gemini } = await createGeminiTestApp({ GEMINI_MAX_CONCURRENT: '1', GEMINI_MAX_RETRIES: '0', RATE_LIMIT_ENABLED: 'false' }));
   await t.app.listen(0, '127.0.0.1'); // event streams are read with fetch, over a real socket
 });
 afterAll(async () => {
@@ -168,6 +170,37 @@ it('keeps a quiet event stream open with a comment line every 15 s', async () =>
 // With Redis the line itself survives a restart (BullMQ); this is the in-memory line's recovery.
 const inMemoryLineOnly = process.env.TEST_REDIS_URL && (globalThis as { TEST_DATABASE_DRIVER?: string }).TEST_DATABASE_DRIVER === 'postgres' ? it.skip : it;
 
+it('waits out Gemini’s quota (its 429 and RetryInfo) instead of failing the player, until the job’s deadline', async () => {
+  gemini.enqueue(geminiError.quota('2s'), { kind: 'image' });
+  const synchronous = request(t.server).post('/api/v2/images/generate').send({ prompt: 'a patient wizard' });
+  const answered = synchronous.then((response) => response);
+  await gemini.waitForRequests(1);
+  await waitUntil(async () => (await t.dataSource.query(`SELECT status FROM generation_jobs WHERE request LIKE '%patient wizard%'`))[0]?.status === 'queued');
+  if (!t.app.get(GenerationQueue).durable) {
+    // The in-memory line holds on the test's clock; BullMQ's (in Redis) holds on Redis's own, 2 s.
+    await waitUntil(() => t.clock.sleeping > 0);
+    expect(gemini.requests).toHaveLength(1);
+    t.clock.advance(2_000);
+  }
+  const response = await answered;
+  expect(response.status).toBe(201);
+  expect(response.body.prompt).toBe('a patient wizard');
+  expect(gemini.requests).toHaveLength(2);
+  const [job] = await t.dataSource.query(`SELECT attempts FROM generation_jobs WHERE request LIKE '%patient wizard%'`);
+  expect(Number(job.attempts)).toBe(1); // a refusal for quota is not an attempt
+
+  // A wait that would end past JOB_DEADLINE_SECONDS (900) fails at once, as before.
+  gemini.enqueue(geminiError.quota('1000s'));
+  const late = await request(t.server).post('/api/v2/images/generate').send({ prompt: 'an impatient wizard' }).expect(503);
+  expect(late.headers['retry-after']).toBe('1000');
+
+  const metrics = (await request(t.server).get('/metrics')).text;
+  expect(metrics).toMatch(/^generation_job_quota_waits_total 1$/m);
+  expect(metrics).toMatch(/^generation_job_run_seconds_count\{kind="image",status="failed"\} [1-9]\d*$/m);
+  expect(metrics).toMatch(/^generation_job_wait_seconds_count\{kind="image"\} [1-9]\d*$/m);
+  expect(metrics).toMatch(/^generation_jobs_queued 0$/m);
+});
+
 inMemoryLineOnly('takes up at boot what a stop left: queued jobs, and a job interrupted while running once more, not twice', async () => {
   const row = (id: string, status: string, attempts: number, prompt: string) =>
     t.dataSource.query(`INSERT INTO generation_jobs (id, kind, status, request, attempts, created_at) VALUES ($1, 'image', $2, $3, $4, $5)`.replace(/\$\d/g, (placeholder) =>
@@ -189,6 +222,20 @@ inMemoryLineOnly('takes up at boot what a stop left: queued jobs, and a job inte
   expect(once).toMatchObject({ status: 'succeeded', attempts: 2, result: { prompt: 'cut off once' } });
   expect(twice).toMatchObject({ status: 'failed', attempts: 2, error: { statusCode: 409, message: 'The job was interrupted 2 times while running; it is not tried again' } });
   expect(gemini.requests).toHaveLength(2);
+});
+
+inMemoryLineOnly('never pays twice: a job cut off after storing its image finds that image when it runs again', async () => {
+  const accepted = await submit('a dragon hoard, drawn once').expect(202);
+  const drawn = (await readEvents(accepted.body.id)).events.at(-1)!.job;
+  const imageId = (drawn.result as { id: string }).id;
+  // As if the process died between storing the image and recording the job's end.
+  await t.dataSource.query(`UPDATE generation_jobs SET status = 'running', finished_at = NULL, image_id = NULL WHERE id = ${t.dataSource.options.type === 'postgres' ? '$1' : '?'}`, [accepted.body.id]);
+  const calls = gemini.requests.length;
+
+  await t.app.get(GenerationJobs).onApplicationBootstrap(); // what a restart runs
+  const again = (await readEvents(accepted.body.id)).events.at(-1)!.job;
+  expect(again).toMatchObject({ status: 'succeeded', attempts: 2, result: { id: imageId } });
+  expect(gemini.requests).toHaveLength(calls);
 });
 
 it('answers 404 for a job that does not exist, and 400 for an id that is not one', async () => {

@@ -30,6 +30,7 @@ export function imageRow(id: string, fields: Partial<ImageEntity> = {}): ImageEn
     generationMs: null,
     sourceHash: null,
     parentId: null,
+    jobId: null,
     createdAt: new Date('2026-01-01T00:00:00Z'),
     deletedAt: null,
     ...fields,

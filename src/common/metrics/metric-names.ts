@@ -15,4 +15,8 @@ export const METRICS = {
   backups: 'backups_total',
   backupDuration: 'backup_duration_seconds',
   backupLastSuccess: 'backup_last_success_timestamp_seconds',
+  jobsQueued: 'generation_jobs_queued',
+  jobWait: 'generation_job_wait_seconds',
+  jobRun: 'generation_job_run_seconds',
+  jobQuotaWaits: 'generation_job_quota_waits_total',
 } as const;

@@ -23,6 +23,7 @@ export class CreateGenerationJobs1764800000000 implements MigrationInterface {
         "attempts" integer NOT NULL DEFAULT 0,
         "idempotency_key" varchar(255),
         "fingerprint" varchar(64),
+        "callback_url" varchar(2000),
         "created_at" ${timestamp} NOT NULL,
         "started_at" ${timestamp},
         "finished_at" ${timestamp}

@@ -84,6 +84,13 @@ export abstract class AppConfig {
     /** JOB_DEADLINE_SECONDS: how long after it was asked for a job may still wait out Gemini's quota. */
     deadlineMs: number;
   };
+  /** Webhooks (a job's callbackUrl); undefined = off. */
+  declare readonly webhooks?: {
+    /** WEBHOOK_ALLOWED_HOSTS: host names (or `*.domain`) a callback may go to. */
+    allowedHosts: string[];
+    /** WEBHOOK_SECRET: the HMAC-SHA256 key of every delivery's signature. */
+    secret: string;
+  };
   declare readonly cache: { expiryDays: number };
   /** V1_AUTO_REFERENCES: a v1 generate for a subject with a featured image shows it to the model. */
   declare readonly seedApi: { autoReferences: boolean };
@@ -208,6 +215,7 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
       retentionDays: read.number('JOB_RETENTION_DAYS', 7, { min: 0.001 }),
       deadlineMs: read.integer('JOB_DEADLINE_SECONDS', 900, { min: 1 }) * 1000,
     },
+    webhooks: readWebhooks(read),
     cache: { expiryDays: read.number('CACHE_EXPIRY_DAYS', 7, { min: 0.001 }) },
     seedApi: { autoReferences: read.boolean('V1_AUTO_REFERENCES', false) },
     rateLimit: {
@@ -238,6 +246,20 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
 
   if (read.problems.length > 0) throw new ConfigValidationError(read.problems);
   return config;
+}
+
+/** Webhooks are off until hosts are listed; then they must be signed. */
+function readWebhooks(read: EnvReader): AppConfig['webhooks'] {
+  const hosts = read.optionalString('WEBHOOK_ALLOWED_HOSTS');
+  const secret = read.optionalString('WEBHOOK_SECRET');
+  if (hosts === undefined) return undefined;
+  const allowedHosts = hosts
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter((host) => host !== '');
+  if (allowedHosts.some((host) => !/^(\*\.)?[a-z0-9.:[\]-]+$/.test(host))) read.fail('WEBHOOK_ALLOWED_HOSTS must be comma-separated host names, IP addresses or *.domain patterns');
+  if (!secret || secret.length < 16) read.fail('WEBHOOK_SECRET must be set (at least 16 characters) when WEBHOOK_ALLOWED_HOSTS is: every callback is signed with it');
+  return { allowedHosts, secret: secret ?? '' };
 }
 
 /** An integer ≥ 1, or unset for none. */

@@ -13,7 +13,7 @@ import { ImagePageDto, SearchImagesQueryDto } from './dto/search-images.dto.js';
 import { sendImageFile } from './image-file.http.js';
 import { ImagesService } from './images.service.js';
 import { NativeApiController } from '../common/http/api-versions.js';
-import { AcceptedJobDto, acceptJob, ApiJobCapable, IdempotencyKey, prefersAsync } from '../jobs/dto/job.dto.js';
+import { AcceptedJobDto, acceptJob, answerAsked, ApiJobCapable, IdempotencyKey } from '../jobs/dto/job.dto.js';
 import { GenerationJobs } from '../jobs/generation-jobs.service.js';
 
 /** What the file routes send with the bytes and with a 304 (decorators below read it at class definition). */
@@ -44,9 +44,11 @@ export class ImagesController {
     @IdempotencyKey() idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ImageDto | AcceptedJobDto> {
-    const command = { ...body, references: referenceRequestOf(body) };
-    if (prefersAsync(prefer)) return acceptJob(response, await this.jobs.submit('image', command, { idempotencyKey }));
-    return toImageDto(await this.jobs.perform('image', command, { idempotencyKey }));
+    const { callbackUrl, ...fields } = body;
+    const command = { ...fields, references: referenceRequestOf(body) };
+    const { async, options } = answerAsked(prefer, idempotencyKey, callbackUrl);
+    if (async) return acceptJob(response, await this.jobs.submit('image', command, options));
+    return toImageDto(await this.jobs.perform('image', command, options));
   }
 
   @Post(':id/edit')
@@ -65,9 +67,11 @@ export class ImagesController {
     @IdempotencyKey() idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ImageDto | AcceptedJobDto> {
-    const request = { ...body, parentId: id };
-    if (prefersAsync(prefer)) return acceptJob(response, await this.jobs.submit('edit', request, { idempotencyKey }));
-    return toImageDto(await this.jobs.perform('edit', request, { idempotencyKey }));
+    const { callbackUrl, ...fields } = body;
+    const request = { ...fields, parentId: id };
+    const { async, options } = answerAsked(prefer, idempotencyKey, callbackUrl);
+    if (async) return acceptJob(response, await this.jobs.submit('edit', request, options));
+    return toImageDto(await this.jobs.perform('edit', request, options));
   }
 
   @Get('search')

@@ -66,6 +66,10 @@ export class GenerationJobEntity {
   @Column({ type: 'varchar', length: 64, nullable: true })
   fingerprint!: string | null;
 
+  /** Where its ending is POSTed (a webhook), signed; null for none. */
+  @Column({ name: 'callback_url', type: 'varchar', length: 2000, nullable: true })
+  callbackUrl!: string | null;
+
   @Column({ name: 'created_at', type: Date })
   createdAt!: Date;
 

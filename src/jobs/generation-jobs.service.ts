@@ -11,6 +11,7 @@ import { type JobEnding, GenerationJobsRepository } from './generation-jobs.repo
 import { GenerationQueue, type JobRunOutcome } from './generation-queue.js';
 import { AppConfig } from '../config/app-config.js';
 import type { JobKinds } from './job-kinds.js';
+import { WebhookTargets } from './webhook-targets.js';
 
 /** How a kind of job is checked, run and recorded; the module that owns the work defines it. */
 export interface JobKindHandler<Request extends object, Result> {
@@ -30,6 +31,8 @@ export interface JobKindHandler<Request extends object, Result> {
 export interface JobOptions {
   /** The client's Idempotency-Key: the same key with the same request within 24 h is the same job. */
   idempotencyKey?: string;
+  /** Where to POST the job's ending (a webhook); checked against WEBHOOK_ALLOWED_HOSTS now. */
+  callbackUrl?: string;
 }
 
 /** A job as it stands, with its place in the line while it waits. */
@@ -67,12 +70,14 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
   private readonly waiters = new Map<string, Waiter[]>();
   /** `change` (a job's new state, by id) and `moved` (the line moved). */
   private readonly events = new EventEmitter().setMaxListeners(0);
+  private readonly endedHere: Array<(view: JobView) => void> = [];
 
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly repository: GenerationJobsRepository,
     private readonly queue: GenerationQueue,
+    private readonly webhookTargets: WebhookTargets,
     @InjectMetric(METRICS.jobWait) private readonly waited: Histogram<'kind'>,
     @InjectMetric(METRICS.jobRun) private readonly ran: Histogram<'kind' | 'status'>,
     @InjectMetric(METRICS.jobQuotaWaits) private readonly quotaWaits: Counter,
@@ -215,7 +220,7 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** Answers the job's id, and whether it is an earlier request's (same Idempotency-Key and request). */
-  private async enqueue(kind: JobKind, request: object, id: string, { idempotencyKey }: JobOptions): Promise<{ id: string; repeated: boolean }> {
+  private async enqueue(kind: JobKind, request: object, id: string, { idempotencyKey, callbackUrl }: JobOptions): Promise<{ id: string; repeated: boolean }> {
     const handler = this.handlers.get(kind);
     if (!handler) throw new Error(`No handler for ${kind} jobs`);
     const fingerprint = idempotencyKey === undefined ? null : fingerprintOf(kind, request);
@@ -223,6 +228,7 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
       const earlier = await this.earlierJob(idempotencyKey, fingerprint!);
       if (earlier) return { id: earlier, repeated: true };
     }
+    if (callbackUrl !== undefined) await this.webhookTargets.resolve(callbackUrl);
     await handler.check(request);
     const job = Object.assign(new GenerationJobEntity(), {
       id,
@@ -235,6 +241,7 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
       attempts: 0,
       idempotencyKey: idempotencyKey ?? null,
       fingerprint,
+      callbackUrl: callbackUrl ?? null,
       createdAt: this.clock.now(),
       startedAt: null,
       finishedAt: null,
@@ -301,7 +308,13 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
     await this.repository.finish(job.id, ending, now);
     this.ran.observe({ kind: job.kind, status: ending.status }, secondsBetween(job.startedAt ?? now, now));
     this.settle(job.id, result, error);
-    await this.changed(job.id);
+    const view = await this.changed(job.id);
+    for (const listener of this.endedHere) listener(view);
+  }
+
+  /** Calls `listener` with each job that ends in this process (its webhook is sent from here). */
+  onEnded(listener: (view: JobView) => void): void {
+    this.endedHere.push(listener);
   }
 
   /**

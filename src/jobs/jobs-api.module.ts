@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { ImagesModule } from '../images/images.module.js';
 import { JobEventStream } from './job-event-stream.js';
 import { JobPresenter } from './job-presenter.js';
+import { JobWebhooks } from './job-webhooks.js';
+import { WebhookSender } from './webhook-sender.js';
 import { JobsController } from './jobs.controller.js';
 import { JobsModule } from './jobs.module.js';
 
@@ -9,6 +11,6 @@ import { JobsModule } from './jobs.module.js';
 @Module({
   imports: [JobsModule, ImagesModule],
   controllers: [JobsController],
-  providers: [JobPresenter, JobEventStream],
+  providers: [JobPresenter, JobEventStream, JobWebhooks, WebhookSender],
 })
 export class JobsApiModule {}

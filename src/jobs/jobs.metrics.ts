@@ -26,6 +26,11 @@ export const JOBS_METRICS = [
     buckets: JOB_SECONDS,
   }),
   makeCounterProvider({
+    name: METRICS.webhookDeliveries,
+    help: 'Webhook tries by outcome: delivered, refused (a 4xx), retried, failed (out of tries)',
+    labelNames: ['outcome'],
+  }),
+  makeCounterProvider({
     name: METRICS.jobQuotaWaits,
     help: 'Times a job met Gemini’s quota (429) and went back to the queue to wait it out',
   }),

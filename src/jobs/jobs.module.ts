@@ -8,6 +8,7 @@ import { GenerationJobs } from './generation-jobs.service.js';
 import { BullGenerationQueue } from './bullmq-generation-queue.js';
 import { GenerationQueue, InProcessGenerationQueue } from './generation-queue.js';
 import { JOBS_METRICS } from './jobs.metrics.js';
+import { WebhookTargets } from './webhook-targets.js';
 
 /**
  * Generation as jobs: their rows, the queue that bounds them by the provider's limits, and
@@ -17,6 +18,7 @@ import { JOBS_METRICS } from './jobs.metrics.js';
   imports: [TypeOrmModule.forFeature([GenerationJobEntity])],
   providers: [
     GenerationJobsRepository,
+    WebhookTargets,
     ...JOBS_METRICS,
     GenerationJobs,
     {
@@ -27,6 +29,6 @@ import { JOBS_METRICS } from './jobs.metrics.js';
         config.redis ? new BullGenerationQueue({ ...config.jobs, redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix }) : new InProcessGenerationQueue(config.jobs, clock),
     },
   ],
-  exports: [GenerationJobs],
+  exports: [GenerationJobs, WebhookTargets, ...JOBS_METRICS],
 })
 export class JobsModule {}

@@ -9,7 +9,7 @@ import { toImageDto } from '../images/dto/image.dto.js';
 import { ClearSceneCacheDto, GenerateSceneDto, SceneCacheStatsDto, SceneDto, toSceneCacheStatsDto } from './dto/generate-scene.dto.js';
 import { SceneJobs } from './scene-jobs.js';
 import { type SceneResult, ScenesService } from './scenes.service.js';
-import { AcceptedJobDto, acceptJob, ApiJobCapable, IdempotencyKey, prefersAsync } from '../jobs/dto/job.dto.js';
+import { AcceptedJobDto, acceptJob, answerAsked, ApiJobCapable, IdempotencyKey } from '../jobs/dto/job.dto.js';
 import { NativeApiController } from '../common/http/api-versions.js';
 
 @NativeApiController('scenes', 'scenes')
@@ -35,15 +35,17 @@ export class ScenesController {
     @IdempotencyKey() idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<SceneDto | AcceptedJobDto> {
-    const command = { ...body, references: referenceRequestOf(body) };
+    const { callbackUrl, ...fields } = body;
+    const command = { ...fields, references: referenceRequestOf(body) };
+    const { async, options } = answerAsked(prefer, idempotencyKey, callbackUrl);
     let scene: SceneResult;
-    if (prefersAsync(prefer)) {
+    if (async) {
       // A hit is answered at once all the same: there is nothing to wait for.
-      const answer = await this.sceneJobs.answerOrSubmit(command, { idempotencyKey });
+      const answer = await this.sceneJobs.answerOrSubmit(command, options);
       if ('job' in answer) return acceptJob(response, answer.job);
       scene = answer.hit;
     } else {
-      scene = await this.sceneJobs.answer(command, { idempotencyKey });
+      scene = await this.sceneJobs.answer(command, options);
     }
     response.setHeader('X-Cache', scene.cached ? 'HIT' : 'MISS');
     return {

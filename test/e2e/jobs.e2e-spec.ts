@@ -5,6 +5,7 @@ import { GenerationQueue } from '../../src/jobs/generation-queue.js';
 import { HEARTBEAT_MS } from '../../src/jobs/job-event-stream.js';
 import { type FakeGeminiServer, geminiError } from '../support/fake-gemini-server.js';
 import { createGeminiTestApp } from '../support/gemini-app.js';
+import { waitUntil } from '../support/wait-until.js';
 import type { TestApp } from '../support/test-app.js';
 
 /**
@@ -245,11 +246,3 @@ it('answers 404 for a job that does not exist, and 400 for an id that is not one
   await request(t.server).get('/api/v2/jobs/00000000-0000-4000-8000-000000000000/events').expect(404);
 });
 
-/** Polls a condition about the app's own state (a row written, a sleeper waiting). */
-async function waitUntil(condition: () => boolean | Promise<boolean>): Promise<void> {
-  for (let tries = 0; tries < 500; tries++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error('condition never held');
-}

@@ -19,4 +19,5 @@ export const METRICS = {
   jobWait: 'generation_job_wait_seconds',
   jobRun: 'generation_job_run_seconds',
   jobQuotaWaits: 'generation_job_quota_waits_total',
+  webhookDeliveries: 'webhook_deliveries_total',
 } as const;

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, IsUrl, IsUUID, Length, MaxLength } from 'class-validator';
 import { NoControlCharacters } from '../../common/http/validation.js';
 import { AspectRatioField } from '../../generation/aspect-ratio.field.js';
 import { IMAGE_SIZES, type ImageSize } from '../../generation/gemini-models.js';
@@ -21,8 +21,26 @@ export function ImageSizeField(): PropertyDecorator {
   );
 }
 
+/** An optional webhook for an asynchronous request's job (checked against WEBHOOK_ALLOWED_HOSTS by the service). */
+export function CallbackUrlField(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      format: 'uri',
+      maxLength: 2000,
+      description: 'With `Prefer: respond-async`: where to POST the job when it ends (signed; see the README’s Webhooks). Its host must be in WEBHOOK_ALLOWED_HOSTS.',
+      example: 'https://tables.example.com/hooks/images',
+    }),
+    IsOptional(),
+    IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'callbackUrl must be an http(s) URL' }),
+    MaxLength(2000),
+  );
+}
+
 /** How a picture is drawn: shape, size, and what it must stay consistent with. */
 export class DrawingOptionsDto {
+  @CallbackUrlField()
+  callbackUrl?: string;
+
   @AspectRatioField()
   aspectRatio?: AspectRatio;
 

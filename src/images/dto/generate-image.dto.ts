@@ -3,7 +3,7 @@ import { AspectRatioField } from '../../generation/aspect-ratio.field.js';
 import type { ImageSize } from '../../generation/gemini-models.js';
 import type { AspectRatio } from '../../generation/image-provider.js';
 import { IMAGE_FIELD_LIMITS } from '../image.entity.js';
-import { DrawingOptionsDto, ImageSizeField } from './drawing-options.dto.js';
+import { CallbackUrlField, DrawingOptionsDto, ImageSizeField } from './drawing-options.dto.js';
 
 
 export class GenerateImageDto extends DrawingOptionsDto {
@@ -29,4 +29,7 @@ export class EditImageDto {
 
   @ImageSizeField()
   imageSize?: ImageSize;
+
+  @CallbackUrlField()
+  callbackUrl?: string;
 }

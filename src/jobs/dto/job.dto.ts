@@ -6,7 +6,7 @@ import { ErrorResponseDto } from '../../common/http/error-response.dto.js';
 import { ImageDto } from '../../images/dto/image.dto.js';
 import { SceneDto } from '../../scenes/dto/generate-scene.dto.js';
 import { JOB_KINDS, JOB_STATUSES, type JobKind, type JobStatus } from '../generation-job.entity.js';
-import type { JobView } from '../generation-jobs.service.js';
+import type { JobOptions, JobView } from '../generation-jobs.service.js';
 
 /** `202 Accepted`: the job that will do the work, and where to follow it. */
 export class AcceptedJobDto {
@@ -61,8 +61,15 @@ export class JobDto extends AcceptedJobDto {
 }
 
 /** RFC 7240: whether the client asked for an asynchronous answer (`Prefer: respond-async`). */
-export function prefersAsync(prefer: string | undefined): boolean {
+function prefersAsync(prefer: string | undefined): boolean {
   return (prefer ?? '').split(',').some((preference) => preference.split(';')[0].trim().toLowerCase() === 'respond-async');
+}
+
+/** How a generating request asked to be answered (at once with its job, or once done), and its job's options. */
+export function answerAsked(prefer: string | undefined, idempotencyKey: string | undefined, callbackUrl: string | undefined): { async: boolean; options: JobOptions } {
+  const async = prefersAsync(prefer);
+  if (callbackUrl !== undefined && !async) throw new BadRequestException('callbackUrl is for asynchronous requests: send Prefer: respond-async with it');
+  return { async, options: { idempotencyKey, callbackUrl } };
 }
 
 /** Answers 202 with the job, its URL in Location, and that the preference was honoured. */

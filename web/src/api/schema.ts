@@ -754,6 +754,12 @@ export interface components {
          */
         ImageSize: "1K" | "2K" | "4K";
         GenerateImageDto: {
+            /**
+             * Format: uri
+             * @description With `Prefer: respond-async`: where to POST the job when it ends (signed; see the README’s Webhooks). Its host must be in WEBHOOK_ALLOWED_HOSTS.
+             * @example https://tables.example.com/hooks/images
+             */
+            callbackUrl?: string;
             /** @default 1:1 */
             aspectRatio?: components["schemas"]["AspectRatio"];
             /** @description Output resolution, where the model draws it; GEMINI_IMAGE_SIZE by default */
@@ -847,6 +853,12 @@ export interface components {
             aspectRatio?: components["schemas"]["AspectRatio"];
             /** @description Output resolution, where the model draws it; GEMINI_IMAGE_SIZE by default */
             imageSize?: components["schemas"]["ImageSize"];
+            /**
+             * Format: uri
+             * @description With `Prefer: respond-async`: where to POST the job when it ends (signed; see the README’s Webhooks). Its host must be in WEBHOOK_ALLOWED_HOSTS.
+             * @example https://tables.example.com/hooks/images
+             */
+            callbackUrl?: string;
         };
         ImagePageDto: {
             items: components["schemas"]["ImageDto"][];
@@ -864,6 +876,12 @@ export interface components {
             featured?: boolean;
         };
         GenerateSceneDto: {
+            /**
+             * Format: uri
+             * @description With `Prefer: respond-async`: where to POST the job when it ends (signed; see the README’s Webhooks). Its host must be in WEBHOOK_ALLOWED_HOSTS.
+             * @example https://tables.example.com/hooks/images
+             */
+            callbackUrl?: string;
             /** @default 1:1 */
             aspectRatio?: components["schemas"]["AspectRatio"];
             /** @description Output resolution, where the model draws it; GEMINI_IMAGE_SIZE by default */

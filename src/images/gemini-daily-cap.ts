@@ -36,20 +36,35 @@ export class GeminiDailyCap {
     }
     if (used >= limit) {
       reservation.release();
-      const resetsAt = startOfNextUtcDay(now);
-      const seconds = Math.ceil((resetsAt.getTime() - now.getTime()) / 1000);
-      throw new QuotaExceededError(
-        `The daily Gemini image limit (GEMINI_DAILY_IMAGE_LIMIT=${limit}) is reached; it resets at ${resetsAt.toISOString()} (in ${formatDuration(seconds)}). Cached scenes are still served.`,
-        seconds,
-      );
+      throw capReached(limit, now);
     }
     return reservation.release;
+  }
+
+  /**
+   * Refuses at once when today's images already fill the cap, before a request waits in the
+   * queue for nothing (the reservation when it is drawn still decides, counting those in flight).
+   */
+  async refuseIfReached(source: string): Promise<void> {
+    const limit = this.config.generation.geminiDailyLimit;
+    if (source !== 'gemini' || limit === undefined) return;
+    const now = this.clock.now();
+    if ((await this.countToday(now)) >= limit) throw capReached(limit, now);
   }
 
   /** Gemini images created since 00:00 UTC, deleted ones included: they were paid for. */
   countToday(now = this.clock.now()): Promise<number> {
     return this.repository.countCreatedSince('gemini', startOfUtcDay(now));
   }
+}
+
+function capReached(limit: number, now: Date): QuotaExceededError {
+  const resetsAt = startOfNextUtcDay(now);
+  const seconds = Math.ceil((resetsAt.getTime() - now.getTime()) / 1000);
+  return new QuotaExceededError(
+    `The daily Gemini image limit (GEMINI_DAILY_IMAGE_LIMIT=${limit}) is reached; it resets at ${resetsAt.toISOString()} (in ${formatDuration(seconds)}). Cached scenes are still served.`,
+    seconds,
+  );
 }
 
 function startOfUtcDay(date: Date): Date {

@@ -198,6 +198,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
   /** The refusals a generation gets before it waits or costs anything: its size, its references, its item's limit. */
   async checkGenerate(command: GenerateImageCommand): Promise<void> {
     this.imageSizeFor(command.imageSize);
+    await this.dailyCap.refuseIfReached(this.generation.source);
     if (!(command.references instanceof ResolvedReferences)) await this.resolveReferences(command.references ?? {});
     if (command.itemId) await this.planEviction(this.repository, command.itemId);
   }
@@ -205,6 +206,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
   /** … and an edit's: its size, its source, the source's item's limit. */
   async checkEdit(parentId: string, command: EditImageCommand): Promise<void> {
     this.imageSizeFor(command.imageSize);
+    await this.dailyCap.refuseIfReached(this.generation.source);
     const parent = await this.findOne(parentId);
     if (parent.itemId) await this.planEviction(this.repository, parent.itemId);
   }

@@ -1,8 +1,8 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { DomainError, NotFoundError, reviveError } from '../common/errors.js';
-import { domainErrorAnswer } from '../common/http/error-response.filter.js';
-import type { ErrorResponseDto } from '../common/http/error-response.dto.js';
+import { domainErrorAnswer, retryAfterOf } from '../common/http/error-response.filter.js';
+import type { JobErrorDto } from '../common/http/error-response.dto.js';
 import { toImageDto } from '../images/dto/image.dto.js';
 import { ImagesService } from '../images/images.service.js';
 import type { SceneDto } from '../scenes/dto/generate-scene.dto.js';
@@ -45,8 +45,11 @@ export class JobPresenter {
   }
 }
 
-function errorBodyOf(error: Error): ErrorResponseDto {
-  if (error instanceof DomainError) return domainErrorAnswer(error).body;
+function errorBodyOf(error: Error): JobErrorDto {
+  if (error instanceof DomainError) {
+    const retryAfterSeconds = retryAfterOf(error);
+    return { ...domainErrorAnswer(error).body, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
+  }
   const status = HttpStatus.INTERNAL_SERVER_ERROR;
   return {
     statusCode: status,

@@ -52,7 +52,7 @@ describeInBrowser('the web app: edits with their lineage, and characters kept co
       await form.waitFor({ state: 'hidden' });
       expect(await isFocused(toggle)).toBe(true);
 
-      expect((await askForEdit(source, instruction)).status()).toBe(201);
+      expect((await askForEdit(source, instruction)).status()).toBe(202);
       await dialog().getByRole('status').getByText('Done.').waitFor();
       // The dialog now shows the edit, which says where it comes from.
       await dialog().getByRole('img', { name: instruction }).waitFor();

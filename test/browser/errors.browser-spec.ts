@@ -1,30 +1,18 @@
 import request from 'supertest';
-import { FakeGeminiServer } from '../support/fake-gemini-server.js';
-import { TEST_GEMINI_KEY } from '../support/gemini-app.js';
-import { describeInBrowser, useBrowserSession } from '../support/browser.js';
+import { describeInBrowser, useBrowserSessionOnFakeGemini } from '../support/browser.js';
 
 const REQUESTS_PER_MINUTE = 3;
 
 describeInBrowser('the web app: errors a person can act on', () => {
   // Gemini through the real SDK against the fake server, with a daily cap of one image and a
   // rate limit: its own file, as each configuration needs its own app.
-  let gemini: FakeGeminiServer;
-  beforeAll(async () => {
-    gemini = await FakeGeminiServer.start();
+  const { session: s, fake } = useBrowserSessionOnFakeGemini({
+    GEMINI_MAX_RETRIES: '1',
+    GEMINI_DAILY_IMAGE_LIMIT: '1',
+    RATE_LIMIT_ENABLED: 'true',
+    MAX_REQUESTS_PER_MINUTE: String(REQUESTS_PER_MINUTE),
+    RATE_LIMIT_WINDOW_SECONDS: '60',
   });
-  const s = useBrowserSession({
-    env: () => ({
-      IMAGE_PROVIDER: 'gemini',
-      GEMINI_API_KEY: TEST_GEMINI_KEY,
-      GEMINI_BASE_URL: gemini.baseUrl,
-      GEMINI_MAX_RETRIES: '1',
-      GEMINI_DAILY_IMAGE_LIMIT: '1',
-      RATE_LIMIT_ENABLED: 'true',
-      MAX_REQUESTS_PER_MINUTE: String(REQUESTS_PER_MINUTE),
-      RATE_LIMIT_WINDOW_SECONDS: '60',
-    }),
-  });
-  afterAll(() => gemini?.close());
 
   const form = () => s.page.getByRole('region', { name: 'Generate an image' });
   /** Submits the form with this prompt and answers the service's response. */
@@ -39,8 +27,8 @@ describeInBrowser('the web app: errors a person can act on', () => {
 
   it('shows a safety refusal with Gemini’s reason', async () => {
     await s.open('generate');
-    gemini.enqueue({ kind: 'finish', finishReason: 'IMAGE_SAFETY' });
-    expect((await generate('a duel in the duke’s ballroom')).status()).toBe(422);
+    fake.gemini.enqueue({ kind: 'finish', finishReason: 'IMAGE_SAFETY' });
+    expect((await generate('a duel in the duke’s ballroom')).status()).toBe(202); // queued; the refusal comes from its job
     await status().getByText('Refused by the safety filter (IMAGE_SAFETY)').waitFor();
     expect(await status().textContent()).toContain('Rephrase the prompt');
     await s.screenshot('generate-safety-refusal');
@@ -48,12 +36,12 @@ describeInBrowser('the web app: errors a person can act on', () => {
   });
 
   it('shows the daily cap with the time until it resets', async () => {
-    gemini.enqueue({ kind: 'image' });
-    expect((await generate('a tavern sign swinging in the wind')).status()).toBe(201);
+    fake.gemini.enqueue({ kind: 'image' });
+    expect((await generate('a tavern sign swinging in the wind')).status()).toBe(202);
     await status().getByText('Done.').waitFor();
 
     const capped = await generate('one more picture today');
-    expect(capped.status()).toBe(503);
+    expect(capped.status()).toBe(503); // refused before it could queue
     const seconds = Number(capped.headers()['retry-after']);
     const hours = Math.floor(seconds / 3600);
     await status().getByText(/^The daily Gemini image cap is reached: try again in \d/).waitFor();

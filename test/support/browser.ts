@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { findWebAppDir } from '../../src/web-app/web-app.router.js';
 import { describeIf } from './describe-if.js';
+import { FakeGeminiServer } from './fake-gemini-server.js';
+import { TEST_GEMINI_KEY } from './gemini-app.js';
 import { createTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 
 /** Debian's chromium (`apt-get install chromium`); CHROMIUM_PATH points elsewhere. */
@@ -112,6 +114,23 @@ export function useBrowserSession(options: TestAppOptions = {}): BrowserSession 
     if (session.problems) expect(session.problems).toEqual([]); // CSP violations and script errors land here
   });
   return session;
+}
+
+/**
+ * useBrowserSession for a service drawing with Gemini through the real SDK against a fake
+ * Gemini server, started before the service and closed after it. `env` adds to the Gemini
+ * settings; `gemini` is filled in by `beforeAll`.
+ */
+export function useBrowserSessionOnFakeGemini(env: Record<string, string>): { session: BrowserSession; fake: { gemini: FakeGeminiServer } } {
+  const fake = {} as { gemini: FakeGeminiServer };
+  beforeAll(async () => {
+    fake.gemini = await FakeGeminiServer.start();
+  });
+  const session = useBrowserSession({
+    env: () => ({ IMAGE_PROVIDER: 'gemini', GEMINI_API_KEY: TEST_GEMINI_KEY, GEMINI_BASE_URL: fake.gemini.baseUrl, ...env }),
+  });
+  afterAll(() => fake.gemini?.close());
+  return { session, fake };
 }
 
 export { eventually } from './eventually.js';

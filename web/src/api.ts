@@ -20,6 +20,7 @@ import {
   type ImageSize,
   type ImageSource,
   type ImportReportDto,
+  type JobDto,
   type JobName,
   type JobRunDto,
   type JobStatusDto,
@@ -35,6 +36,9 @@ import {
 export type Image = ImageDto;
 export type ImagePage = ImagePageDto;
 export type Scene = SceneDto;
+/** A generation job (GET /jobs/{id}), and what a route answers when it queues one. */
+export type Job = JobDto;
+export type AcceptedJob = AcceptedJobDto;
 export type SceneCacheStats = SceneCacheStatsDto;
 export type MaintenanceStats = MaintenanceStatsDto;
 export type ExpiredCacheCleanup = ExpiredCacheCleanupDto;
@@ -178,25 +182,62 @@ function errorFrom(response: Response, body: unknown, route: RouteKind): ApiErro
 }
 
 const data = <T>(answer: Promise<{ data: T }>): Promise<T> => answer.then(({ data }) => data);
-/** A drawing route asked without `Prefer: respond-async` answers once its job has run: never a 202 job. */
-const drawn = <T>(answer: Promise<{ data: T }>): Promise<Exclude<T, AcceptedJobDto>> => answer.then(({ data }) => data as Exclude<T, AcceptedJobDto>);
 const inPath = (id: string) => ({ params: { path: { id } } });
+/** RFC 7240: answer at once with the job instead of waiting for it. */
+const ASYNC = { Prefer: 'respond-async' };
+const queued = <T>(answer: Promise<{ data: T }>): Promise<AcceptedJob> => answer.then(({ data }) => data as AcceptedJob);
+
+const FINISHED: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/**
+ * Follows a job through its event stream (`GET /jobs/{id}/events`), calling `onChange` at each
+ * state, until it ends: resolves with the finished job, whatever its ending.
+ */
+function followJob(id: string, onChange: (job: Job) => void): Promise<Job> {
+  return new Promise((resolve, reject) => {
+    const source = new EventSource(`${API_BASE}/jobs/${encodeURIComponent(id)}/events`);
+    const onEvent = (event: MessageEvent<string>) => {
+      const job = JSON.parse(event.data) as Job;
+      onChange(job);
+      if (!FINISHED.has(job.status)) return;
+      source.close(); // before the server's end of stream, which EventSource would take for a lost connection
+      resolve(job);
+    };
+    for (const status of ['queued', 'running', ...FINISHED]) source.addEventListener(status, onEvent);
+    source.addEventListener('error', () => {
+      // EventSource reconnects by itself after a dropped connection. When it gives up (a 4xx,
+      // the job gone), the job itself says how it stands, or why it cannot be read.
+      if (source.readyState !== EventSource.CLOSED) return;
+      api.getJob(id).then((job) => (FINISHED.has(job.status) ? resolve(job) : reject(new ApiError(0, ['The job’s progress could not be followed; reload to try again.'], { route: 'drawing' }))), reject);
+    });
+  });
+}
+
+/** A finished job's result, or the error its synchronous route would have answered. */
+export function resultOf<T>(job: Job): T {
+  if (job.status === 'succeeded' && job.result) return job.result as T;
+  const body: NonNullable<Job['error']> = job.error ?? { statusCode: 409, error: 'Conflict', message: `The job was ${job.status}` };
+  const messages = Array.isArray(body.message) ? body.message : [body.message];
+  throw new ApiError(body.statusCode, messages, { route: 'drawing', fromService: true, reason: body.reason, retryAfterSeconds: body.retryAfterSeconds });
+}
 
 export const api = {
   searchImages: (query: SearchFilters) => data(call('/images/search', () => client.GET('/api/v2/images/search', { params: { query: withoutEmpty(query) } }))),
   getImage: (id: string) => data(call(`/images/${id}`, () => client.GET('/api/v2/images/{id}', inPath(id)))),
-  generateImage: (body: GenerateImageRequest) => drawn(call('/images/generate', () => client.POST('/api/v2/images/generate', { body }))),
-  /** A new image drawn from this one and an instruction; its parentId is `id`. */
-  editImage: (id: string, body: EditImageRequest) => drawn(call(`/images/${id}/edit`, () => client.POST('/api/v2/images/{id}/edit', { ...inPath(id), body }))),
   setFeatured: (id: string, featured: boolean) => data(call(`/images/${id}/feature`, () => client.PUT('/api/v2/images/{id}/feature', { ...inPath(id), body: { featured } }))),
   deleteImage: (id: string) => data(call(`/images/${id}`, () => client.DELETE('/api/v2/images/{id}', inPath(id)))),
 
-  /** The scene plus the X-Cache header's verdict (HIT or MISS). */
-  async generateScene(body: GenerateSceneRequest): Promise<{ scene: Scene; cache: string }> {
-    const { headers, ...answer } = await call('/scenes/generate', () => client.POST('/api/v2/scenes/generate', { body }));
-    const scene = await drawn(Promise.resolve(answer));
-    return { scene, cache: headers.get('X-Cache') ?? (scene.cached ? 'HIT' : 'MISS') };
+  // Drawings are jobs (`Prefer: respond-async`): answered at once, then followed with followJob.
+  submitImage: (body: GenerateImageRequest) => queued(call('/images/generate', () => client.POST('/api/v2/images/generate', { body, params: { header: ASYNC } }))),
+  /** A new image drawn from this one and an instruction; its parentId is `id`. */
+  submitEdit: (id: string, body: EditImageRequest) => queued(call(`/images/${id}/edit`, () => client.POST('/api/v2/images/{id}/edit', { body, params: { path: { id }, header: ASYNC } }))),
+  /** A scene already cached is answered at once (no job); a miss is a job. */
+  async submitScene(body: GenerateSceneRequest): Promise<{ job: AcceptedJob } | { scene: Scene; cache: string }> {
+    const { data: answer, headers } = await call('/scenes/generate', () => client.POST('/api/v2/scenes/generate', { body, params: { header: ASYNC } }));
+    return 'cacheKey' in answer ? { scene: answer, cache: headers.get('X-Cache') ?? 'HIT' } : { job: answer };
   },
+  getJob: (id: string) => data(call(`/jobs/${id}`, () => client.GET('/api/v2/jobs/{id}', inPath(id)))),
+  followJob,
   sceneCacheStats: () => data(call('/scenes/cache/stats', () => client.GET('/api/v2/scenes/cache/stats'))),
   clearSceneCache: () => data(call('/scenes/cache/clear', () => client.DELETE('/api/v2/scenes/cache/clear'))),
 

@@ -29,20 +29,22 @@ export class StatusLine {
   /**
    * Runs slow work (a generation takes seconds with Gemini): the buttons are disabled and the
    * line shows `label…` with the elapsed seconds; a failure is shown here. Resolves to the
-   * task's result, or `undefined` after a failure.
+   * task's result, or `undefined` after a failure. The task may `note` how it stands (a job's
+   * place in the line), shown after the label.
    */
-  async run<T>(buttons: HTMLButtonElement | HTMLButtonElement[], label: string, task: () => Promise<T>): Promise<{ value: T } | undefined> {
+  async run<T>(buttons: HTMLButtonElement | HTMLButtonElement[], label: string, task: (note: (text: string) => void) => Promise<T>): Promise<{ value: T } | undefined> {
     const disabled = Array.isArray(buttons) ? buttons : [buttons];
     const started = performance.now();
     const elapsed = el('span', { class: 'elapsed', 'aria-hidden': 'true' }, '0 s');
+    const noted = el('span', { class: 'job-state' });
     this.element.dataset.kind = 'busy';
-    this.element.replaceChildren(el('span', { class: 'spinner', 'aria-hidden': 'true' }), el('strong', {}, `${label}…`), ' ', elapsed);
+    this.element.replaceChildren(el('span', { class: 'spinner', 'aria-hidden': 'true' }), el('strong', {}, `${label}…`), ' ', noted, ' ', elapsed);
     const timer = setInterval(() => {
       elapsed.textContent = `${Math.floor((performance.now() - started) / 1000)} s`;
     }, 250);
     for (const button of disabled) button.disabled = true;
     try {
-      const value = await task();
+      const value = await task((text) => (noted.textContent = text));
       this.clear();
       return { value };
     } catch (error) {

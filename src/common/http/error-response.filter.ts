@@ -83,9 +83,14 @@ export function statusOf(error: DomainError): HttpStatus {
 
 /** An upstream that is unavailable, or work still running, says when to come back (a minute when no hint). */
 export function setRetryAfter(response: Response, error: DomainError): void {
-  if (!(error instanceof UpstreamUnavailableError || error instanceof StillRunningError)) return;
-  const seconds = error.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
-  response.setHeader('Retry-After', String(Math.max(1, Math.ceil(seconds))));
+  const seconds = retryAfterOf(error);
+  if (seconds !== undefined) response.setHeader('Retry-After', String(seconds));
+}
+
+/** The seconds a Retry-After says for this error; undefined when it sends none. */
+export function retryAfterOf(error: DomainError): number | undefined {
+  if (!(error instanceof UpstreamUnavailableError || error instanceof StillRunningError)) return undefined;
+  return Math.max(1, Math.ceil(error.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS));
 }
 
 function errorBody(status: number, message: string) {

@@ -2,7 +2,7 @@ import { applyDecorators, BadRequestException, createParamDecorator, type Execut
 import { ApiAcceptedResponse, ApiExtraModels, ApiHeader, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { NATIVE_API_BASE } from '../../common/http/api-versions.js';
-import { ErrorResponseDto } from '../../common/http/error-response.dto.js';
+import { JobErrorDto } from '../../common/http/error-response.dto.js';
 import { ImageDto } from '../../images/dto/image.dto.js';
 import { SceneDto } from '../../scenes/dto/generate-scene.dto.js';
 import { JOB_KINDS, JOB_STATUSES, type JobKind, type JobStatus } from '../generation-job.entity.js';
@@ -54,10 +54,10 @@ export class JobDto extends AcceptedJobDto {
   result?: ImageDto | SceneDto;
 
   @ApiPropertyOptional({
-    type: ErrorResponseDto,
+    type: JobErrorDto,
     description: 'When failed: the error body the synchronous route would have answered, with its status in `statusCode`',
   })
-  error?: ErrorResponseDto;
+  error?: JobErrorDto;
 }
 
 /** RFC 7240: whether the client asked for an asynchronous answer (`Prefer: respond-async`). */

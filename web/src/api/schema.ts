@@ -943,6 +943,28 @@ export interface components {
          * @enum {string}
          */
         JobKind: "image" | "edit" | "scene";
+        JobErrorDto: {
+            /** @example 400 */
+            statusCode: number;
+            /** @example Bad Request */
+            error: string;
+            /**
+             * @example [
+             *       "prompt must be longer than or equal to 3 characters"
+             *     ]
+             */
+            message: string | string[];
+            /**
+             * @description Why the provider refused the prompt, when it did (as a 422 says)
+             * @example SAFETY
+             */
+            reason?: string;
+            /**
+             * @description The seconds the route’s Retry-After would have said (quota, an outage)
+             * @example 3600
+             */
+            retryAfterSeconds?: number;
+        };
         JobDto: {
             /** Format: uuid */
             id: string;
@@ -962,7 +984,7 @@ export interface components {
             /** @description When succeeded: what the synchronous route would have answered (an Image; a Scene for `scene` jobs) */
             result?: components["schemas"]["ImageDto"] | components["schemas"]["SceneDto"];
             /** @description When failed: the error body the synchronous route would have answered, with its status in `statusCode` */
-            error?: components["schemas"]["ErrorResponseDto"];
+            error?: components["schemas"]["JobErrorDto"];
         };
         ExpiredCacheCleanupDto: {
             /** @description Expired scene entries removed */
@@ -1477,6 +1499,7 @@ export type SceneDto = components['schemas']['SceneDto'];
 export type SceneCacheStatsDto = components['schemas']['SceneCacheStatsDto'];
 export type ClearSceneCacheDto = components['schemas']['ClearSceneCacheDto'];
 export type JobKind = components['schemas']['JobKind'];
+export type JobErrorDto = components['schemas']['JobErrorDto'];
 export type JobDto = components['schemas']['JobDto'];
 export type ExpiredCacheCleanupDto = components['schemas']['ExpiredCacheCleanupDto'];
 export type MissingFileDto = components['schemas']['MissingFileDto'];

@@ -1,4 +1,5 @@
 import { api, type Image } from '../api';
+import { imageOf, ViewJob } from '../job-runner';
 import { el, filledFields } from '../dom';
 import { aspectRatioOptions, imageSizeOptions } from '../drawing-options';
 import type { DialogContext } from './image-dialog';
@@ -44,19 +45,27 @@ export function createEditForm(image: Image, context: DialogContext): { toggle: 
   toggle.addEventListener('click', () => setOpen(toggle.getAttribute('aria-expanded') !== 'true'));
   cancel.addEventListener('click', () => setOpen(false));
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const { instruction: text = '', ...options } = filledFields(form);
-    const edited = await context.status.run([submit, toggle], 'Drawing the edit', () => api.editImage(image.id, { instruction: text, ...options }));
-    if (!edited) {
-      instruction.focus(); // the button was disabled, which took the focus away; rephrase and retry
-      return;
-    }
+  // Per source image: reopening this image's dialog after a reload finds its edit again.
+  const job = new ViewJob(`edit:${image.id}`, context.status, 'Drawing the edit', imageOf);
+  const show = (edited: { value: Image } | undefined) => {
+    if (!edited) return;
     context.onChange('edited', edited.value);
     context.status.show('success', 'Done.', 'The edit is a new image in the gallery; the original is kept.');
     // Unless the dialog went on to another image meanwhile, show the edit.
     if (form.isConnected) context.show(edited.value);
+  };
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const { instruction: text = '', ...options } = filledFields(form);
+    const edited = await job.run([submit, toggle], async () => ({ job: await api.submitEdit(image.id, { instruction: text, ...options }) }));
+    if (!edited) {
+      instruction.focus(); // the button was disabled, which took the focus away; rephrase and retry
+      return;
+    }
+    show(edited);
   });
+  void job.resume([submit, toggle]).then(show);
 
   return { toggle, form };
 }

@@ -1,4 +1,5 @@
-import { api, type GenerateSceneRequest } from '../api';
+import { api, type GenerateSceneRequest, resultOf, type Scene } from '../api';
+import { ViewJob } from '../job-runner';
 import { createCharacterPicker } from '../character-picker';
 import { byId, el, filledFields } from '../dom';
 import { formatDateTime, formatRelative, plural } from '../format';
@@ -16,13 +17,10 @@ export function createScenesView(): { refresh: () => Promise<void> } {
   const forceRegenerate = byId('scene-force', HTMLInputElement);
   const status = new StatusLine(byId('scene-status', HTMLParagraphElement));
   const result = byId('scene-result', HTMLDivElement);
+  // A job draws a miss; its answer is a scene the cache did not have.
+  const job = new ViewJob('scenes', status, 'Drawing the scene', (finished) => ({ scene: resultOf<Scene>(finished), cache: 'MISS' }));
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const { description = '', ...options } = filledFields(form);
-    const request: GenerateSceneRequest = { description, ...options, characters: characters.selected(), forceRegenerate: forceRegenerate.checked || undefined };
-    result.replaceChildren(); // an earlier result must not pass for this request's
-    const answered = await status.run(submit, 'Drawing the scene', () => api.generateScene(request));
+  const show = (answered: { value: { scene: Scene; cache: string } } | undefined) => {
     if (!answered) return;
     const { scene, cache } = answered.value;
     const hit = cache === 'HIT';
@@ -42,7 +40,22 @@ export function createScenesView(): { refresh: () => Promise<void> } {
         el('p', {}, galleryLink()),
       ),
     );
+  };
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const { description = '', ...options } = filledFields(form);
+    const request: GenerateSceneRequest = { description, ...options, characters: characters.selected(), forceRegenerate: forceRegenerate.checked || undefined };
+    result.replaceChildren(); // an earlier result must not pass for this request's
+    show(
+      await job.run(submit, async () => {
+        const answer = await api.submitScene(request);
+        return 'job' in answer ? answer : { done: answer };
+      }),
+    );
   });
+  // A reload while a scene was being drawn: pick it up again.
+  void job.resume(submit).then(show);
 
   return { refresh: characters.refresh };
 }

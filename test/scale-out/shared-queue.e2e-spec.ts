@@ -56,4 +56,46 @@ describeIf(Boolean(TEST_DATABASE_URL && TEST_REDIS_URL), 'one generation queue f
     expect(set.gemini.maxInFlight).toBeLessThanOrEqual(MAX_CONCURRENT);
     expect(set.gemini.maxInFlight).toBe(MAX_CONCURRENT); // the slots were used, too
   }, 180_000);
+
+  // Last: it kills a replica.
+  it('loses no job when a replica is killed (kill -9) with jobs queued and running: each runs again at most once', async () => {
+    let open!: () => void;
+    set.gemini.reset();
+    set.gemini.setDefault({ kind: 'image', width: 64, height: 64, until: new Promise<void>((resolve) => (open = resolve)) });
+    const before = set.gemini.requests.length;
+    const client = new pg.Client({ connectionString: set.database.url });
+    await client.connect();
+    try {
+      const ids = await Promise.all(
+        Array.from({ length: 8 }, async (_, n) => {
+          const response = await fetch(`${set.replicas[0].url}/api/v2/images/generate`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', prefer: 'respond-async' },
+            body: JSON.stringify({ prompt: `a picture that outlives its replica, number ${n}` }),
+          });
+          expect(response.status).toBe(202);
+          return ((await response.json()) as { id: string }).id;
+        }),
+      );
+      await set.gemini.waitForRequests(before + MAX_CONCURRENT); // every slot busy, on either replica
+      set.replicas[0].kill();
+      set.gemini.setDefault({ kind: 'image', width: 64, height: 64, delayMs: 20 });
+      open();
+
+      // The survivor takes the line from Redis; the dead replica's running jobs come back once
+      // BullMQ finds their lock lapsed (30 s).
+      await eventually(async () => {
+        const { rows } = await client.query<{ status: string }>('SELECT status FROM generation_jobs WHERE id = ANY($1)', [ids]);
+        expect(rows.map((row) => row.status)).toEqual(Array(ids.length).fill('succeeded'));
+      }, 150_000);
+      const { rows } = await client.query<{ attempts: number; images: string }>(
+        'SELECT j.attempts, (SELECT COUNT(*) FROM images i WHERE i.job_id = j.id) AS images FROM generation_jobs j WHERE j.id = ANY($1)',
+        [ids],
+      );
+      expect(rows.every((row) => row.attempts >= 1 && row.attempts <= 2)).toBe(true);
+      expect(rows.map((row) => Number(row.images))).toEqual(Array(ids.length).fill(1)); // one picture each, never two
+    } finally {
+      await client.end();
+    }
+  }, 200_000);
 });

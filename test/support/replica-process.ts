@@ -14,6 +14,8 @@ export interface ReplicaProcess {
   /** Everything the process printed so far. */
   output(): string;
   stop(): Promise<void>;
+  /** kill -9: no shutdown hooks, no drain, whatever it was doing cut off. */
+  kill(): void;
 }
 
 /**
@@ -51,7 +53,7 @@ export async function spawnService(env: Record<string, string>, cwd: string): Pr
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { replica: { url: `http://127.0.0.1:${port}`, output: () => output, stop: () => stopProcess(child) }, child };
+  return { replica: { url: `http://127.0.0.1:${port}`, output: () => output, stop: () => stopProcess(child), kill: () => void child.kill('SIGKILL') }, child };
 }
 
 /** SIGTERM, then SIGKILL if the process has not exited after `patienceMs`; resolves once it is gone. */

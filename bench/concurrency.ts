@@ -60,7 +60,7 @@ export interface ConcurrencyResults {
 }
 
 /** The PNG the fake answers for 1:1, asked for directly, so the bare pipeline gets the same bytes. */
-async function fakePicture(fake: FakeGeminiServer): Promise<Buffer> {
+export async function fakePicture(fake: FakeGeminiServer): Promise<Buffer> {
   fake.enqueue({ kind: 'image' });
   const response = await fetch(`${fake.baseUrl}/v1beta/models/${CONCURRENCY_CONFIG.geminiModel}:generateContent`, {
     method: 'POST',

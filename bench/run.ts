@@ -5,7 +5,7 @@
  *
  *   npm run bench            (builds, then runs dist/bench/run.js)
  *
- * What it does, in order (about seven minutes on 2 cores):
+ * What it does, in order (about nine minutes on 2 cores):
  *   1. Cold start: spawn the BUILT service (`node dist/src/main.js`) three times, each with a
  *      fresh temp database and storage dir, and time spawn → first 200 from /health.
  *      The third instance stays up as the service under test.
@@ -36,6 +36,9 @@
  *          bare sharp + fs + better-sqlite3, per image (≤ 1.2×);
  *        - bench/concurrency.ts: 50 concurrent POST /images/generate against the fake Gemini
  *          server answering after 2 s (≤ 4 s), vs 2 s + bare sharp on the same PNGs;
+ *        - bench/queue.ts: 500 asynchronous generations queued at once, 20 at a time, against
+ *          the fake answering after 2 s (≤ 1.1× of 500 / 20 × 2 s plus processing), and the
+ *          queue's own overhead with a free slot (p99 ≤ 5 ms);
  *        - bench/references.ts: POST /images/generate with 4 reference pictures vs without,
  *          one at a time against the fake Gemini server answering at once, the service's
  *          side of each (≤ 1.2×).

@@ -5,6 +5,7 @@
 import type { SectionReport } from './lib/table.js';
 import { concurrencyPlannedSeconds, concurrencyReport, runConcurrencyBench } from './concurrency.js';
 import { generationPlannedSeconds, generationReport, runGenerationBench } from './generation.js';
+import { queuePlannedSeconds, queueReport, runQueueBench } from './queue.js';
 import { referencesPlannedSeconds, referencesReport, runReferencesBench } from './references.js';
 import { runSearchBench, searchPlannedSeconds, searchReport } from './search.js';
 
@@ -22,6 +23,7 @@ export const SECTIONS = {
   search: { plannedSeconds: searchPlannedSeconds, run: async (tempDir, log) => searchReport(await runSearchBench(tempDir, log)) },
   generation: { plannedSeconds: generationPlannedSeconds, run: async (tempDir, log) => generationReport(await runGenerationBench(tempDir, log)) },
   concurrency: { plannedSeconds: concurrencyPlannedSeconds, run: async (tempDir, log) => concurrencyReport(await runConcurrencyBench(tempDir, log)) },
+  queue: { plannedSeconds: queuePlannedSeconds, run: async (tempDir, log) => queueReport(await runQueueBench(tempDir, log)) },
   references: { plannedSeconds: referencesPlannedSeconds, run: async (tempDir, log) => referencesReport(await runReferencesBench(tempDir, log)) },
 } satisfies Record<string, Section>;
 

@@ -1,4 +1,4 @@
-import { applyDecorators, Body, Delete, Get, Headers, HttpCode, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { applyDecorators, Body, Delete, Get, HttpCode, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
@@ -13,7 +13,7 @@ import { ImagePageDto, SearchImagesQueryDto } from './dto/search-images.dto.js';
 import { sendImageFile } from './image-file.http.js';
 import { ImagesService } from './images.service.js';
 import { NativeApiController } from '../common/http/api-versions.js';
-import { AcceptedJobDto, acceptJob, answerAsked, ApiJobCapable, IdempotencyKey } from '../jobs/dto/job.dto.js';
+import { AcceptedJobDto, acceptJob, AnswerAsked, ApiJobCapable, jobOptions } from '../jobs/dto/job.dto.js';
 import { GenerationJobs } from '../jobs/generation-jobs.service.js';
 
 /** What the file routes send with the bytes and with a 304 (decorators below read it at class definition). */
@@ -38,16 +38,11 @@ export class ImagesController {
   @ApiCreatedResponse({ type: ImageDto })
   @ApiJobCapable()
   @ApiErrors(400, 409, 413, 422, 429, 502, 503, 504)
-  async generate(
-    @Body() body: GenerateImageDto,
-    @Headers('prefer') prefer: string | undefined,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) response: Response,
-  ): Promise<ImageDto | AcceptedJobDto> {
+  async generate(@Body() body: GenerateImageDto, @AnswerAsked() asked: AnswerAsked, @Res({ passthrough: true }) response: Response): Promise<ImageDto | AcceptedJobDto> {
     const { callbackUrl, ...fields } = body;
     const command = { ...fields, references: referenceRequestOf(body) };
-    const { async, options } = answerAsked(prefer, idempotencyKey, callbackUrl);
-    if (async) return acceptJob(response, await this.jobs.submit('image', command, options));
+    const options = jobOptions(asked, callbackUrl);
+    if (asked.async) return acceptJob(response, await this.jobs.submit('image', command, options));
     return toImageDto(await this.jobs.perform('image', command, options));
   }
 
@@ -63,14 +58,13 @@ export class ImagesController {
   async edit(
     @UuidParam('id') id: string,
     @Body() body: EditImageDto,
-    @Headers('prefer') prefer: string | undefined,
-    @IdempotencyKey() idempotencyKey: string | undefined,
+    @AnswerAsked() asked: AnswerAsked,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ImageDto | AcceptedJobDto> {
     const { callbackUrl, ...fields } = body;
     const request = { ...fields, parentId: id };
-    const { async, options } = answerAsked(prefer, idempotencyKey, callbackUrl);
-    if (async) return acceptJob(response, await this.jobs.submit('edit', request, options));
+    const options = jobOptions(asked, callbackUrl);
+    if (asked.async) return acceptJob(response, await this.jobs.submit('edit', request, options));
     return toImageDto(await this.jobs.perform('edit', request, options));
   }
 

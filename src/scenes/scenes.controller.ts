@@ -1,4 +1,4 @@
-import { Body, Delete, Get, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AdminOnly } from '../common/auth/admin.guard.js';
@@ -9,7 +9,7 @@ import { toImageDto } from '../images/dto/image.dto.js';
 import { ClearSceneCacheDto, GenerateSceneDto, SceneCacheStatsDto, SceneDto, toSceneCacheStatsDto } from './dto/generate-scene.dto.js';
 import { SceneJobs } from './scene-jobs.js';
 import { type SceneResult, ScenesService } from './scenes.service.js';
-import { AcceptedJobDto, acceptJob, answerAsked, ApiJobCapable, IdempotencyKey } from '../jobs/dto/job.dto.js';
+import { AcceptedJobDto, acceptJob, AnswerAsked, ApiJobCapable, jobOptions } from '../jobs/dto/job.dto.js';
 import { NativeApiController } from '../common/http/api-versions.js';
 
 @NativeApiController('scenes', 'scenes')
@@ -29,17 +29,12 @@ export class ScenesController {
   @ApiOkResponse({ type: SceneDto, headers: { 'X-Cache': { description: 'HIT or MISS', schema: { type: 'string', enum: ['HIT', 'MISS'] } } } })
   @ApiJobCapable()
   @ApiErrors(400, 413, 422, 429, 502, 503, 504)
-  async generate(
-    @Body() body: GenerateSceneDto,
-    @Headers('prefer') prefer: string | undefined,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) response: Response,
-  ): Promise<SceneDto | AcceptedJobDto> {
+  async generate(@Body() body: GenerateSceneDto, @AnswerAsked() asked: AnswerAsked, @Res({ passthrough: true }) response: Response): Promise<SceneDto | AcceptedJobDto> {
     const { callbackUrl, ...fields } = body;
     const command = { ...fields, references: referenceRequestOf(body) };
-    const { async, options } = answerAsked(prefer, idempotencyKey, callbackUrl);
+    const options = jobOptions(asked, callbackUrl);
     let scene: SceneResult;
-    if (async) {
+    if (asked.async) {
       // A hit is answered at once all the same: there is nothing to wait for.
       const answer = await this.sceneJobs.answerOrSubmit(command, options);
       if ('job' in answer) return acceptJob(response, answer.job);

@@ -15,17 +15,14 @@ export class ErrorResponseDto {
   message!: string | string[];
 }
 
-/** A failed job's error: the body its route would have answered, with that answer's Retry-After. */
-export class JobErrorDto extends ErrorResponseDto {
-  @ApiPropertyOptional({ description: 'Why the provider refused the prompt, when it did (as a 422 says)', example: 'SAFETY' })
-  reason?: string;
-
-  @ApiPropertyOptional({ description: 'The seconds the route’s Retry-After would have said (quota, an outage)', example: 3600 })
-  retryAfterSeconds?: number;
-}
-
 /** A 422: the same shape, with the provider's reason when it refused a prompt. */
 export class RefusedErrorResponseDto extends ErrorResponseDto {
   @ApiPropertyOptional({ description: 'Why the provider refused the prompt (its finish or block reason), when it did', example: 'SAFETY' })
   reason?: string;
+}
+
+/** A failed job's error: the body its route would have answered (a refusal's reason too), with that answer's Retry-After. */
+export class JobErrorDto extends RefusedErrorResponseDto {
+  @ApiPropertyOptional({ description: 'The seconds the route’s Retry-After would have said (quota, an outage)', example: 3600 })
+  retryAfterSeconds?: number;
 }

@@ -60,16 +60,27 @@ export class JobDto extends AcceptedJobDto {
   error?: JobErrorDto;
 }
 
-/** RFC 7240: whether the client asked for an asynchronous answer (`Prefer: respond-async`). */
-function prefersAsync(prefer: string | undefined): boolean {
-  return (prefer ?? '').split(',').some((preference) => preference.split(';')[0].trim().toLowerCase() === 'respond-async');
+/** RFC 7240: whether the client asked for an asynchronous answer (`Prefer: respond-async`, in any of its Prefer lines). */
+function prefersAsync(prefer: string | string[] | undefined): boolean {
+  return [prefer ?? []].flat().join(',').split(',').some((preference) => preference.split(';')[0].trim().toLowerCase() === 'respond-async');
 }
 
-/** How a generating request asked to be answered (at once with its job, or once done), and its job's options. */
-export function answerAsked(prefer: string | undefined, idempotencyKey: string | undefined, callbackUrl: string | undefined): { async: boolean; options: JobOptions } {
-  const async = prefersAsync(prefer);
+/** How a generating request asked to be answered: at once with its job (`Prefer: respond-async`) or once done, and under which Idempotency-Key. */
+export interface AnswerAsked {
+  async: boolean;
+  idempotencyKey?: string;
+}
+
+/** The request's `Prefer` and `Idempotency-Key` headers, as AnswerAsked (400 for a malformed key). */
+export const AnswerAsked = createParamDecorator((_: unknown, context: ExecutionContext): AnswerAsked => {
+  const request = context.switchToHttp().getRequest<Request>();
+  return { async: prefersAsync(request.headers.prefer), idempotencyKey: idempotencyKeyOf(request) };
+});
+
+/** The job's options; a callbackUrl only an asynchronous request may name (a synchronous answer is the result already). */
+export function jobOptions({ async, idempotencyKey }: AnswerAsked, callbackUrl: string | undefined): JobOptions {
   if (callbackUrl !== undefined && !async) throw new BadRequestException('callbackUrl is for asynchronous requests: send Prefer: respond-async with it');
-  return { async, options: { idempotencyKey, callbackUrl } };
+  return { idempotencyKey, callbackUrl };
 }
 
 /** Answers 202 with the job, its URL in Location, and that the preference was honoured. */
@@ -112,14 +123,16 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
  * The request's `Idempotency-Key` header (undefined when absent): the same key with the same
  * request within 24 h gets the first try's answer and no second generation.
  */
-export const IdempotencyKey = createParamDecorator((_: unknown, context: ExecutionContext): string | undefined => {
-  const value = context.switchToHttp().getRequest<Request>().headers['idempotency-key'];
+export const IdempotencyKey = createParamDecorator((_: unknown, context: ExecutionContext): string | undefined => idempotencyKeyOf(context.switchToHttp().getRequest<Request>()));
+
+function idempotencyKeyOf(request: Request): string | undefined {
+  const value = request.headers['idempotency-key'];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !IDEMPOTENCY_KEY.test(value)) {
     throw new BadRequestException('Idempotency-Key must be 1 to 255 visible ASCII characters (a new UUID per request is a good choice)');
   }
   return value;
-});
+}
 
 /** Documents the Idempotency-Key header and what a retry can answer. */
 export function ApiIdempotent() {

@@ -955,7 +955,7 @@ export interface components {
              */
             message: string | string[];
             /**
-             * @description Why the provider refused the prompt, when it did (as a 422 says)
+             * @description Why the provider refused the prompt (its finish or block reason), when it did
              * @example SAFETY
              */
             reason?: string;

@@ -17,13 +17,13 @@ export class ImageJobKinds implements OnModuleInit {
   onModuleInit(): void {
     this.jobs.define('image', {
       check: (command) => this.images.checkGenerate(command),
-      run: (command, jobId) => this.images.generate({ ...command, jobId }),
+      run: (command, job) => this.images.generate(command, job),
       record: recordImage,
       revive: (job) => this.images.findOne(job.imageId!),
     });
     this.jobs.define('edit', {
       check: ({ parentId, ...command }) => this.images.checkEdit(parentId, command),
-      run: ({ parentId, ...command }, jobId) => this.images.edit(parentId, { ...command, jobId }),
+      run: ({ parentId, ...command }, job) => this.images.edit(parentId, command, job),
       record: recordImage,
       revive: (job) => this.images.findOne(job.imageId!),
     });

@@ -17,6 +17,7 @@ import { ImageEntity } from './image.entity.js';
 import { GeminiDailyCap } from './gemini-daily-cap.js';
 import { IMAGES_CHANGED, type ImagesChangedEvent } from './image-events.js';
 import type { ImageFile } from './image-file.js';
+import type { JobRun } from '../jobs/job-kinds.js';
 import { ImageFileCache } from './image-file-cache.js';
 import { type Reference, type ReferenceRequest, ResolvedReferences } from './image-references.js';
 import { type ImageSearchFilter, ImagesRepository, type ItemImagesReader } from './images.repository.js';
@@ -37,8 +38,6 @@ export interface GenerateImageCommand {
   imageSize?: ImageSize;
   /** Pictures the model keeps consistent with: asked for, or already resolved (a scene's key needs them first). */
   references?: ReferenceRequest | ResolvedReferences;
-  /** The job drawing it: run again, the job finds the image it already stored instead of paying twice. */
-  jobId?: string;
 }
 
 export interface EditImageCommand {
@@ -47,7 +46,6 @@ export interface EditImageCommand {
   /** The source's aspect ratio when unset. */
   aspectRatio?: AspectRatio;
   imageSize?: ImageSize;
-  jobId?: string;
 }
 
 /** What one provider call makes, and what is known of the image before it exists. */
@@ -58,6 +56,8 @@ interface Drawing {
   imageSize: ImageSize;
   /** Read only once the call is certain (after the item limit and the daily cap). */
   inputs: () => Promise<InputImage[]>;
+  /** The job drawing it: run again, the job finds the image it already stored instead of paying twice. */
+  job?: JobRun;
 }
 
 /** What describes an image besides its pixels. */
@@ -142,7 +142,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
     await this.flushUses();
   }
 
-  async generate(command: GenerateImageCommand): Promise<ImageEntity> {
+  async generate(command: GenerateImageCommand, job?: JobRun): Promise<ImageEntity> {
     const imageSize = this.imageSizeFor(command.imageSize);
     const aspectRatio = command.aspectRatio ?? DEFAULT_ASPECT_RATIO;
     const references =
@@ -157,12 +157,13 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
         itemId: command.itemId ?? null,
         itemType: command.itemType ?? null,
         aspectRatio,
-        jobId: command.jobId ?? null,
+        jobId: job?.id ?? null,
       },
       providerPrompt: references.annotate(command.providerPrompt ?? composePrompt(prompt, command.style)),
       aspectRatio,
       imageSize,
       inputs: () => Promise.all(references.items.map((reference) => this.inputOf(reference.image, 'reference'))),
+      job,
     });
   }
 
@@ -171,7 +172,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
    * to change it. The result keeps the source's item and style and points back at it
    * (`parentId`). Identical edits in flight share one call.
    */
-  async edit(parentId: string, command: EditImageCommand): Promise<ImageEntity> {
+  async edit(parentId: string, command: EditImageCommand, job?: JobRun): Promise<ImageEntity> {
     const imageSize = this.imageSizeFor(command.imageSize);
     const key = JSON.stringify([parentId, command.instruction.trim().toLowerCase(), command.aspectRatio ?? null, imageSize]);
     return this.edits.run(key, async () => {
@@ -185,12 +186,13 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
           itemType: parent.itemType,
           aspectRatio,
           parentId: parent.id,
-          jobId: command.jobId ?? null,
+          jobId: job?.id ?? null,
         },
         providerPrompt: editPrompt(command.instruction),
         aspectRatio,
         imageSize,
         inputs: async () => [await this.inputOf(parent, 'source')],
+        job,
       });
     }).result;
   }
@@ -264,7 +266,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
   /** One provider call, stored: the item limit and the daily cap are checked before it is paid. */
   private async draw(drawing: Drawing): Promise<ImageEntity> {
     // A job run again (its replica died after storing, before recording) is not paid twice.
-    const stored = drawing.metadata.jobId ? await this.repository.findByJobId(drawing.metadata.jobId) : null;
+    const stored = drawing.job ? await this.repository.findByJobId(drawing.job.id) : null;
     if (stored) return stored;
     // Refuse before paying for a picture that could not be kept.
     if (drawing.metadata.itemId) await this.planEviction(this.repository, drawing.metadata.itemId);
@@ -278,6 +280,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
         imageSize: drawing.imageSize,
         inputs,
       });
+      drawing.job?.providerAnswered();
       const metadata: ImageMetadata = {
         ...drawing.metadata,
         generationMs: Math.round(performance.now() - started),

@@ -1,16 +1,23 @@
 import { Logger } from '@nestjs/common';
-import { Queue, QueueEvents, Worker } from 'bullmq';
+import { DelayedError, type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { messageOf } from '../common/errors.js';
-import { GenerationQueue, type JobRunOutcome, type QueueLimits } from './generation-queue.js';
+import { GenerationQueue, type JobRunner, type QueueLimits } from './generation-queue.js';
 
 const QUEUE_NAME = 'generation';
 const MINUTE_MS = 60_000;
+/**
+ * How long a job may take over its picture after the provider answered, off BullMQ's books:
+ * past it, the job is taken to have died with its replica and runs again (once).
+ */
+const PROCESSING_LEASE_MS = 5 * MINUTE_MS;
 
 export interface BullQueueSettings extends QueueLimits {
   redisUrl: string;
   /** REDIS_KEY_PREFIX: BullMQ's keys go under it too. */
   keyPrefix: string;
+  /** Tests shorten it; see PROCESSING_LEASE_MS. */
+  processingLeaseMs?: number;
 }
 
 /**
@@ -18,6 +25,10 @@ export interface BullQueueSettings extends QueueLimits {
  * global concurrency and GEMINI_REQUESTS_PER_MINUTE its global rate limit, so the limits hold
  * across replicas. Each replica's worker takes jobs as slots free up; a job whose replica
  * died is handed out again by BullMQ's stalled-job check (once: GenerationJobs counts attempts).
+ *
+ * A job frees its slot when the provider answers: BullMQ counts active jobs, so the job leaves
+ * `active` for `delayed`, due when the processing lease ends, and is removed once it has ended
+ * here. If this replica dies first, the job comes due and runs again on another.
  */
 export class BullGenerationQueue extends GenerationQueue {
   readonly durable = true;
@@ -28,6 +39,8 @@ export class BullGenerationQueue extends GenerationQueue {
   private readonly queue: Queue;
   private readonly events: QueueEvents;
   private worker?: Worker;
+  /** Runs that freed their slot and go on here, outside BullMQ's active jobs. */
+  private readonly processing = new Set<Promise<void>>();
   private readonly listeners: Array<(jobId?: string) => void> = [];
   private readonly prefix: string;
 
@@ -41,32 +54,54 @@ export class BullGenerationQueue extends GenerationQueue {
     for (const event of ['active', 'completed', 'failed'] as const) {
       this.events.on(event, ({ jobId }: { jobId: string }) => this.tell(jobId));
     }
-    this.events.on('removed', () => this.tell());
+    // Removed: cancelled while waiting, or ended after it freed its slot.
+    this.events.on('removed', ({ jobId }: { jobId: string }) => this.tell(jobId));
     this.queue.on('error', (error: Error) => this.logger.warn(`BullMQ queue: ${error.message}`));
     this.events.on('error', (error: Error) => this.logger.warn(`BullMQ events: ${error.message}`));
   }
 
-  process(run: (jobId: string) => Promise<JobRunOutcome>): void {
+  process(run: JobRunner): void {
     void this.applyLimits().catch((error: unknown) => this.logger.error(`Could not set the queue's limits: ${messageOf(error)}`));
     const { maxConcurrent, requestsPerMinute } = this.settings;
-    const worker: Worker = new Worker(
-      QUEUE_NAME,
-      async (job) => {
-        const outcome = await run((job.data as { jobId: string }).jobId);
-        if (!outcome) return;
-        // BullMQ's manual rate limit: the job goes back to wait and the whole queue, on every replica, holds.
-        await worker.rateLimit(outcome.retryAfterMs);
-        throw Worker.RateLimitError();
-      },
-      {
-        connection: this.duplicate(),
-        prefix: this.prefix,
-        concurrency: maxConcurrent,
-        limiter: requestsPerMinute === undefined ? undefined : { max: requestsPerMinute, duration: MINUTE_MS },
-      },
-    );
+    const worker: Worker = new Worker(QUEUE_NAME, (job, token) => this.runJob(worker, run, job, token), {
+      connection: this.duplicate(),
+      prefix: this.prefix,
+      concurrency: maxConcurrent,
+      limiter: requestsPerMinute === undefined ? undefined : { max: requestsPerMinute, duration: MINUTE_MS },
+    });
     this.worker = worker;
     this.worker.on('error', (error: Error) => this.logger.warn(`BullMQ worker: ${error.message}`));
+  }
+
+  /** BullMQ's processor: runs the job until it ends, or until it frees its slot. */
+  private async runJob(worker: Worker, run: JobRunner, job: Job, token: string | undefined): Promise<void> {
+    let freeSlot!: () => void;
+    const slotFreed = new Promise<'slot freed'>((resolve) => (freeSlot = () => resolve('slot freed')));
+    const running = run((job.data as { jobId: string }).jobId, freeSlot);
+    const first = await Promise.race([running, slotFreed]);
+    if (first === 'slot freed') {
+      // Out of `active` (the slot is free), due again only if this replica dies before the run ends.
+      const delayed = job.moveToDelayed(Date.now() + (this.settings.processingLeaseMs ?? PROCESSING_LEASE_MS), token);
+      this.goOnOutsideSlot(job, running, delayed);
+      await delayed;
+      throw new DelayedError();
+    }
+    if (!first) return;
+    // BullMQ's manual rate limit: the job goes back to wait and the whole queue, on every replica, holds.
+    await worker.rateLimit(first.retryAfterMs);
+    throw Worker.RateLimitError();
+  }
+
+  /** The rest of a run that freed its slot; then its delayed job goes (and every replica hears it ended). */
+  private goOnOutsideSlot(job: Job, running: Promise<unknown>, delayed: Promise<void>): void {
+    const processing: Promise<void> = Promise.allSettled([running, delayed])
+      .then(([ran]) => {
+        if (ran.status === 'rejected') this.logger.error(`Job ${job.id} ended in an unhandled error: ${messageOf(ran.reason)}`);
+        return job.remove();
+      })
+      .catch((error: unknown) => this.logger.warn(`Job ${job.id}: could not take it off the queue: ${messageOf(error)}`))
+      .finally(() => this.processing.delete(processing));
+    this.processing.add(processing);
   }
 
   async add(jobId: string): Promise<void> {
@@ -98,6 +133,7 @@ export class BullGenerationQueue extends GenerationQueue {
 
   async close(): Promise<void> {
     await this.worker?.close();
+    await Promise.allSettled([...this.processing]);
     await Promise.allSettled([this.events.close(), this.queue.close()]);
     await Promise.allSettled([this.connection, ...this.connections].map((connection) => connection.quit()));
   }

@@ -10,7 +10,7 @@ import { GenerationJobEntity, isFinished, type JobKind } from './generation-job.
 import { type JobEnding, GenerationJobsRepository } from './generation-jobs.repository.js';
 import { GenerationQueue, type JobRunOutcome } from './generation-queue.js';
 import { AppConfig } from '../config/app-config.js';
-import type { JobKinds } from './job-kinds.js';
+import type { JobKinds, JobRun } from './job-kinds.js';
 import { WebhookTargets } from './webhook-targets.js';
 
 /** How a kind of job is checked, run and recorded; the module that owns the work defines it. */
@@ -20,7 +20,7 @@ export interface JobKindHandler<Request extends object, Result> {
    * not draw, a missing reference): an asynchronous request then fails with its 4xx, not later.
    */
   check(request: Request): Promise<void>;
-  run(request: Request, jobId: string): Promise<Result>;
+  run(request: Request, job: JobRun): Promise<Result>;
   /** What the job's row keeps of the result: the image, and anything else its answer needs. */
   record(result: Result): { imageId: string; result: object | null };
   /** The result again from a succeeded job's row (for a retry under its Idempotency-Key). */
@@ -94,7 +94,7 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.queue.durable) await this.takeUpUnfinished();
-    this.queue.process((jobId) => this.run(jobId));
+    this.queue.process((jobId, freeSlot) => this.run(jobId, freeSlot));
   }
 
   /** An in-memory line was lost with the process: its jobs wait again, from their rows. */
@@ -275,7 +275,7 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
     return earlier.id;
   }
 
-  private async run(id: string): Promise<JobRunOutcome> {
+  private async run(id: string, freeSlot: () => void): Promise<JobRunOutcome> {
     if (!(await this.repository.start(id, this.clock.now(), MAX_ATTEMPTS))) {
       // Cancelled meanwhile (nothing to do), or cut off while running as often as it may be.
       const job = await this.repository.findById(id);
@@ -287,7 +287,7 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
     const handler = this.handlers.get(view.job.kind)!;
     let result: unknown;
     try {
-      result = await handler.run(view.job.request, id);
+      result = await handler.run(view.job.request, { id, providerAnswered: freeSlot });
     } catch (error) {
       const waitMs = this.quotaWaitMs(view.job, error);
       if (waitMs !== undefined && (await this.repository.backToQueue(id))) {

@@ -91,3 +91,37 @@ it('puts a job the provider had no room for back first, and starts nothing until
   await new Promise((resolve) => setImmediate(resolve));
   expect(started).toEqual(['a', 'a', 'b']);
 });
+
+it('gives a slot to the next job as soon as the provider answered, and still waits for the first to end when closing', async () => {
+  const queue = new InProcessGenerationQueue({ maxConcurrent: 1 }, new ManualClock());
+  const started: string[] = [];
+  const finish = new Map<string, () => void>();
+  const freeSlot = new Map<string, () => void>();
+  queue.process((jobId, free) => {
+    started.push(jobId);
+    freeSlot.set(jobId, free);
+    // Once its slot is free, a run's quota answer means nothing: the line must not hold for it.
+    return new Promise((resolve) => finish.set(jobId, () => resolve({ retryAfterMs: 60_000 })));
+  });
+  for (const id of ['a', 'b', 'c']) await queue.add(id);
+  expect(started).toEqual(['a']);
+
+  freeSlot.get('a')!();
+  freeSlot.get('a')!(); // twice is once
+  expect(started).toEqual(['a', 'b']);
+
+  finish.get('a')!();
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(started).toEqual(['a', 'b']); // b holds the only slot
+  expect(await queue.position('c')).toBe(0);
+
+  freeSlot.get('b')!();
+  expect(started).toEqual(['a', 'b', 'c']);
+  let closed = false;
+  const closing = queue.close().then(() => (closed = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(closed).toBe(false); // b and c still process
+  finish.get('b')!();
+  finish.get('c')!();
+  await closing;
+});

@@ -14,6 +14,13 @@ export interface QueueLimits {
 export type JobRunOutcome = void | { retryAfterMs: number };
 
 /**
+ * Runs a job. `freeSlot` is called once the provider has answered: the job's slot goes to the
+ * next in line while this one processes its picture (the slot stands for a call to Gemini, not
+ * for this machine's work). A run that freed its slot cannot ask to be tried again.
+ */
+export type JobRunner = (jobId: string, freeSlot: () => void) => Promise<JobRunOutcome>;
+
+/**
  * Where generation jobs wait for a slot with the provider. The job itself is a row
  * (GenerationJobsRepository); the queue only holds ids, in order, and starts them as the
  * limits allow.
@@ -24,7 +31,7 @@ export abstract class GenerationQueue {
    * answers `retryAfterMs` (the provider's quota is spent) goes back to the head of the line,
    * and the whole line waits that long: every job would meet the same quota.
    */
-  abstract process(run: (jobId: string) => Promise<JobRunOutcome>): void;
+  abstract process(run: JobRunner): void;
   /** Puts a job at the end of the line. */
   abstract add(jobId: string): Promise<void>;
   /** Takes a waiting job out of the line; false when it is not waiting (started, or unknown). */
@@ -54,11 +61,14 @@ const MINUTE_MS = 60_000;
 export class InProcessGenerationQueue extends GenerationQueue {
   private readonly logger = new Logger('GenerationQueue');
   private readonly waiting: string[] = [];
+  /** Every run not ended, its slot freed or not (closing waits for them all). */
   private readonly running = new Set<Promise<void>>();
+  /** Runs holding a slot: those the provider has not answered yet. */
+  private holdingSlot = 0;
   /** When recent jobs started (ms), for the per-minute limit. */
   private readonly starts: number[] = [];
   private readonly listeners: Array<(jobId?: string) => void> = [];
-  private run?: (jobId: string) => Promise<JobRunOutcome>;
+  private run?: JobRunner;
   /** Set while a timer waits for the per-minute window to open. */
   private wakeUp?: AbortController;
   private closed = false;
@@ -70,7 +80,7 @@ export class InProcessGenerationQueue extends GenerationQueue {
     super();
   }
 
-  process(run: (jobId: string) => Promise<JobRunOutcome>): void {
+  process(run: JobRunner): void {
     this.run = run;
     this.startWhatFits();
   }
@@ -107,7 +117,7 @@ export class InProcessGenerationQueue extends GenerationQueue {
 
   private startWhatFits(): void {
     let started = false;
-    while (this.run && !this.closed && !this.wakeUp && this.waiting.length > 0 && this.running.size < this.limits.maxConcurrent) {
+    while (this.run && !this.closed && !this.wakeUp && this.waiting.length > 0 && this.holdingSlot < this.limits.maxConcurrent) {
       const waitMs = this.waitForWindowMs();
       if (waitMs > 0) {
         this.wakeIn(waitMs);
@@ -119,16 +129,24 @@ export class InProcessGenerationQueue extends GenerationQueue {
     if (started) this.moved();
   }
 
-  private start(run: (jobId: string) => Promise<JobRunOutcome>, jobId: string): void {
+  private start(run: JobRunner, jobId: string): void {
     this.starts.push(this.clock.now().getTime());
-    const running: Promise<void> = run(jobId)
+    this.holdingSlot++;
+    let slotFreed = false;
+    const freeSlot = () => {
+      if (slotFreed) return;
+      slotFreed = true;
+      this.holdingSlot--;
+      this.startWhatFits();
+    };
+    const running: Promise<void> = run(jobId, freeSlot)
       .then((outcome) => {
-        if (outcome) this.holdLine(jobId, outcome.retryAfterMs);
+        if (outcome && !slotFreed) this.holdLine(jobId, outcome.retryAfterMs);
       })
       .catch((error: unknown) => this.logger.error(`Job ${jobId} ended in an unhandled error: ${messageOf(error)}`))
       .finally(() => {
         this.running.delete(running);
-        this.startWhatFits();
+        freeSlot();
       });
     this.running.add(running);
   }

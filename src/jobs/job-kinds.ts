@@ -11,3 +11,13 @@ export interface JobKinds {
   };
   scene: { request: SceneCommand; result: SceneResult };
 }
+
+/** The job a piece of work runs for. */
+export interface JobRun {
+  id: string;
+  /**
+   * To be called once the provider has answered (before the picture is processed): the job's
+   * slot with the provider goes to the next in line.
+   */
+  providerAnswered(): void;
+}

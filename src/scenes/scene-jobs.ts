@@ -22,7 +22,7 @@ export class SceneJobs implements OnModuleInit {
     this.jobs.define('scene', {
       // Checked already: every scene request asks the cache first (answer, answerOrSubmit), which refuses a bad one.
       check: async () => undefined,
-      run: (command, jobId) => this.scenes.generate({ ...command, jobId }),
+      run: (command, job) => this.scenes.generate(command, job),
       record: ({ image, cached, cacheKey, expiresAt, hitCount }) => ({
         imageId: image.id,
         result: {

@@ -14,6 +14,7 @@ import { SceneFlights } from './scene-flights.js';
 import { SceneHitCounter } from './scene-hit-counter.js';
 import { normalizeSceneText, sceneCacheKey, type SceneKeyParts } from './scene-key.js';
 import { ScenesRepository, type SceneCacheTotals } from './scenes.repository.js';
+import type { JobRun } from '../jobs/job-kinds.js';
 
 export interface SceneCommand {
   description: string;
@@ -26,8 +27,6 @@ export interface SceneCommand {
   imageSize?: ImageSize;
   /** Characters and pictures to keep consistent; their content is part of the cache key. */
   references?: ReferenceRequest;
-  /** The job drawing it (see GenerateImageCommand.jobId); not part of the cache key. */
-  jobId?: string;
 }
 
 /** A scene request's key material, but the model (which is read when the key is made). */
@@ -96,14 +95,14 @@ export class ScenesService {
     this.hits.miss(true);
   }
 
-  async generate(command: SceneCommand): Promise<SceneResult> {
+  async generate(command: SceneCommand, job?: JobRun): Promise<SceneResult> {
     const { references, parts, cacheKey } = await this.keyedRequest(command);
     if (!command.forceRegenerate) {
       const hit = await this.findHit(cacheKey);
       if (hit) return hit;
     }
     const { result, joined } = await this.flights.run(cacheKey, {
-      generate: () => this.generateEntry(parts, command, references),
+      generate: () => this.generateEntry(parts, command, references, job),
       findStored: () => this.storedResult(cacheKey),
       checkFirst: !command.forceRegenerate,
     });
@@ -246,20 +245,22 @@ export class ScenesService {
     return sceneCacheKey({ ...parts, model: this.modelKey });
   }
 
-  private async generateEntry(parts: SceneParts, command: SceneCommand, references: ResolvedReferences): Promise<SceneResult> {
+  private async generateEntry(parts: SceneParts, command: SceneCommand, references: ResolvedReferences, job?: JobRun): Promise<SceneResult> {
     const snapshot = this.hot.snapshot();
     const { description, style, aspectRatio, imageSize } = parts;
-    const image = await this.images.generate({
-      prompt: description,
-      style: command.style,
-      itemId: command.itemId,
-      itemType: 'scene',
-      aspectRatio,
-      imageSize,
-      references,
-      providerPrompt: scenePrompt(description, style),
-      jobId: command.jobId,
-    });
+    const image = await this.images.generate(
+      {
+        prompt: description,
+        style: command.style,
+        itemId: command.itemId,
+        itemType: 'scene',
+        aspectRatio,
+        imageSize,
+        references,
+        providerPrompt: scenePrompt(description, style),
+      },
+      job,
+    );
     await this.hits.flush(); // the old entry's hits belong to it, not to its replacement
     const now = this.clock.now();
     // Made now: a model that was found retired during the call gave way to the next one.

@@ -57,8 +57,22 @@ const postgres = {
   globals: { TEST_DATABASE_DRIVER: 'postgres' },
 };
 
+/**
+ * The suites about image files again with images in an S3 bucket (a bucket per test file on
+ * TEST_S3_ENDPOINT, which .ci/run starts), plus the S3-only suites (*.s3-spec.ts).
+ */
+const s3 = {
+  ...common,
+  displayName: 's3',
+  testMatch: ['<rootDir>/test/e2e/images*.e2e-spec.ts', '<rootDir>/test/e2e/references-and-edits.e2e-spec.ts', '<rootDir>/test/s3/**/*.s3-spec.ts'],
+  globals: { TEST_STORAGE_DRIVER: 's3' },
+};
+
 if (!process.env.TEST_DATABASE_URL) {
   console.log('PostgreSQL suites skipped: set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres to run them');
+}
+if (!process.env.TEST_S3_ENDPOINT) {
+  console.log('S3 suites skipped: run `npm run s3:local` and set TEST_S3_ENDPOINT=http://127.0.0.1:4568 to run them');
 }
 if (!process.env.TEST_REDIS_URL) {
   console.log('Redis and two-replica suites skipped: set TEST_REDIS_URL=redis://127.0.0.1:6379 to run them');
@@ -66,7 +80,7 @@ if (!process.env.TEST_REDIS_URL) {
 
 /** @type {import('jest').Config} */
 export default {
-  projects: process.env.TEST_DATABASE_URL ? [sqlite, postgres] : [sqlite],
+  projects: [sqlite, ...(process.env.TEST_DATABASE_URL ? [postgres] : []), ...(process.env.TEST_S3_ENDPOINT ? [s3] : [])],
   maxWorkers: 2,
   // Global only: jest-circus ignores a project's testTimeout (browsers and apps start in hooks).
   testTimeout: 30000,

@@ -3,6 +3,16 @@ import { redactUrlPassword } from './database-url.js';
 
 const CWD = '/srv/dnd';
 
+/** What the one ConfigValidationError lists for this environment (none: it parsed). */
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseAppConfig(env, CWD);
+    return [];
+  } catch (error) {
+    return (error as ConfigValidationError).problems;
+  }
+}
+
 describe('parseAppConfig', () => {
   it('has the original defaults when nothing is set', () => {
     const config = parseAppConfig({}, CWD);
@@ -19,7 +29,9 @@ describe('parseAppConfig', () => {
     expect(config.generation.geminiDailyLimit).toBeUndefined();
     expect(config.database).toEqual({ driver: 'sqlite', path: '/srv/dnd/dnd_game.db' });
     expect(config.storage).toEqual({
+      driver: 'fs',
       dir: '/srv/dnd/images',
+      s3: undefined,
       maxImageBytes: 5 * 1024 * 1024,
       webpQuality: 85,
       thumbnail: { width: 200, height: 200 },
@@ -80,18 +92,10 @@ describe('parseAppConfig', () => {
   });
 
   it('refuses an empty or repeated model in the chain, an unknown size and a malformed price', () => {
-    const problems = (env: Record<string, string>) => {
-      try {
-        parseAppConfig(env, CWD);
-        return [];
-      } catch (error) {
-        return (error as ConfigValidationError).problems;
-      }
-    };
-    expect(problems({ GEMINI_MODEL: 'gemini-3-pro-image,,x' })[0]).toMatch(/^GEMINI_MODEL must be model ids in order of preference/);
-    expect(problems({ GEMINI_MODEL: 'a,a' })[0]).toMatch(/^GEMINI_MODEL must be/);
-    expect(problems({ GEMINI_IMAGE_SIZE: '8K' })).toEqual(['GEMINI_IMAGE_SIZE must be one of 1K, 2K, 4K (got "8K")']);
-    expect(problems({ GEMINI_PRICES: 'gemini-3-pro-image=cheap' })[0]).toMatch(/^GEMINI_PRICES must be comma-separated model=usd/);
+    expect(problemsOf({ GEMINI_MODEL: 'gemini-3-pro-image,,x' })[0]).toMatch(/^GEMINI_MODEL must be model ids in order of preference/);
+    expect(problemsOf({ GEMINI_MODEL: 'a,a' })[0]).toMatch(/^GEMINI_MODEL must be/);
+    expect(problemsOf({ GEMINI_IMAGE_SIZE: '8K' })).toEqual(['GEMINI_IMAGE_SIZE must be one of 1K, 2K, 4K (got "8K")']);
+    expect(problemsOf({ GEMINI_PRICES: 'gemini-3-pro-image=cheap' })[0]).toMatch(/^GEMINI_PRICES must be comma-separated model=usd/);
   });
 
   it('reads cron expressions, switches a job off with an empty one, and rejects nonsense', () => {
@@ -184,6 +188,29 @@ describe('parseAppConfig', () => {
     ['postgres://dnd@db.internal/dnd', 'postgres://dnd@db.internal/dnd'],
   ])('masks the password of %s', (url, shown) => {
     expect(redactUrlPassword(url)).toBe(shown);
+  });
+
+  it('reads the bucket of STORAGE_DRIVER=s3, and names every S3 setting it is missing or cannot read', () => {
+    const s3 = { STORAGE_DRIVER: 's3', S3_BUCKET: 'dnd', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's', S3_PREFIX: '/table-7' };
+    expect(parseAppConfig(s3, CWD).storage.s3).toEqual({
+      endpoint: 'http://127.0.0.1:9000',
+      bucket: 'dnd',
+      region: 'us-east-1',
+      accessKeyId: 'k',
+      secretAccessKey: 's',
+      forcePathStyle: false,
+      prefix: 'table-7/',
+    });
+    expect(parseAppConfig({ ...s3, S3_PREFIX: '' }, CWD).storage.s3?.prefix).toBe('');
+    // The S3 settings are not needed on disk, and not asked for.
+    expect(parseAppConfig({ S3_BUCKET: 'dnd' }, CWD).storage).toMatchObject({ driver: 'fs', s3: undefined });
+    expect(problemsOf({ STORAGE_DRIVER: 's3', S3_ENDPOINT: 'minio:9000', S3_ACCESS_KEY_ID: 'k', S3_PREFIX: 'a b' })).toEqual([
+      'S3_ENDPOINT must be an http(s) URL (leave unset for AWS itself) (got "minio:9000")',
+      'S3_PREFIX must be a key prefix like images/ (letters, digits, and . _ - /) (got "a b")',
+      'S3_BUCKET must be set when STORAGE_DRIVER=s3: the bucket images are kept in',
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS default credentials',
+    ]);
+    expect(problemsOf({ STORAGE_DRIVER: 'gcs' })).toEqual(['STORAGE_DRIVER must be one of fs, s3 (got "gcs")']);
   });
 
   it('reads REDIS_URL and its key prefix, and refuses another scheme without echoing the password', () => {

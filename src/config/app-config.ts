@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import proxyAddr from 'proxy-addr';
 import { type DatabaseConfig, readDatabaseUrl, redactUrlPassword } from './database-url.js';
 import { EnvReader } from './env-reader.js';
+import { STORAGE_DRIVERS, type StorageDriver } from '../storage/image-store.js';
 import {
   DEFAULT_GEMINI_MODELS,
   DEFAULT_IMAGE_SIZE,
@@ -15,6 +16,21 @@ import {
 } from '../generation/gemini-models.js';
 
 export type ProviderChoice = 'auto' | 'gemini' | 'local';
+
+/** Where STORAGE_DRIVER=s3 keeps images: any S3-compatible store (AWS, MinIO, R2, Ceph). */
+export interface S3Settings {
+  /** S3_ENDPOINT; unset for AWS itself. */
+  endpoint?: string;
+  bucket: string;
+  region: string;
+  /** Unset (both): the AWS SDK's default credentials (environment, profile, instance role). */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /** `endpoint/bucket/key` rather than `bucket.endpoint/key`: what MinIO and most self-hosted stores want. */
+  forcePathStyle: boolean;
+  /** Keys go under it (`images/full/<id>.webp`); empty or ending in `/`. */
+  prefix: string;
+}
 
 /**
  * The service's typed configuration, parsed and validated once at boot. Injected by this
@@ -44,8 +60,12 @@ export abstract class AppConfig {
   declare readonly adminWithoutKey: 'loopback' | 'off';
   declare readonly database: DatabaseConfig;
   declare readonly storage: {
+    /** STORAGE_DRIVER: images in IMAGE_STORAGE_DIR (`fs`) or in an S3 bucket (`s3`). */
+    driver: StorageDriver;
     /** Absolute path of IMAGE_STORAGE_DIR. */
     dir: string;
+    /** The bucket, when STORAGE_DRIVER=s3. */
+    s3?: S3Settings;
     maxImageBytes: number;
     webpQuality: number;
     thumbnail: { width: number; height: number };
@@ -161,6 +181,8 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
     read.fail('IMAGE_PROVIDER=gemini needs GEMINI_API_KEY (or use IMAGE_PROVIDER=auto to fall back to the local provider)');
   }
 
+  const storageDriver = read.oneOf('STORAGE_DRIVER', STORAGE_DRIVERS, 'fs');
+
   const config: AppConfig = {
     http: {
       host: read.string('HOST', '0.0.0.0'),
@@ -180,7 +202,9 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
     adminWithoutKey: read.oneOf('ADMIN_WITHOUT_KEY', ['loopback', 'off'] as const, 'loopback'),
     database: readDatabaseUrl(read, cwd),
     storage: {
+      driver: storageDriver,
       dir: resolve(cwd, read.string('IMAGE_STORAGE_DIR', 'images')),
+      s3: readS3(read, storageDriver),
       maxImageBytes: Math.round(read.number('MAX_IMAGE_SIZE_MB', 5, { min: 0.01 }) * 1024 * 1024),
       webpQuality: read.integer('WEBP_QUALITY', 85, { min: 1, max: 100 }),
       thumbnail: read.parse(
@@ -262,6 +286,26 @@ function readWebhooks(read: EnvReader): AppConfig['webhooks'] {
   return { allowedHosts, secret: secret ?? '' };
 }
 
+/** The S3_* settings, needed (and checked) when STORAGE_DRIVER=s3. */
+function readS3(read: EnvReader, driver: StorageDriver): S3Settings | undefined {
+  const bucket = read.optionalString('S3_BUCKET');
+  const settings: S3Settings = {
+    endpoint: read.parse('S3_ENDPOINT', undefined, 'an http(s) URL (leave unset for AWS itself)', parseHttpUrl),
+    bucket: bucket ?? '',
+    region: read.string('S3_REGION', 'us-east-1'),
+    accessKeyId: read.optionalString('S3_ACCESS_KEY_ID'),
+    secretAccessKey: read.optionalString('S3_SECRET_ACCESS_KEY'),
+    forcePathStyle: read.boolean('S3_FORCE_PATH_STYLE', false),
+    prefix: read.parse('S3_PREFIX', '', 'a key prefix like images/ (letters, digits, and . _ - /)', parseKeyPrefix),
+  };
+  if (driver !== 's3') return undefined;
+  if (!bucket) read.fail('S3_BUCKET must be set when STORAGE_DRIVER=s3: the bucket images are kept in');
+  if ((settings.accessKeyId === undefined) !== (settings.secretAccessKey === undefined)) {
+    read.fail('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS default credentials');
+  }
+  return settings;
+}
+
 /** An integer ≥ 1, or unset for none. */
 function readOptionalLimit(read: EnvReader, name: string, unsetMeans: string): number | undefined {
   return read.parse(name, undefined, `an integer ≥ 1 (or unset for ${unsetMeans})`, (raw) => (/^\d+$/.test(raw) && Number(raw) >= 1 ? Number(raw) : undefined));
@@ -286,6 +330,13 @@ function isRedisUrl(raw: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `images`, `/images/` → `images/`; empty stays empty (the bucket's root). */
+function parseKeyPrefix(raw: string): string | undefined {
+  if (!/^[\w.\-/]*$/.test(raw)) return undefined;
+  const trimmed = raw.replace(/^\/+|\/+$/g, '');
+  return trimmed === '' ? '' : `${trimmed}/`;
 }
 
 function parseThumbnailSize(raw: string): { width: number; height: number } | undefined {

@@ -14,6 +14,7 @@ import { ImageStoreIndicator } from '../images/images.health.js';
 import { RedisHealthIndicator } from '../redis/redis.health.js';
 import { BackupHealthIndicator } from './backup.health.js';
 import { DiskSpaceIndicator } from './disk-space.health.js';
+import { ObjectStorageIndicator } from './storage.health.js';
 import { HealthAnswerDto, HealthCheckResultDto, LivenessDto } from './dto/health-answer.dto.js';
 import { ShutdownState } from './shutdown-state.js';
 
@@ -41,6 +42,7 @@ export class HealthController {
     private readonly backup: BackupHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly gemini: GeminiModelIndicator,
+    private readonly storage: ObjectStorageIndicator,
     private readonly shutdown: ShutdownState,
     private readonly clock: Clock,
   ) {}
@@ -50,7 +52,7 @@ export class HealthController {
   @ApiOperation({
     summary: 'Health of the service and what it depends on',
     description:
-      'Database, disk, image store, backup, (with REDIS_URL) Redis and (with Gemini) the model in use, in Terminus’ shape and the old backend’s (`timestamp`, `checks`). 503 when a check is down; `degraded` when one is impaired.',
+      'Database, disk, image store, backup, (with STORAGE_DRIVER=s3) the bucket, (with REDIS_URL) Redis and (with Gemini) the model in use, in Terminus’ shape and the old backend’s (`timestamp`, `checks`). 503 when a check is down; `degraded` when one is impaired.',
   })
   @ApiOkResponse({ type: HealthAnswerDto, description: 'Every check up (or degraded)' })
   @ApiServiceUnavailableResponse({ type: HealthAnswerDto, description: 'A check is down' })
@@ -60,6 +62,7 @@ export class HealthController {
       () => this.disk.check(),
       () => this.images.check(),
       () => this.backup.check(),
+      ...this.storageCheck(),
       ...this.redisCheck(),
       ...(this.gemini.enabled ? [() => this.gemini.check()] : []),
     ]);
@@ -77,11 +80,11 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
-  @ApiOperation({ summary: 'Readiness probe', description: 'The database (and Redis) answer. 503 from the moment shutdown begins, so a balancer stops sending requests while they drain.' })
+  @ApiOperation({ summary: 'Readiness probe', description: 'The database (and Redis, and with STORAGE_DRIVER=s3 the bucket) answer. 503 from the moment shutdown begins, so a balancer stops sending requests while they drain.' })
   @ApiOkResponse({ type: HealthCheckResultDto, description: 'Ready' })
   @ApiServiceUnavailableResponse({ type: HealthCheckResultDto, description: 'Not ready: a dependency is down, or shutdown has begun' })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.lifecycle(), () => this.database.pingCheck('database'), ...this.redisCheck()]);
+    return this.health.check([() => this.lifecycle(), () => this.database.pingCheck('database'), ...this.storageCheck(), ...this.redisCheck()]);
   }
 
   /** Terminus' result, also when it failed (a 503 carrying the same result). */
@@ -92,6 +95,10 @@ export class HealthController {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       return { result: error.getResponse() as HealthCheckResult, ok: false };
     }
+  }
+
+  private storageCheck(): HealthIndicatorFunction[] {
+    return this.storage.enabled ? [() => this.storage.check()] : [];
   }
 
   private redisCheck(): HealthIndicatorFunction[] {

@@ -5,9 +5,9 @@ import { parseAppConfig } from '../config/app-config.js';
 import { capabilitiesOf } from '../generation/gemini-models.js';
 import type { GenerationService } from '../generation/generation.service.js';
 import type { ImageRequest, ProvidedImage } from '../generation/image-provider.js';
-import type { FileStore } from '../storage/file-store.js';
+import type { ImageStore } from '../storage/image-store.js';
 import type { ImageProcessor, ProcessedImage } from '../storage/image-processor.js';
-import { StoragePaths } from '../storage/storage-paths.js';
+import { imageFileName, type ImageVariant } from '../storage/storage-paths.js';
 import { ImageEntity } from './image.entity.js';
 import { NoOtherReplicas } from '../redis/replica-events.js';
 import type { GeminiDailyCap } from './gemini-daily-cap.js';
@@ -38,7 +38,6 @@ function existing(id: string, featured: boolean): ImageEntity {
 
 function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; stored?: ImageEntity[]; capabilitiesOf?: string; insertFails?: boolean; failWriteOf?: 'full' | 'thumbnail'; processed?: ProcessedImage } = {}) {
   const config = parseAppConfig({ MAX_IMAGES_PER_ITEM: '2', ...options.env }, '/data');
-  const paths = new StoragePaths('/data/images');
   const written: string[] = [];
   const removed: string[] = [];
   const inserted: ImageEntity[] = [];
@@ -73,17 +72,15 @@ function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; s
         },
       }),
   });
-  const files = strict<FileStore>('files', {
-    writeAtomic: async (path: string) => {
-      if (options.failWriteOf && path.includes(options.failWriteOf === 'full' ? '/full/' : '/thumbnails/')) {
-        throw new Error('ENOSPC: no space left on device');
-      }
-      written.push(path);
+  const files = strict<ImageStore>('files', {
+    write: async (id: string, variant: ImageVariant) => {
+      if (variant === options.failWriteOf) throw new Error('ENOSPC: no space left on device');
+      written.push(imageFileName(id, variant));
     },
-    remove: async (path: string) => {
-      removed.push(path);
+    remove: async (id: string, variant: ImageVariant) => {
+      removed.push(imageFileName(id, variant));
     },
-    read: async (path: string) => Buffer.from(`bytes of ${path.split('/').pop()}`),
+    read: async (id: string) => Buffer.from(`bytes of ${id}.webp`),
   });
   const processor = strict<ImageProcessor>('processor', {
     process: async (input: Buffer) => {
@@ -104,7 +101,7 @@ function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; s
 
   const fileCache = new ImageFileCache({ maxBytes: 1_000_000, ttlMs: 60_000, now: () => 0 });
   const dailyCap = strict<GeminiDailyCap>('dailyCap', { reserve: async () => () => undefined });
-  const service = new ImagesService(config, new ManualClock(new Date('2026-03-01T12:00:00Z')), repository, generation, processor, files, paths, fileCache, dailyCap, new NoOtherReplicas(), new EventEmitter2());
+  const service = new ImagesService(config, new ManualClock(new Date('2026-03-01T12:00:00Z')), repository, generation, processor, files, fileCache, dailyCap, new NoOtherReplicas(), new EventEmitter2());
   return { service, fileCache, written, removed, inserted, softDeleted, providerCalls };
 }
 
@@ -114,7 +111,7 @@ describe('ImagesService.generate', () => {
     const image = await service.generate({ prompt: 'a bard', style: 'pixel art', aspectRatio: '4:3', itemType: 'character' });
 
     expect(providerCalls).toEqual([{ prompt: 'a bard. Style: pixel art', aspectRatio: '4:3', imageSize: '1K', inputs: [] }]);
-    expect(written.sort()).toEqual([`/data/images/full/${image.id}.webp`, `/data/images/thumbnails/${image.id}.webp`]);
+    expect(written.sort()).toEqual([`full/${image.id}.webp`, `thumbnails/${image.id}.webp`]);
     expect(inserted).toEqual([image]);
     expect(image).toMatchObject({
       prompt: 'a bard',

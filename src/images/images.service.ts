@@ -10,9 +10,9 @@ import { GenerationService } from '../generation/generation.service.js';
 import { ReplicaEvents } from '../redis/replica-events.js';
 import type { ImageSize } from '../generation/gemini-models.js';
 import { type AspectRatio, DEFAULT_ASPECT_RATIO, type ImageSource, type InputImage } from '../generation/image-provider.js';
-import { FileStore } from '../storage/file-store.js';
+import { ImageStore } from '../storage/image-store.js';
 import { GENERATED_INPUT_LIMITS, IMPORTED_INPUT_LIMITS, ImageProcessor, type ProcessedImage } from '../storage/image-processor.js';
-import { IMAGE_VARIANTS, type ImageVariant, StoragePaths } from '../storage/storage-paths.js';
+import { IMAGE_VARIANTS, type ImageVariant } from '../storage/storage-paths.js';
 import { ImageEntity } from './image.entity.js';
 import { GeminiDailyCap } from './gemini-daily-cap.js';
 import { IMAGES_CHANGED, type ImagesChangedEvent } from './image-events.js';
@@ -122,8 +122,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
     private readonly repository: ImagesRepository,
     private readonly generation: GenerationService,
     private readonly processor: ImageProcessor,
-    private readonly files: FileStore,
-    private readonly paths: StoragePaths,
+    private readonly files: ImageStore,
     private readonly fileCache: ImageFileCache,
     private readonly dailyCap: GeminiDailyCap,
     private readonly replicas: ReplicaEvents,
@@ -318,13 +317,8 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
 
     const image = newImageRow(metadata, processed, this.clock.now());
 
-    const fullPath = this.paths.variantPath(image.id, 'full');
-    const thumbnailPath = this.paths.variantPath(image.id, 'thumbnail');
     try {
-      await Promise.all([
-        this.files.writeAtomic(fullPath, processed.full.data),
-        this.files.writeAtomic(thumbnailPath, processed.thumbnail.data),
-      ]);
+      await Promise.all([this.files.write(image.id, 'full', processed.full.data), this.files.write(image.id, 'thumbnail', processed.thumbnail.data)]);
       const evicted = await this.repository.writeTransaction(async (writer) => {
         const ids = options.enforceItemLimit && image.itemId ? await this.planEviction(writer, image.itemId) : [];
         if (ids.length > 0) await writer.softDelete(ids, image.createdAt);
@@ -333,7 +327,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
       });
       this.forgetRemoved(evicted);
     } catch (error) {
-      await Promise.all([this.files.remove(fullPath), this.files.remove(thumbnailPath)]).catch((cleanupError) =>
+      await Promise.all(IMAGE_VARIANTS.map((variant) => this.files.remove(image.id, variant))).catch((cleanupError) =>
         this.logger.error(`Could not remove files of failed image ${image.id}: ${String(cleanupError)}`),
       );
       throw error;
@@ -455,7 +449,7 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
   async purge(ids: string[], options: { keepFeatured: boolean }): Promise<{ deletedImages: number; freedBytes: number }> {
     const rows = await this.repository.purge(ids, options);
     this.forgetRemoved(rows.map((row) => row.id));
-    await Promise.all(rows.flatMap((row) => IMAGE_VARIANTS.map((variant) => this.files.remove(this.paths.variantPath(row.id, variant)))));
+    await Promise.all(rows.flatMap((row) => IMAGE_VARIANTS.map((variant) => this.files.remove(row.id, variant))));
     return { deletedImages: rows.length, freedBytes: rows.reduce((sum, row) => sum + row.sizeBytes + row.thumbnailSizeBytes, 0) };
   }
 
@@ -471,10 +465,8 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
     const cached = this.fileCache.get(id, variant);
     if (cached) return cached;
     const image = await this.findOne(id);
-    const bytes = await this.files.read(this.paths.variantPath(image.id, variant)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') throw new NotFoundError(`The ${variant} file of image ${id} is missing`);
-      throw error;
-    });
+    const bytes = await this.files.read(image.id, variant);
+    if (!bytes) throw new NotFoundError(`The ${variant} file of image ${id} is missing`);
     const file: ImageFile = { bytes, variant, contentHash: image.contentHash, mimeType: 'image/webp' };
     this.fileCache.set(image.id, file);
     return file;

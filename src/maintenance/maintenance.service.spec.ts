@@ -6,8 +6,8 @@ import type { ImageEntity } from '../images/image.entity.js';
 import type { ImagesService } from '../images/images.service.js';
 import type { GenerationJobs } from '../jobs/generation-jobs.service.js';
 import type { ScenesService } from '../scenes/scenes.service.js';
-import type { FileStore, StoredFile } from '../storage/file-store.js';
-import { StoragePaths } from '../storage/storage-paths.js';
+import type { ImageStore, StoredObject } from '../storage/image-store.js';
+import { parseImageFileName } from '../storage/storage-paths.js';
 import type { BackupService } from './backup/backup.service.js';
 import { IN_FLIGHT_GRACE_MS, MaintenanceService } from './maintenance.service.js';
 
@@ -16,10 +16,9 @@ const ACTIVE = '00000000-0000-4000-8000-00000000000a';
 const DELETED_LONG_AGO = '00000000-0000-4000-8000-00000000000d';
 const ORPHAN = '00000000-0000-4000-8000-0000000000ff';
 
-const file = (variant: 'full' | 'thumbnail', name: string, ageMs: number, sizeBytes = 100): StoredFile => ({
-  path: `/data/images/${variant}/${name}`,
+const file = (name: string, ageMs: number, sizeBytes = 100): StoredObject => ({
   name,
-  variant,
+  ...parseImageFileName(name)!,
   sizeBytes,
   modifiedAt: new Date(NOW.getTime() - ageMs),
 });
@@ -31,11 +30,12 @@ function setup() {
   const cutoffs: Date[] = [];
   const removed: string[] = [];
   const stored = [
-    file('full', `${ACTIVE}.webp`, OLD), // the active image has its full file, but no thumbnail
-    file('full', `${DELETED_LONG_AGO}.webp`, OLD),
-    file('thumbnail', `${ORPHAN}.webp`, OLD, 40), // no row at all
-    file('full', `${ORPHAN}.webp`, 60_000), // no row, but young: a write may be in flight
-    file('full', `${ACTIVE}.webp.0123456789ab.tmp`, OLD, 7), // a stale temp file
+    file(`full/${ACTIVE}.webp`, OLD), // the active image has its full file, but no thumbnail
+    file(`full/${DELETED_LONG_AGO}.webp`, OLD),
+    file(`thumbnails/${ORPHAN}.webp`, OLD, 40), // no row at all
+    file(`full/${ORPHAN}.webp`, 60_000), // no row, but young: a write may be in flight
+    file(`full/${ACTIVE}.webp.0123456789ab.tmp`, OLD, 7), // a stale temp file
+    file('full/notes.txt', OLD, 3), // not a name this service writes: not its to remove
   ];
   const images = {
     deletedBefore: async (cutoff: Date) => {
@@ -48,12 +48,16 @@ function setup() {
       return { deletedImages: ids.length, freedBytes: 100 * ids.length };
     },
   } as unknown as ImagesService;
-  const files = {
-    listStored: async () => stored,
-    remove: async (path: string) => {
-      removed.push(path);
+  const store = {
+    // Two pages, as a bucket would answer.
+    async *list() {
+      yield stored.slice(0, 2);
+      yield stored.slice(2);
     },
-  } as unknown as FileStore;
+    removeListed: async (object: StoredObject) => {
+      removed.push(object.name);
+    },
+  } as unknown as ImageStore;
   const clock = new ManualClock(NOW);
   const service = new MaintenanceService(
     parseAppConfig({ IMAGE_PURGE_AFTER_DAYS: '7' }, '/data'),
@@ -61,8 +65,7 @@ function setup() {
     images,
     {} as ScenesService,
     {} as GenerationJobs,
-    files,
-    new StoragePaths('/data/images'),
+    store,
     {} as BackupService,
     {} as DatabaseDialect,
     new ServiceStart(clock),
@@ -88,7 +91,7 @@ describe('MaintenanceService.cleanupOrphans', () => {
     const result = await service.cleanupOrphans({ dryRun: false });
     expect(cutoffs).toEqual([new Date(NOW.getTime() - 7 * 86_400_000)]);
     expect(purged).toEqual([[DELETED_LONG_AGO]]);
-    expect(removed.sort()).toEqual([`/data/images/full/${ACTIVE}.webp.0123456789ab.tmp`, `/data/images/thumbnail/${ORPHAN}.webp`]);
+    expect(removed.sort()).toEqual([`full/${ACTIVE}.webp.0123456789ab.tmp`, `thumbnails/${ORPHAN}.webp`]);
     expect(result).toEqual({ dryRun: false, deletedImages: 1, deletedFiles: 2, freedBytes: 100 + 40 + 7, missingFiles: [{ imageId: ACTIVE, variant: 'thumbnail' }] });
   });
 });

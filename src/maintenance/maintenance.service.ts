@@ -8,8 +8,8 @@ import { DatabaseDialect } from '../database/database-dialect.js';
 import { BackupService } from './backup/backup.service.js';
 import { ImagesService } from '../images/images.service.js';
 import { type SceneCacheStats, ScenesService } from '../scenes/scenes.service.js';
-import { FileStore, type StoredFile } from '../storage/file-store.js';
-import { IMAGE_VARIANTS, type ImageVariant, StoragePaths, TEMP_FILE_PATTERN } from '../storage/storage-paths.js';
+import { ImageStore, type StoredObject } from '../storage/image-store.js';
+import { IMAGE_VARIANTS, type ImageVariant } from '../storage/storage-paths.js';
 
 export interface ExpiredCacheCleanup {
   deletedEntries: number;
@@ -42,7 +42,7 @@ const DAY_MS = 86_400_000;
 /** Files younger than this are never touched: they may belong to a write in flight. */
 export const IN_FLIGHT_GRACE_MS = 3_600_000;
 
-/** Keeps the disk tidy: expired scene entries, purged deletions, orphan and temp files. */
+/** Keeps the store tidy: expired scene entries, purged deletions, orphan and temp files. */
 @Injectable()
 export class MaintenanceService {
   constructor(
@@ -51,8 +51,7 @@ export class MaintenanceService {
     private readonly images: ImagesService,
     private readonly scenes: ScenesService,
     private readonly jobs: GenerationJobs,
-    private readonly files: FileStore,
-    private readonly paths: StoragePaths,
+    private readonly store: ImageStore,
     private readonly backups: BackupService,
     private readonly database: DatabaseDialect,
     private readonly start: ServiceStart,
@@ -72,14 +71,20 @@ export class MaintenanceService {
   async cleanupOrphans(options: { dryRun: boolean }): Promise<OrphanCleanup> {
     const now = this.clock.now().getTime();
     const purgeable = await this.images.deletedBefore(new Date(now - this.config.maintenance.purgeAfterDays * DAY_MS));
-    const [{ known: knownIds, active: activeIds }, stored] = await Promise.all([this.images.idsForFileCheck(), this.files.listStored()]);
-
-    const settled = (file: StoredFile) => file.modifiedAt.getTime() <= now - IN_FLIGHT_GRACE_MS;
-    const strays = stored.filter((file) => settled(file) && (TEMP_FILE_PATTERN.test(file.name) || this.isOrphan(file, knownIds)));
-    const present = new Set(stored.map((file) => `${file.variant}/${file.name}`));
+    const { known: knownIds, active: activeIds } = await this.images.idsForFileCheck();
+    // Listed a page at a time (a bucket answers 1,000 keys per call); only strays and names are kept.
+    const settled = (object: StoredObject) => object.modifiedAt.getTime() <= now - IN_FLIGHT_GRACE_MS;
+    const strays: StoredObject[] = [];
+    const present = new Set<string>();
+    for await (const page of this.store.list()) {
+      for (const object of page) {
+        if (object.imageId !== null && !object.partial) present.add(`${object.variant}/${object.imageId}`);
+        if (settled(object) && (object.partial || (object.imageId !== null && !knownIds.has(object.imageId)))) strays.push(object);
+      }
+    }
     const missingFiles = activeIds.flatMap((imageId) =>
       IMAGE_VARIANTS
-        .filter((variant) => !present.has(`${variant}/${imageId}.webp`))
+        .filter((variant) => !present.has(`${variant}/${imageId}`))
         .map((variant) => ({ imageId, variant })),
     );
 
@@ -89,7 +94,7 @@ export class MaintenanceService {
       return { dryRun: true, deletedImages: purgeable.length, deletedFiles: strays.length, freedBytes: purgeBytes + strayBytes, missingFiles };
     }
     const purged = await this.images.purge(purgeable.map((image) => image.id), { keepFeatured: false });
-    await Promise.all(strays.map((file) => this.files.remove(file.path)));
+    await Promise.all(strays.map((object) => this.store.removeListed(object)));
     return { dryRun: false, deletedImages: purged.deletedImages, deletedFiles: strays.length, freedBytes: purged.freedBytes + strayBytes, missingFiles };
   }
 
@@ -110,10 +115,5 @@ export class MaintenanceService {
       backups: { count: backups.length, latestAt: latest?.createdAt ?? null, latestBytes: latest?.sizeBytes ?? null },
       uptimeSeconds: Math.round(this.start.uptimeMs() / 1000),
     };
-  }
-
-  private isOrphan(file: StoredFile, knownIds: Set<string>): boolean {
-    const parsed = this.paths.parseStoredName(file.name);
-    return parsed !== null && !knownIds.has(parsed.id);
   }
 }

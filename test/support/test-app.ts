@@ -1,6 +1,6 @@
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -10,9 +10,11 @@ import { Clock } from '../../src/common/clock.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import type { DatabaseDriver } from '../../src/config/database-url.js';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
+import { ImageStore, type StorageDriver } from '../../src/storage/image-store.js';
 import { ManualClock } from './clock.js';
 import { createTestDatabase } from './postgres.js';
 import { dropTestKeys, requireTestRedisUrl, TEST_REDIS_URL, uniqueKeyPrefix } from './redis.js';
+import { createTestBucket, type TestBucket } from './s3.js';
 
 export { ManualClock };
 
@@ -25,7 +27,9 @@ export interface TestApp {
   dataSource: DataSource;
   /** The per-test-file temp directory holding images, backups and (on SQLite) the database file. */
   dir: string;
-  /** Files under IMAGE_STORAGE_DIR, relative to it (e.g. `full/<id>.webp`). */
+  /** The test's own bucket, when images go to S3. */
+  bucket: TestBucket | null;
+  /** The image store's files, by name (e.g. `full/<id>.webp`): in the folder or the bucket. */
   storedFiles(): Promise<string[]>;
   /** A connection of its own to the test's database (say, to look at it after the app closed); destroy it after. */
   connectAgain(): Promise<DataSource>;
@@ -48,10 +52,17 @@ export interface TestAppOptions {
    * so the e2e suites run there as a scaled-out replica would.
    */
   redis?: boolean;
+  /**
+   * Where images go: by default the jest project's, a folder or, in the `s3` project, a bucket
+   * of the test's own on TEST_S3_ENDPOINT (emptied and removed on close).
+   */
+  storage?: StorageDriver;
 }
 
 /** Set by the `postgres` jest project (its `globals`); the other project runs on SQLite. */
 const PROJECT_DATABASE: DatabaseDriver = (globalThis as { TEST_DATABASE_DRIVER?: DatabaseDriver }).TEST_DATABASE_DRIVER ?? 'sqlite';
+/** Set by the `s3` jest project; the others keep images in a folder. */
+const PROJECT_STORAGE: StorageDriver = (globalThis as { TEST_STORAGE_DRIVER?: StorageDriver }).TEST_STORAGE_DRIVER ?? 'fs';
 
 /**
  * The real application, configured like main.ts, on a fresh database (an SQLite file in its
@@ -62,7 +73,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const dir = await mkdtemp(join(tmpdir(), 'dnd-images-test-'));
   const postgres = (options.database ?? PROJECT_DATABASE) === 'postgres' ? await createTestDatabase() : null;
   const redisKeyPrefix = (options.redis ?? (PROJECT_DATABASE === 'postgres' && TEST_REDIS_URL !== undefined)) ? uniqueKeyPrefix() : null;
+  const bucket = (options.storage ?? PROJECT_STORAGE) === 's3' ? await createTestBucket() : null;
   const removeAll = async () => {
+    await bucket?.drop();
     await postgres?.drop();
     if (redisKeyPrefix) await dropTestKeys(redisKeyPrefix);
     await rm(dir, { recursive: true, force: true });
@@ -71,6 +84,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     DATABASE_URL: postgres?.url ?? `sqlite:///${join(dir, 'test.db')}`,
     ...(redisKeyPrefix ? { REDIS_URL: requireTestRedisUrl(), REDIS_KEY_PREFIX: redisKeyPrefix } : {}),
     IMAGE_STORAGE_DIR: join(dir, 'images'),
+    ...bucket?.env,
     BACKUP_DIR: join(dir, 'backups'),
     IMAGE_PROVIDER: 'local',
     LOG_LEVEL: 'fatal', // the request log's lines (errors for the 5xx tests provoke) would clutter the output
@@ -105,7 +119,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     clock,
     dataSource: app.get(DataSource),
     dir,
-    storedFiles: () => listFiles(config.storage.dir),
+    bucket,
+    storedFiles: () => listStored(app.get(ImageStore)),
     connectAgain: () => new DataSource(buildDataSourceOptions(config.database)).initialize(),
     close: async () => {
       await app.close();
@@ -114,10 +129,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   };
 }
 
-async function listFiles(root: string): Promise<string[]> {
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name).slice(root.length + 1))
-    .sort();
+async function listStored(store: ImageStore): Promise<string[]> {
+  const names: string[] = [];
+  for await (const page of store.list()) names.push(...page.map((object) => object.name));
+  return names.sort();
 }

@@ -602,7 +602,7 @@ export interface paths {
         };
         /**
          * Health of the service and what it depends on
-         * @description Database, disk, image store, backup, (with REDIS_URL) Redis and (with Gemini) the model in use, in Terminus’ shape and the old backend’s (`timestamp`, `checks`). 503 when a check is down; `degraded` when one is impaired.
+         * @description Database, disk, image store, backup, (with STORAGE_DRIVER=s3) the bucket, (with REDIS_URL) Redis and (with Gemini) the model in use, in Terminus’ shape and the old backend’s (`timestamp`, `checks`). 503 when a check is down; `degraded` when one is impaired.
          */
         get: operations["healthCheck"];
         put?: never;
@@ -642,7 +642,7 @@ export interface paths {
         };
         /**
          * Readiness probe
-         * @description The database (and Redis) answer. 503 from the moment shutdown begins, so a balancer stops sending requests while they drain.
+         * @description The database (and Redis, and with STORAGE_DRIVER=s3 the bucket) answer. 503 from the moment shutdown begins, so a balancer stops sending requests while they drain.
          */
         get: operations["healthReady"];
         put?: never;

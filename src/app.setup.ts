@@ -1,4 +1,4 @@
-import { RequestMethod, VersioningType } from '@nestjs/common';
+import { type INestApplication, RequestMethod, VersioningType } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import cors from 'cors';
@@ -12,6 +12,7 @@ import { RequestLogging } from './common/logging/request-logging.js';
 import { OwnBodyRoutes } from './common/http/own-body-routes.js';
 import { AppConfig } from './config/app-config.js';
 import { installImageFilesFastPath } from './images/image-files.fast-path.js';
+import { ImageStore } from './storage/image-store.js';
 import { findWebAppDir, serviceDescriptor, webAppRouter } from './web-app/web-app.router.js';
 
 /** Nest's own log lines (and every service's) go through pino too, with the request's id inside a request; main.ts calls it. */
@@ -41,8 +42,9 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   const securityHeaders = helmet({
     // Game tables embed these pictures from other origins.
     crossOriginResourcePolicy: { policy: 'cross-origin' },
-    // Served over plain HTTP on laptops and LANs: forcing HTTPS would break the web app.
-    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    // Served over plain HTTP on laptops and LANs: forcing HTTPS would break the web app. Images
+    // redirected to the bucket (S3_SERVE=redirect) load from its origin.
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, ...imageSourcesFor(app) } },
     strictTransportSecurity: false,
   });
   // Browser games on other origins (a page opened from disk, a local server on :8080) call the
@@ -79,4 +81,10 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   app.use(webAppRouter(findWebAppDir(), descriptor));
   return app;
+}
+
+/** With files redirected to a bucket, the page's pictures come from its origin too. */
+function imageSourcesFor(app: INestApplication): { imgSrc?: string[] } {
+  const origin = app.get(AppConfig).storage.serve === 'redirect' ? app.get(ImageStore).temporaryUrlOrigin : undefined;
+  return origin ? { imgSrc: ["'self'", 'data:', origin] } : {};
 }

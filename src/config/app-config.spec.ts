@@ -32,6 +32,7 @@ describe('parseAppConfig', () => {
       driver: 'fs',
       dir: '/srv/dnd/images',
       s3: undefined,
+      serve: 'proxy',
       maxImageBytes: 5 * 1024 * 1024,
       webpQuality: 85,
       thumbnail: { width: 200, height: 200 },
@@ -211,6 +212,8 @@ describe('parseAppConfig', () => {
       'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS default credentials',
     ]);
     expect(problemsOf({ STORAGE_DRIVER: 'gcs' })).toEqual(['STORAGE_DRIVER must be one of fs, s3 (got "gcs")']);
+    expect(parseAppConfig({ ...s3, S3_SERVE: 'redirect' }, CWD).storage.serve).toBe('redirect');
+    expect(problemsOf({ S3_SERVE: 'redirect' })).toEqual(['S3_SERVE=redirect needs STORAGE_DRIVER=s3: only a bucket can be redirected to']);
   });
 
   it('reads REDIS_URL and its key prefix, and refuses another scheme without echoing the password', () => {

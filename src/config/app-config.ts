@@ -66,6 +66,8 @@ export abstract class AppConfig {
     dir: string;
     /** The bucket, when STORAGE_DRIVER=s3. */
     s3?: S3Settings;
+    /** S3_SERVE: file routes send the bytes (`proxy`) or a 302 to a presigned URL of the bucket (`redirect`). */
+    serve: 'proxy' | 'redirect';
     maxImageBytes: number;
     webpQuality: number;
     thumbnail: { width: number; height: number };
@@ -205,6 +207,7 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
       driver: storageDriver,
       dir: resolve(cwd, read.string('IMAGE_STORAGE_DIR', 'images')),
       s3: readS3(read, storageDriver),
+      serve: readServe(read, storageDriver),
       maxImageBytes: Math.round(read.number('MAX_IMAGE_SIZE_MB', 5, { min: 0.01 }) * 1024 * 1024),
       webpQuality: read.integer('WEBP_QUALITY', 85, { min: 1, max: 100 }),
       thumbnail: read.parse(
@@ -304,6 +307,13 @@ function readS3(read: EnvReader, driver: StorageDriver): S3Settings | undefined 
     read.fail('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS default credentials');
   }
   return settings;
+}
+
+/** Redirecting to the bucket needs a bucket. */
+function readServe(read: EnvReader, driver: StorageDriver): 'proxy' | 'redirect' {
+  const serve = read.oneOf('S3_SERVE', ['proxy', 'redirect'] as const, 'proxy');
+  if (serve === 'redirect' && driver !== 's3') read.fail('S3_SERVE=redirect needs STORAGE_DRIVER=s3: only a bucket can be redirected to');
+  return serve;
 }
 
 /** An integer ≥ 1, or unset for none. */

@@ -8,3 +8,12 @@ export interface ImageFile {
   contentHash: string;
   mimeType: 'image/webp';
 }
+
+/** Where a client can fetch a stored picture itself for a while (a presigned URL of the bucket). */
+export interface ImageFileLink {
+  url: string;
+  /** How long the URL works. */
+  validSeconds: number;
+  variant: ImageVariant;
+  contentHash: string;
+}

@@ -6,6 +6,7 @@ import { NATIVE_API_BASE } from '../common/http/api-versions.js';
 import { setRouteTemplate } from '../common/http/route-template.js';
 import type { RequestLogging } from '../common/logging/request-logging.js';
 import { METRICS } from '../common/metrics/metric-names.js';
+import { AppConfig } from '../config/app-config.js';
 import type { ImageVariant } from '../storage/storage-paths.js';
 import { ImageFileCache } from './image-file-cache.js';
 import { sendImageFile } from './image-file.http.js';
@@ -52,7 +53,8 @@ const ROUTE_LABELS: Record<ImageVariant, string> = {
  */
 export function installImageFilesFastPath(app: INestApplication, headers: { fixed: HeaderMiddleware; perRequest: HeaderMiddleware[] }, logging: RequestLogging): void {
   const cache = app.get(ImageFileCache);
-  if (!cache.enabled) return;
+  // Redirecting to the bucket (S3_SERVE=redirect), the route never sends bytes: nor may this.
+  if (!cache.enabled || app.get(AppConfig).storage.serve === 'redirect') return;
   const fixedHeaders = headersSetBy(headers.fixed);
   const duration = app.get<Histogram<'method' | 'route' | 'status'>>(getToken(METRICS.httpRequestDuration));
   const server = app.getHttpServer() as Server;

@@ -10,7 +10,7 @@ import { referenceRequestOf } from './dto/drawing-options.dto.js';
 import { EditImageDto, GenerateImageDto } from './dto/generate-image.dto.js';
 import { ImageDto, toImageDto } from './dto/image.dto.js';
 import { ImagePageDto, SearchImagesQueryDto } from './dto/search-images.dto.js';
-import { sendImageFile } from './image-file.http.js';
+import { sendImageFile, sendImageFileLink } from './image-file.http.js';
 import { ImagesService } from './images.service.js';
 import { NativeApiController } from '../common/http/api-versions.js';
 import { AcceptedJobDto, acceptJob, AnswerAsked, ApiJobCapable, jobOptions } from '../jobs/dto/job.dto.js';
@@ -125,7 +125,9 @@ export class ImagesController {
   }
 
   private async sendVariant(id: string, variant: ImageVariant, request: Request, response: Response): Promise<void> {
-    sendImageFile(request, response, await this.images.readFile(id, variant));
+    const link = await this.images.fileLink(id, variant);
+    if (link) sendImageFileLink(request, response, link);
+    else sendImageFile(request, response, await this.images.readFile(id, variant));
   }
 }
 
@@ -136,6 +138,11 @@ function ApiImageFile(summary: string, description: string): MethodDecorator {
     ApiHeader({ name: 'If-None-Match', required: false, description: 'The ETag a cached copy has: 304 when it is current' }),
     ApiOkResponse({ description: 'WebP bytes', content: { 'image/webp': { schema: { type: 'string', format: 'binary' } } }, headers: FILE_HEADERS }),
     ApiResponse({ status: 304, description: 'Not modified: the If-None-Match ETag is current', headers: FILE_HEADERS }),
+    ApiResponse({
+      status: 302,
+      description: 'With S3_SERVE=redirect: the bytes are at `Location`, a presigned URL of the bucket valid 15 minutes (answered with the same immutable caching)',
+      headers: { Location: { description: 'The presigned URL', schema: { type: 'string', format: 'uri' } }, ETag: FILE_HEADERS.ETag },
+    }),
     ApiErrors(400, 404),
   );
 }

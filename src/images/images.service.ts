@@ -16,7 +16,7 @@ import { IMAGE_VARIANTS, type ImageVariant } from '../storage/storage-paths.js';
 import { ImageEntity } from './image.entity.js';
 import { GeminiDailyCap } from './gemini-daily-cap.js';
 import { IMAGES_CHANGED, type ImagesChangedEvent } from './image-events.js';
-import type { ImageFile } from './image-file.js';
+import type { ImageFile, ImageFileLink } from './image-file.js';
 import type { JobRun } from '../jobs/job-kinds.js';
 import { ImageFileCache } from './image-file-cache.js';
 import { type Reference, type ReferenceRequest, ResolvedReferences } from './image-references.js';
@@ -103,6 +103,9 @@ export interface ImagePage {
   pageSize: number;
   totalPages: number;
 }
+
+/** How long a redirect's presigned URL works: long enough for a slow page, short enough not to be shared around. */
+const FILE_LINK_SECONDS = 900;
 
 /** How often buffered use counts are written. */
 const USE_FLUSH_INTERVAL_MS = 1000;
@@ -470,6 +473,17 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
     const file: ImageFile = { bytes, variant, contentHash: image.contentHash, mimeType: 'image/webp' };
     this.fileCache.set(image.id, file);
     return file;
+  }
+
+  /**
+   * With S3_SERVE=redirect, where the client fetches an active image's file itself; undefined
+   * when the service sends the bytes.
+   */
+  async fileLink(id: string, variant: ImageVariant): Promise<ImageFileLink | undefined> {
+    if (this.config.storage.serve !== 'redirect') return undefined;
+    const image = await this.findOne(id);
+    const url = await this.files.temporaryUrl(image.id, variant, FILE_LINK_SECONDS);
+    return url === undefined ? undefined : { url, validSeconds: FILE_LINK_SECONDS, variant, contentHash: image.contentHash };
   }
 
   private forgetRemoved(ids: string[]): void {

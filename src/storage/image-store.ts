@@ -39,6 +39,19 @@ export abstract class ImageStore {
   abstract list(): AsyncIterable<StoredObject[]>;
   /** For readiness: writes, reads back and removes a small object; throws what failed. */
   abstract probe(): Promise<void>;
+  /**
+   * A URL a client can fetch the file from directly for `seconds` (a presigned GET), when the
+   * store has such URLs; undefined on disk.
+   */
+  async temporaryUrl(_imageId: string, _variant: ImageVariant, _seconds: number): Promise<string | undefined> {
+    return undefined;
+  }
+
+  /** The origin temporary URLs point at (for the page's Content-Security-Policy); undefined on disk. */
+  get temporaryUrlOrigin(): string | undefined {
+    return undefined;
+  }
+
   /** At shutdown: lets go of connections. */
   async close(): Promise<void> {}
 }

@@ -1,13 +1,13 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { randomUUID } from 'node:crypto';
+import { IMMUTABLE_CACHE_CONTROL } from '../common/http/send-immutable-file.js';
 import type { S3Settings } from '../config/app-config.js';
 import { ImageStore, type StoredObject } from './image-store.js';
 import { imageFileName, type ImageVariant, parseImageFileName } from './storage-paths.js';
 
 /** A bucket's page: ListObjectsV2 answers at most 1,000 keys per call. */
 const PAGE_SIZE = 1000;
-/** Stored images never change (a new picture is a new id), so a cache may keep them for good. */
-export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
 /** The S3 client for these settings (also what backups to the bucket use). */
 export function s3ClientFor(settings: S3Settings): S3Client {
@@ -88,8 +88,25 @@ export class S3ImageStore extends ImageStore {
     }
   }
 
-  /** The object's key for a client that needs it (a presigned URL). */
-  keyOf(imageId: string, variant: ImageVariant): string {
+  /** A presigned GET, answered with the same headers the service's own file route sends. */
+  override temporaryUrl(imageId: string, variant: ImageVariant, seconds: number): Promise<string> {
+    const command = new GetObjectCommand({
+      Bucket: this.settings.bucket,
+      Key: this.keyOf(imageId, variant),
+      ResponseCacheControl: IMMUTABLE_CACHE_CONTROL,
+      ResponseContentType: 'image/webp',
+    });
+    return getSignedUrl(this.client, command, { expiresIn: seconds });
+  }
+
+  /** Where presigned URLs point: the endpoint (path style) or the bucket's own host. */
+  override get temporaryUrlOrigin(): string {
+    const { endpoint, bucket, region, forcePathStyle } = this.settings;
+    const base = new URL(endpoint ?? `https://s3.${region}.amazonaws.com`);
+    return forcePathStyle ? base.origin : `${base.protocol}//${bucket}.${base.host}`;
+  }
+
+  private keyOf(imageId: string, variant: ImageVariant): string {
     return this.settings.prefix + imageFileName(imageId, variant);
   }
 

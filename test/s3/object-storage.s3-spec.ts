@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import request from 'supertest';
 import type { ImageDto } from '../../src/images/dto/image.dto.js';
 import { IN_FLIGHT_GRACE_MS } from '../../src/maintenance/maintenance.service.js';
-import type { StoredObject } from '../../src/storage/image-store.js';
+import { ImageStore, type StoredObject } from '../../src/storage/image-store.js';
 import { S3ImageStore } from '../../src/storage/s3-image-store.js';
 import { getBytes } from '../support/http.js';
 import { createTestBucket, describeWithS3, type TestBucket } from '../support/s3.js';
@@ -115,5 +115,44 @@ describeWithS3('the service with STORAGE_DRIVER=s3', () => {
     } finally {
       await broken.close();
     }
+  });
+});
+
+describeWithS3('S3_SERVE=redirect', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ storage: 's3', env: { S3_SERVE: 'redirect' } });
+  });
+  afterAll(() => t.close());
+
+  it('answers a file route with a 302 to a presigned URL that serves the bytes with the same immutable caching', async () => {
+    const image = (await request(t.server).post('/api/v2/images/generate').send({ prompt: 'a wyvern over the marsh' }).expect(201)).body as ImageDto;
+    for (const variant of ['full', 'thumbnail'] as const) {
+      const redirect = await request(t.server).get(image.urls[variant]).expect(302);
+      expect(redirect.headers['cache-control']).toBe('private, max-age=300');
+      const location = new URL(redirect.headers.location);
+      expect(location.origin).toBe(t.app.get(ImageStore).temporaryUrlOrigin);
+      expect(location.searchParams.get('X-Amz-Expires')).toBe('900');
+      const fetched = await fetch(location);
+      expect(fetched.status).toBe(200);
+      expect(fetched.headers.get('content-type')).toBe('image/webp');
+      expect(fetched.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      const bytes = Buffer.from(await fetched.arrayBuffer());
+      expect(bytes.equals((await t.app.get(ImageStore).read(image.id, variant))!)).toBe(true);
+      // Signed with the bucket's key (s3rver does not check query signatures, so only their presence is seen here).
+      expect(location.searchParams.get('X-Amz-Credential')).toMatch(/^S3RVER\//);
+      expect(location.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+    }
+  });
+
+  it('answers 304 itself to a client whose copy is current, 404 for an image that is gone, and lets the page load pictures from the bucket', async () => {
+    const image = (await request(t.server).post('/api/v2/images/generate').send({ prompt: 'a lantern in fog' }).expect(201)).body as ImageDto;
+    const first = await request(t.server).get(image.urls.full).expect(302);
+    await request(t.server).get(image.urls.full).set('If-None-Match', first.headers.etag).expect(304);
+    expect(first.headers.etag).toBe(`"${image.contentHash}"`);
+    await request(t.server).delete(`/api/v2/images/${image.id}`).expect(204);
+    await request(t.server).get(image.urls.full).expect(404);
+    const page = await request(t.server).get('/').expect(200);
+    expect(page.headers['content-security-policy']).toContain(`img-src 'self' data: ${t.app.get(ImageStore).temporaryUrlOrigin}`);
   });
 });

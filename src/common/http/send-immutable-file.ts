@@ -1,7 +1,8 @@
 import fresh from 'fresh';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-const ONE_YEAR_SECONDS = 31_536_000;
+/** Bytes that never change under their URL may be kept by any cache for a year, unasked. */
+export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
 export interface ImmutableFile {
   data: Buffer;
@@ -17,7 +18,7 @@ export interface ImmutableFile {
  */
 export function sendImmutableFile(request: IncomingMessage, response: ServerResponse, file: ImmutableFile): void {
   response.setHeader('ETag', file.etag);
-  response.setHeader('Cache-Control', `public, max-age=${ONE_YEAR_SECONDS}, immutable`);
+  response.setHeader('Cache-Control', IMMUTABLE_CACHE_CONTROL);
   response.setHeader('X-Content-Type-Options', 'nosniff');
   // `fresh` is Express's own conditional-GET check (If-None-Match, weak comparison, and a
   // client's `Cache-Control: no-cache` asking for the bytes anyway).

@@ -1987,6 +1987,18 @@ export interface operations {
                     "image/webp": string;
                 };
             };
+            /** @description With S3_SERVE=redirect: the bytes are at `Location`, a presigned URL of the bucket valid 15 minutes (answered with the same immutable caching) */
+            302: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The presigned URL */
+                    Location?: string;
+                    /** @description Strong ETag: the file’s content hash */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
@@ -2048,6 +2060,18 @@ export interface operations {
                 content: {
                     "image/webp": string;
                 };
+            };
+            /** @description With S3_SERVE=redirect: the bytes are at `Location`, a presigned URL of the bucket valid 15 minutes (answered with the same immutable caching) */
+            302: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The presigned URL */
+                    Location?: string;
+                    /** @description Strong ETag: the file’s content hash */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not modified: the If-None-Match ETag is current */
             304: {

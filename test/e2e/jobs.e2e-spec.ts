@@ -7,7 +7,7 @@ import { GenerationQueue } from '../../src/jobs/generation-queue.js';
 import { HEARTBEAT_MS } from '../../src/jobs/job-event-stream.js';
 import { type FakeGeminiServer, geminiError } from '../support/fake-gemini-server.js';
 import { createGeminiTestApp } from '../support/gemini-app.js';
-import { startIdleClosingProxy } from '../support/idle-closing-proxy.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { waitUntil } from '../support/wait-until.js';
 import type { TestApp } from '../support/test-app.js';
 
@@ -156,7 +156,7 @@ it('answers a scene from the cache at once even when asked for a job; a miss is 
 });
 
 it('keeps a quiet event stream open through a proxy that drops connections idle for 30 s: a comment line every 15 s', async () => {
-  const proxy = await startIdleClosingProxy((t.server.address() as { port: number }).port, 30_000, t.clock);
+  const proxy = await startTcpProxy((t.server.address() as { port: number }).port, { closeIdle: { ms: 30_000, clock: t.clock } });
   try {
     // The proxy does drop a connection with nothing to say.
     const quiet = createConnection(proxy.port, '127.0.0.1');

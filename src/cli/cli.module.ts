@@ -9,6 +9,7 @@ import { OfflineDatabase, offlineDatabaseFor } from '../maintenance/backup/offli
 import { PostgresTools } from '../maintenance/backup/postgres-tools.js';
 import { RestoreCommand } from '../maintenance/backup/restore.command.js';
 import { SqliteFiles } from '../maintenance/backup/sqlite-files.js';
+import { StorageCopyCommand } from '../storage/storage-copy.command.js';
 import { CliEnvironment, CliOutput } from './cli-support.js';
 
 /**
@@ -38,6 +39,7 @@ export class CliModule {
         BackupCommand,
         RestoreCommand,
         AdoptCommand,
+        StorageCopyCommand,
       ],
     };
   }

@@ -203,8 +203,9 @@ describe('parseAppConfig', () => {
       prefix: 'table-7/',
     });
     expect(parseAppConfig({ ...s3, S3_PREFIX: '' }, CWD).storage.s3?.prefix).toBe('');
-    // The S3 settings are not needed on disk, and not asked for.
-    expect(parseAppConfig({ S3_BUCKET: 'dnd' }, CWD).storage).toMatchObject({ driver: 'fs', s3: undefined });
+    // On disk the S3 settings are not asked for; set, they are read (for storage:copy).
+    expect(parseAppConfig({}, CWD).storage).toMatchObject({ driver: 'fs', s3: undefined });
+    expect(parseAppConfig({ S3_BUCKET: 'dnd' }, CWD).storage).toMatchObject({ driver: 'fs', s3: { bucket: 'dnd', prefix: '' } });
     expect(problemsOf({ STORAGE_DRIVER: 's3', S3_ENDPOINT: 'minio:9000', S3_ACCESS_KEY_ID: 'k', S3_PREFIX: 'a b' })).toEqual([
       'S3_ENDPOINT must be an http(s) URL (leave unset for AWS itself) (got "minio:9000")',
       'S3_PREFIX must be a key prefix like images/ (letters, digits, and . _ - /) (got "a b")',

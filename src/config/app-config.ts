@@ -64,7 +64,7 @@ export abstract class AppConfig {
     driver: StorageDriver;
     /** Absolute path of IMAGE_STORAGE_DIR. */
     dir: string;
-    /** The bucket, when STORAGE_DRIVER=s3. */
+    /** The bucket: where images are with STORAGE_DRIVER=s3; otherwise set only to copy into it. */
     s3?: S3Settings;
     /** S3_SERVE: file routes send the bytes (`proxy`) or a 302 to a presigned URL of the bucket (`redirect`). */
     serve: 'proxy' | 'redirect';
@@ -289,7 +289,10 @@ function readWebhooks(read: EnvReader): AppConfig['webhooks'] {
   return { allowedHosts, secret: secret ?? '' };
 }
 
-/** The S3_* settings, needed (and checked) when STORAGE_DRIVER=s3. */
+/**
+ * The S3_* settings: needed (and checked) when STORAGE_DRIVER=s3; read whenever S3_BUCKET is
+ * set, so `npm run storage:copy` can reach the bucket before the switch.
+ */
 function readS3(read: EnvReader, driver: StorageDriver): S3Settings | undefined {
   const bucket = read.optionalString('S3_BUCKET');
   const settings: S3Settings = {
@@ -301,7 +304,7 @@ function readS3(read: EnvReader, driver: StorageDriver): S3Settings | undefined 
     forcePathStyle: read.boolean('S3_FORCE_PATH_STYLE', false),
     prefix: read.parse('S3_PREFIX', '', 'a key prefix like images/ (letters, digits, and . _ - /)', parseKeyPrefix),
   };
-  if (driver !== 's3') return undefined;
+  if (driver !== 's3' && !bucket) return undefined;
   if (!bucket) read.fail('S3_BUCKET must be set when STORAGE_DRIVER=s3: the bucket images are kept in');
   if ((settings.accessKeyId === undefined) !== (settings.secretAccessKey === undefined)) {
     read.fail('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS default credentials');

@@ -17,6 +17,7 @@ import { restoreDatabase, RestoreRefusedError } from '../../src/maintenance/back
 import { serverPidPath } from '../../src/database/server-pid-file.js';
 import { SqliteBackupEngine } from '../../src/maintenance/backup/sqlite-backup.engine.js';
 import { type SqliteHandle, SqliteFiles } from '../../src/maintenance/backup/sqlite-files.js';
+import { captureCliOutput } from '../support/cli-output.js';
 
 
 let dir: string;
@@ -212,10 +213,7 @@ describe('restoreDatabase', () => {
 
 describe('npm run backup and restore (runCli)', () => {
   const env = () => ({ DATABASE_URL: `sqlite:///${dbPath}`, BACKUP_DIR: backupDir });
-  const capture = () => {
-    const lines: string[] = [];
-    return { lines, output: { out: (line: string) => lines.push(`out: ${line}`), err: (line: string) => lines.push(`err: ${line}`) } };
-  };
+  const capture = captureCliOutput;
 
   it('backs up through a connection of its own, while another holds the database open', async () => {
     const db = new SqliteFiles().open(dbPath);

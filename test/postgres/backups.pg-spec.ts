@@ -12,6 +12,7 @@ import { BackupService } from '../../src/maintenance/backup/backup.service.js';
 import { PostgresTools } from '../../src/maintenance/backup/postgres-tools.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
+import { captureCliOutput } from '../support/cli-output.js';
 
 // PostgreSQL's backups (pg_dump) and restore; SQLite's are in test/e2e/backups.e2e-spec.ts.
 let t: TestApp;
@@ -37,10 +38,7 @@ afterAll(async () => {
 
 const generate = (prompt: string) => request(t.server).post('/api/v2/images/generate').send({ prompt }).expect(201);
 const idsIn = async (dataSource: DataSource) => (await dataSource.getRepository(ImageEntity).find({ order: { id: 'ASC' }, withDeleted: true })).map((image) => image.id);
-const capture = () => {
-  const lines: string[] = [];
-  return { lines, output: { out: (line: string) => lines.push(`out: ${line}`), err: (line: string) => lines.push(`err: ${line}`) } };
-};
+const capture = captureCliOutput;
 
 /** Runs `work` against a fresh connection to `url`. */
 async function withDatabase<T>(url: string, work: (dataSource: DataSource) => Promise<T>): Promise<T> {

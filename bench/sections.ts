@@ -8,6 +8,7 @@ import { generationPlannedSeconds, generationReport, runGenerationBench } from '
 import { queuePlannedSeconds, queueReport, runQueueBench } from './queue.js';
 import { referencesPlannedSeconds, referencesReport, runReferencesBench } from './references.js';
 import { runSearchBench, searchPlannedSeconds, searchReport } from './search.js';
+import { runStorageBench, storagePlannedSeconds, storageReport } from './object-storage.js';
 
 export type Log = (message: string) => void;
 
@@ -25,6 +26,7 @@ export const SECTIONS = {
   concurrency: { plannedSeconds: concurrencyPlannedSeconds, run: async (tempDir, log) => concurrencyReport(await runConcurrencyBench(tempDir, log)) },
   queue: { plannedSeconds: queuePlannedSeconds, run: async (tempDir, log) => queueReport(await runQueueBench(tempDir, log)) },
   references: { plannedSeconds: referencesPlannedSeconds, run: async (tempDir, log) => referencesReport(await runReferencesBench(tempDir, log)) },
+  storage: { plannedSeconds: storagePlannedSeconds, run: async (tempDir, log) => storageReport(await runStorageBench(tempDir, log)) },
 } satisfies Record<string, Section>;
 
 export type SectionName = keyof typeof SECTIONS;

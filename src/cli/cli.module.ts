@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config.js';
 import { AdoptCommand } from '../import/adoption/adopt.command.js';
 import { BackupCommand } from '../maintenance/backup/backup.command.js';
 import { BackupFiles } from '../maintenance/backup/backup-files.js';
+import { backupShelfFor } from '../maintenance/backup/backup-shelf.js';
 import { OfflineDatabase, offlineDatabaseFor } from '../maintenance/backup/offline-database.js';
 import { PostgresTools } from '../maintenance/backup/postgres-tools.js';
 import { RestoreCommand } from '../maintenance/backup/restore.command.js';
@@ -33,8 +34,8 @@ export class CliModule {
         {
           provide: OfflineDatabase,
           inject: [AppConfig, Clock, BackupFiles, SqliteFiles, PostgresTools],
-          useFactory: (config: AppConfig, clock: Clock, files: BackupFiles, sqlite: SqliteFiles, postgres: PostgresTools) =>
-            offlineDatabaseFor(config.database, config.backup, { clock, files, sqlite, postgres }),
+          useFactory: async (config: AppConfig, clock: Clock, files: BackupFiles, sqlite: SqliteFiles, postgres: PostgresTools) =>
+            offlineDatabaseFor(config.database, config.backup, { clock, files, sqlite, postgres, shelf: await backupShelfFor(config.backup, config.storage.s3, files) }),
         },
         BackupCommand,
         RestoreCommand,

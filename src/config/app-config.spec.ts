@@ -42,7 +42,7 @@ describe('parseAppConfig', () => {
     expect(config.migration.maxBodyBytes).toBe(25 * 1024 * 1024);
     expect(config.cache.expiryDays).toBe(7);
     expect(config.rateLimit).toEqual({ enabled: true, requestsPerMinute: 10, scenesPerMinute: 5, windowSeconds: 60 });
-    expect(config.backup).toEqual({ retentionDays: 30, dir: '/srv/dnd/backups' });
+    expect(config.backup).toEqual({ retentionDays: 30, dir: '/srv/dnd/backups', target: 'fs' });
     expect(config.maintenance).toEqual({
       purgeAfterDays: 7,
       jobsEnabled: true,
@@ -215,6 +215,9 @@ describe('parseAppConfig', () => {
     expect(problemsOf({ STORAGE_DRIVER: 'gcs' })).toEqual(['STORAGE_DRIVER must be one of fs, s3 (got "gcs")']);
     expect(parseAppConfig({ ...s3, S3_SERVE: 'redirect' }, CWD).storage.serve).toBe('redirect');
     expect(problemsOf({ S3_SERVE: 'redirect' })).toEqual(['S3_SERVE=redirect needs STORAGE_DRIVER=s3: only a bucket can be redirected to']);
+    // Backups may go to the bucket while images stay on disk; they need the bucket named all the same.
+    expect(parseAppConfig({ BACKUP_TARGET: 's3', S3_BUCKET: 'dnd' }, CWD).backup.target).toBe('s3');
+    expect(problemsOf({ BACKUP_TARGET: 's3' })).toEqual(['BACKUP_TARGET=s3 needs S3_BUCKET (and the other S3_* settings): the bucket backups go to']);
   });
 
   it('reads REDIS_URL and its key prefix, and refuses another scheme without echoing the password', () => {

@@ -17,6 +17,10 @@ import {
 
 export type ProviderChoice = 'auto' | 'gemini' | 'local';
 
+/** Where finished backups are kept: BACKUP_TARGET. */
+export const BACKUP_TARGETS = ['fs', 's3'] as const;
+export type BackupTarget = (typeof BACKUP_TARGETS)[number];
+
 /** Where STORAGE_DRIVER=s3 keeps images: any S3-compatible store (AWS, MinIO, R2, Ceph). */
 export interface S3Settings {
   /** S3_ENDPOINT; unset for AWS itself. */
@@ -127,8 +131,10 @@ export abstract class AppConfig {
   };
   declare readonly backup: {
     retentionDays: number;
-    /** Absolute path of BACKUP_DIR. */
+    /** Absolute path of BACKUP_DIR: where backups are written and checked, and kept unless BACKUP_TARGET=s3. */
     dir: string;
+    /** BACKUP_TARGET: finished backups kept in BACKUP_DIR (`fs`) or in the bucket (`s3`). */
+    target: BackupTarget;
   };
   declare readonly maintenance: {
     /** Soft-deleted images are purged (row and files) this long after deletion. */
@@ -254,6 +260,7 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
     backup: {
       retentionDays: read.integer('BACKUP_RETENTION_DAYS', 30, { min: 1 }),
       dir: resolve(cwd, read.string('BACKUP_DIR', 'backups')),
+      target: readBackupTarget(read),
     },
     maintenance: {
       purgeAfterDays: read.number('IMAGE_PURGE_AFTER_DAYS', 7, { min: 0 }),
@@ -310,6 +317,13 @@ function readS3(read: EnvReader, driver: StorageDriver): S3Settings | undefined 
     read.fail('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS default credentials');
   }
   return settings;
+}
+
+/** Backups to the bucket need a bucket (which STORAGE_DRIVER=fs does not ask for). */
+function readBackupTarget(read: EnvReader): BackupTarget {
+  const target = read.oneOf('BACKUP_TARGET', BACKUP_TARGETS, 'fs');
+  if (target === 's3' && !read.optionalString('S3_BUCKET')) read.fail('BACKUP_TARGET=s3 needs S3_BUCKET (and the other S3_* settings): the bucket backups go to');
+  return target;
 }
 
 /** Redirecting to the bucket needs a bucket. */

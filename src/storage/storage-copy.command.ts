@@ -30,8 +30,7 @@ export class StorageCopyCommand extends CliCommand {
   async run(_args: string[], { to }: CopyFlags): Promise<void> {
     if (!to) throw new CliFailure('Say where to copy to: --to s3 (the folder into the bucket) or --to fs (the bucket into the folder)');
     if (!this.config.storage.s3) throw new CliFailure('Set S3_BUCKET (and S3_ENDPOINT, the keys, S3_PREFIX as the service will use them) to name the bucket');
-    const from = imageStoreFor(to === 's3' ? 'fs' : 's3', this.config);
-    const target = imageStoreFor(to, this.config);
+    const [from, target] = await Promise.all([imageStoreFor(to === 's3' ? 'fs' : 's3', this.config), imageStoreFor(to, this.config)]);
     try {
       this.output.out(`Copying image files from ${from.location} to ${target.location}`);
       let reported = 0;

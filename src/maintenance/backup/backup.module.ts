@@ -7,6 +7,7 @@ import { AppConfig } from '../../config/app-config.js';
 import { DatabaseDialect } from '../../database/database-dialect.js';
 import { PromBackupMetrics, readLastSuccess } from './backup.metrics.js';
 import { BackupFiles } from './backup-files.js';
+import { backupShelfFor } from './backup-shelf.js';
 import { BackupService } from './backup.service.js';
 import { BackupsController } from './backups.controller.js';
 
@@ -27,8 +28,8 @@ import { BackupsController } from './backups.controller.js';
       provide: BackupService,
       inject: [AppConfig, Clock, DatabaseDialect, PromBackupMetrics, BackupFiles],
       // The database-specific half (the engine) comes from the dialect DatabaseModule chose.
-      useFactory: (config: AppConfig, clock: Clock, database: DatabaseDialect, metrics: PromBackupMetrics, files: BackupFiles) =>
-        new BackupService(config.backup, clock, database.backupEngine(), metrics, files),
+      useFactory: async (config: AppConfig, clock: Clock, database: DatabaseDialect, metrics: PromBackupMetrics, files: BackupFiles) =>
+        new BackupService(config.backup, clock, database.backupEngine(), metrics, files, await backupShelfFor(config.backup, config.storage.s3, files)),
     },
     makeScrapedGaugeProvider({
       name: METRICS.backupLastSuccess,

@@ -5,6 +5,7 @@ import type { Clock } from '../../common/clock.js';
 import { DomainError, messageOf, NotSupportedHereError, StorageUnavailableError } from '../../common/errors.js';
 import { SerialQueue } from '../../common/serial-queue.js';
 import { BackupFiles } from './backup-files.js';
+import { type BackupShelf, FsBackupShelf } from './backup-shelf.js';
 import { BackupFailedError, type BackupEngine } from './backup-engine.js';
 import { backupFileName, backupTempName, MAX_BACKUP_SEQUENCE, parseBackupName, parseBackupTempName } from './backup-names.js';
 import { type BackupMetrics, NO_BACKUP_METRICS } from './backup.metrics.js';
@@ -16,8 +17,9 @@ export interface BackupSettings {
 }
 
 export interface BackupInfo {
-  /** The file name in BACKUP_DIR (never a path in API answers). */
+  /** The file name in BACKUP_DIR or the bucket (never a path in API answers). */
   file: string;
+  /** Where it is: a path in BACKUP_DIR, or `s3://…` with BACKUP_TARGET=s3. */
   path: string;
   sizeBytes: number;
   /** From the name: when the backup was taken (UTC, whole seconds). */
@@ -29,9 +31,10 @@ const DAY_MS = 86_400_000;
 export const STALE_TEMP_MS = 3_600_000;
 
 /**
- * Backups of the database into BACKUP_DIR. The engine writes a verified archive under a temp
- * name (SQLite: online backup, integrity check, gzip; PostgreSQL: pg_dump), which then gets
- * its final name, so BACKUP_DIR only ever holds whole, verified backups. Runs one at a time;
+ * Backups of the database into BACKUP_DIR, or the bucket (the shelf). The engine writes a
+ * verified archive in BACKUP_DIR under a temp name (SQLite: online backup, integrity check,
+ * gzip; PostgreSQL: pg_dump), which the shelf then takes under its final name, so the shelf
+ * only ever holds whole, verified backups. Runs one at a time;
  * after each success, expired backups and stale temp files go. The server and the CLI
  * (`npm run backup`, restore points) share this code.
  */
@@ -46,6 +49,7 @@ export class BackupService {
     private readonly engine: BackupEngine,
     private readonly metrics: BackupMetrics,
     private readonly files: BackupFiles,
+    private readonly shelf: BackupShelf = new FsBackupShelf(settings.dir, files),
   ) {}
 
   /**
@@ -78,35 +82,39 @@ export class BackupService {
     return this.engine.unavailableReason();
   }
 
-  /** The backups in BACKUP_DIR (names matching the pattern only), newest first. */
+  /** The backups on the shelf (names matching the pattern only), newest first. */
   async list(): Promise<BackupInfo[]> {
-    const files = await this.files.listFiles(this.settings.dir);
-    return files
-      .flatMap((file) => {
-        const parsed = parseBackupName(file.name);
-        return parsed ? [{ file: file.name, path: file.path, sizeBytes: file.sizeBytes, createdAt: parsed.createdAt, sequence: parsed.sequence }] : [];
+    const shelved = await this.shelf.list();
+    return shelved
+      .flatMap((backup) => {
+        const parsed = parseBackupName(backup.name);
+        return parsed ? [{ file: backup.name, path: this.shelf.locationOf(backup.name), sizeBytes: backup.sizeBytes, createdAt: parsed.createdAt, sequence: parsed.sequence }] : [];
       })
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.sequence - a.sequence)
       .map(({ file, path, sizeBytes, createdAt }) => ({ file, path, sizeBytes, createdAt }));
   }
 
   /**
-   * Deletes backups older than BACKUP_RETENTION_DAYS (by the time in their names) and our
-   * own temp files older than an hour. Files whose names do not match are never touched.
+   * Deletes backups older than BACKUP_RETENTION_DAYS (by the time in their names) from the
+   * shelf, and our own temp files older than an hour from BACKUP_DIR. Files whose names do
+   * not match are never touched.
    */
   async applyRetention(): Promise<{ deleted: string[] }> {
     const now = this.clock.now().getTime();
     const backupCutoff = now - this.settings.retentionDays * DAY_MS;
-    const files = await this.files.listFiles(this.settings.dir);
-    const expired = files.filter((file) => {
-      const backup = parseBackupName(file.name);
-      if (backup) return backup.createdAt.getTime() < backupCutoff;
+    const expired = (await this.shelf.list()).filter((backup) => {
+      const parsed = parseBackupName(backup.name);
+      return parsed !== null && parsed.createdAt.getTime() < backupCutoff;
+    });
+    const staleTemps = (await this.files.listFiles(this.settings.dir)).filter((file) => {
       const temp = parseBackupTempName(file.name);
       return temp !== null && temp.getTime() < now - STALE_TEMP_MS;
     });
-    for (const file of expired) await this.files.remove(file.path);
-    if (expired.length > 0) this.logger.log(`Removed ${expired.length} expired backup file(s): ${expired.map((file) => file.name).join(', ')}`);
-    return { deleted: expired.map((file) => file.name) };
+    for (const backup of expired) await this.shelf.remove(backup.name);
+    for (const file of staleTemps) await this.files.remove(file.path);
+    const deleted = [...expired, ...staleTemps].map((file) => file.name);
+    if (deleted.length > 0) this.logger.log(`Removed ${deleted.length} expired backup file(s): ${deleted.join(', ')}`);
+    return { deleted };
   }
 
   private async runMeasured(applyRetention: boolean): Promise<BackupInfo> {
@@ -141,9 +149,9 @@ export class BackupService {
     const scratch = join(dir, backupTempName(at, 'db', token));
     try {
       await this.engine.writeArchive(archiveTemp, () => scratch);
+      const sizeBytes = (await this.files.size(archiveTemp)) ?? 0;
       const file = await this.publish(archiveTemp, at);
-      const path = join(dir, file);
-      return { file, path, sizeBytes: (await this.files.size(path)) ?? 0, createdAt: parseBackupName(file)!.createdAt };
+      return { file, path: this.shelf.locationOf(file), sizeBytes, createdAt: parseBackupName(file)!.createdAt };
     } catch (error) {
       throw storageError(error, false) ?? error;
     } finally {
@@ -158,7 +166,7 @@ export class BackupService {
   private async publish(archiveTemp: string, at: Date): Promise<string> {
     for (let sequence = 0; sequence <= MAX_BACKUP_SEQUENCE; sequence++) {
       const name = backupFileName(at, sequence, this.engine.format);
-      if (await this.files.linkIfAbsent(archiveTemp, join(this.settings.dir, name))) return name;
+      if (await this.shelf.putIfAbsent(archiveTemp, name)) return name;
     }
     throw new BackupFailedError(`Backup failed: ${MAX_BACKUP_SEQUENCE + 1} backups already exist for this second`);
   }
@@ -184,9 +192,11 @@ export interface OneOffBackup {
   files: BackupFiles;
   /** false for a restore point or the backup before an adoption: an old backup may be the one being restored. */
   applyRetention: boolean;
+  /** Where it goes; BACKUP_DIR unless given. */
+  shelf?: BackupShelf;
 }
 
 /** A backup with the service's naming, verification and retention, but no metrics: no scrape sees this process. */
-export function takeOneOffBackup({ settings, clock, engine, files, applyRetention }: OneOffBackup): Promise<BackupInfo> {
-  return new BackupService(settings, clock, engine, NO_BACKUP_METRICS, files).backup({ applyRetention });
+export function takeOneOffBackup({ settings, clock, engine, files, applyRetention, shelf }: OneOffBackup): Promise<BackupInfo> {
+  return new BackupService(settings, clock, engine, NO_BACKUP_METRICS, files, shelf).backup({ applyRetention });
 }

@@ -15,7 +15,7 @@ export class BackupsController {
   @HttpCode(201)
   @ApiOperation({
     summary: 'Back up the database now (admin)',
-    description: 'Into BACKUP_DIR. SQLite: an online copy, checked with integrity_check, gzipped. PostgreSQL: pg_dump, read back with pg_restore. Backups past BACKUP_RETENTION_DAYS are removed after.',
+    description: 'Into BACKUP_DIR, or the bucket with BACKUP_TARGET=s3 (uploaded, then read back and compared by sha256). SQLite: an online copy, checked with integrity_check, gzipped. PostgreSQL: pg_dump, read back with pg_restore. Backups past BACKUP_RETENTION_DAYS are removed after.',
   })
   @ApiCreatedResponse({ type: BackupDto })
   @ApiResponse({ status: 500, description: 'The copy failed its check (or pg_dump failed); nothing was kept', type: ErrorResponseDto })
@@ -26,7 +26,7 @@ export class BackupsController {
   }
 
   @Get('backups')
-  @ApiOperation({ summary: 'List the backups (admin)', description: 'The backups in BACKUP_DIR, newest first, with size and time.' })
+  @ApiOperation({ summary: 'List the backups (admin)', description: 'The backups in BACKUP_DIR (or the bucket, with BACKUP_TARGET=s3), newest first, with size and time.' })
   @ApiOkResponse({ type: [BackupDto] })
   async list(): Promise<BackupDto[]> {
     return (await this.backups.list()).map(toBackupDto);

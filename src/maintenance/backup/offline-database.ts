@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import { messageOf } from '../../common/errors.js';
 import type { DatabaseConfig } from '../../config/database-url.js';
 import { BackupFailedError } from './backup-engine.js';
 import { BackupFiles } from './backup-files.js';
+import { backupTempName, parseBackupName } from './backup-names.js';
+import type { BackupShelf } from './backup-shelf.js';
 import { type BackupInfo, type BackupSettings, takeOneOffBackup } from './backup.service.js';
 import { PostgresBackupEngine } from './postgres-backup.engine.js';
 import { restorePostgresDatabase } from './postgres-restore.js';
@@ -23,11 +27,39 @@ export interface RestoreChoices {
  * open. One per driver, chosen from DATABASE_URL (see offlineDatabaseFor).
  */
 export abstract class OfflineDatabase {
-  /** One verified backup into BACKUP_DIR, with retention applied, as the scheduled job takes. */
+  constructor(
+    protected readonly settings: BackupSettings,
+    protected readonly adapters: OfflineDatabaseAdapters,
+  ) {}
+
+  /** One verified backup onto the shelf (BACKUP_DIR or the bucket), with retention applied, as the scheduled job takes. */
   abstract backup(): Promise<BackupInfo>;
 
-  /** Replaces the database with a backup (a path, or a name in BACKUP_DIR); refuses, changing nothing, while a server uses it. */
-  abstract restore(archive: string, choices: RestoreChoices): Promise<RestoreResult>;
+  /**
+   * Replaces the database with a backup (a path, a name in BACKUP_DIR or, with BACKUP_TARGET=s3,
+   * a name in the bucket, fetched into BACKUP_DIR first); refuses, changing nothing, while a
+   * server uses it.
+   */
+  async restore(archive: string, choices: RestoreChoices): Promise<RestoreResult> {
+    const fetched = await this.fetchFromShelf(archive);
+    if (!fetched) return this.restoreFrom(archive, choices);
+    try {
+      return { ...(await this.restoreFrom(fetched, choices)), archive: this.adapters.shelf!.locationOf(archive) };
+    } finally {
+      await this.adapters.files.remove(fetched);
+    }
+  }
+
+  protected abstract restoreFrom(archive: string, choices: RestoreChoices): Promise<RestoreResult>;
+
+  /** A backup's bare name that is no local file, fetched from a remote shelf into BACKUP_DIR under a temp name; else null. */
+  private async fetchFromShelf(archive: string): Promise<string | null> {
+    const { shelf, files, clock } = this.adapters;
+    const format = parseBackupName(archive)?.format;
+    if (!shelf?.remote || !format || basename(archive) !== archive) return null;
+    if ((await files.size(resolve(archive))) !== null || (await files.size(join(this.settings.dir, archive))) !== null) return null;
+    return shelf.fetch(archive, this.settings.dir, backupTempName(clock.now(), format, randomBytes(4).toString('hex')));
+  }
 }
 
 /** The adapters both drivers' tools work through. */
@@ -36,6 +68,8 @@ export interface OfflineDatabaseAdapters {
   files: BackupFiles;
   sqlite: SqliteFiles;
   postgres: PostgresTools;
+  /** Where backups are kept; BACKUP_DIR unless given. */
+  shelf?: BackupShelf;
 }
 
 export function offlineDatabaseFor(database: DatabaseConfig, backup: BackupSettings, adapters: OfflineDatabaseAdapters): OfflineDatabase {
@@ -48,16 +82,16 @@ export function offlineDatabaseFor(database: DatabaseConfig, backup: BackupSetti
 export class SqliteOfflineDatabase extends OfflineDatabase {
   constructor(
     private readonly path: string,
-    private readonly settings: BackupSettings,
-    private readonly adapters: OfflineDatabaseAdapters,
+    settings: BackupSettings,
+    adapters: OfflineDatabaseAdapters,
   ) {
-    super();
+    super(settings, adapters);
   }
 
   async backup(): Promise<BackupInfo> {
     // Opening a missing file would create an empty database, and back that up.
     if (!existsSync(this.path)) throw new BackupFailedError(`Backup failed: there is no database at ${this.path} (DATABASE_URL)`);
-    const { clock, files, sqlite } = this.adapters;
+    const { clock, files, sqlite, shelf } = this.adapters;
     let db: SqliteHandle;
     try {
       db = sqlite.open(this.path);
@@ -66,15 +100,15 @@ export class SqliteOfflineDatabase extends OfflineDatabase {
     }
     try {
       const engine = new SqliteBackupEngine(() => db, files, sqlite);
-      return await takeOneOffBackup({ settings: this.settings, clock, engine, files, applyRetention: true });
+      return await takeOneOffBackup({ settings: this.settings, clock, engine, files, applyRetention: true, shelf });
     } finally {
       db.close();
     }
   }
 
-  restore(archive: string, { restorePoint }: RestoreChoices): Promise<RestoreResult> {
-    const { clock, files, sqlite } = this.adapters;
-    return restoreDatabase(archive, { databasePath: this.path, backup: this.settings, clock, files, sqlite, restorePoint });
+  protected restoreFrom(archive: string, { restorePoint }: RestoreChoices): Promise<RestoreResult> {
+    const { clock, files, sqlite, shelf } = this.adapters;
+    return restoreDatabase(archive, { databasePath: this.path, backup: this.settings, clock, files, sqlite, restorePoint, shelf });
   }
 }
 
@@ -82,19 +116,19 @@ export class SqliteOfflineDatabase extends OfflineDatabase {
 export class PostgresOfflineDatabase extends OfflineDatabase {
   constructor(
     private readonly url: string,
-    private readonly settings: BackupSettings,
-    private readonly adapters: OfflineDatabaseAdapters,
+    settings: BackupSettings,
+    adapters: OfflineDatabaseAdapters,
   ) {
-    super();
+    super(settings, adapters);
   }
 
   backup(): Promise<BackupInfo> {
-    const { clock, files, postgres } = this.adapters;
-    return takeOneOffBackup({ settings: this.settings, clock, engine: new PostgresBackupEngine(this.url, postgres), files, applyRetention: true });
+    const { clock, files, postgres, shelf } = this.adapters;
+    return takeOneOffBackup({ settings: this.settings, clock, engine: new PostgresBackupEngine(this.url, postgres), files, applyRetention: true, shelf });
   }
 
-  restore(archive: string, { restorePoint }: RestoreChoices): Promise<RestoreResult> {
-    const { clock, files, postgres } = this.adapters;
-    return restorePostgresDatabase(archive, { url: this.url, backup: this.settings, clock, files, tools: postgres, restorePoint });
+  protected restoreFrom(archive: string, { restorePoint }: RestoreChoices): Promise<RestoreResult> {
+    const { clock, files, postgres, shelf } = this.adapters;
+    return restorePostgresDatabase(archive, { url: this.url, backup: this.settings, clock, files, tools: postgres, restorePoint, shelf });
   }
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../../common/clock.js';
 import { redactUrlPassword } from '../../config/database-url.js';
 import { POSTGRES_APPLICATION_NAME } from '../../database/data-source-options.js';
 import type { BackupFiles } from './backup-files.js';
+import type { BackupShelf } from './backup-shelf.js';
 import { type BackupInfo, type BackupSettings, takeOneOffBackup } from './backup.service.js';
 import { PostgresBackupEngine } from './postgres-backup.engine.js';
 import { PostgresToolError, type PostgresTools } from './postgres-tools.js';
@@ -18,6 +19,8 @@ export interface PostgresRestoreOptions {
   restorePoint?: boolean;
   tools: PostgresTools;
   files: BackupFiles;
+  /** Where the restore point goes; BACKUP_DIR unless given. */
+  shelf?: BackupShelf;
 }
 
 /** Every pg_dump custom-format archive starts with these bytes. */
@@ -87,7 +90,7 @@ async function refuseWhileServersConnected(url: string, tools: PostgresTools): P
 async function takeRestorePoint(options: PostgresRestoreOptions, files: BackupFiles, tools: PostgresTools): Promise<BackupInfo> {
   try {
     const engine = new PostgresBackupEngine(options.url, tools);
-    return await takeOneOffBackup({ settings: options.backup, clock: options.clock, engine, files, applyRetention: false });
+    return await takeOneOffBackup({ settings: options.backup, clock: options.clock, engine, files, applyRetention: false, shelf: options.shelf });
   } catch (error) {
     throw new RestoreRefusedError(
       `Could not take a restore point of the current database, so nothing was changed: ${messageOf(error)}. To restore without one, run again with --without-restore-point`,

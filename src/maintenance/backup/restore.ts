@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import type { BackupFiles } from './backup-files.js';
+import type { BackupShelf } from './backup-shelf.js';
 import { type BackupInfo, type BackupSettings, takeOneOffBackup } from './backup.service.js';
 import { SqliteBackupEngine } from './sqlite-backup.engine.js';
 import { runningServerPid, serverPidPath } from '../../database/server-pid-file.js';
@@ -27,6 +28,8 @@ export interface RestoreOptions {
    */
   restorePoint?: boolean;
   files: BackupFiles;
+  /** Where the restore point goes; BACKUP_DIR unless given. */
+  shelf?: BackupShelf;
   sqlite: SqliteFiles;
 }
 
@@ -122,7 +125,7 @@ async function takeRestorePoint(options: RestoreOptions, files: BackupFiles, sql
   }
   try {
     const engine = new SqliteBackupEngine(() => db, files, sqlite);
-    return await takeOneOffBackup({ settings: options.backup, clock: options.clock, engine, files, applyRetention: false });
+    return await takeOneOffBackup({ settings: options.backup, clock: options.clock, engine, files, applyRetention: false, shelf: options.shelf });
   } catch (error) {
     throw new RestoreRefusedError(
       `Could not take a restore point of the current database, so nothing was changed: ${messageOf(error)}. If the current database is damaged, run again with --without-restore-point (its files are then kept beside it as .before-restore-…)`,

@@ -684,7 +684,7 @@ export interface paths {
         put?: never;
         /**
          * Back up the database now (admin)
-         * @description Into BACKUP_DIR. SQLite: an online copy, checked with integrity_check, gzipped. PostgreSQL: pg_dump, read back with pg_restore. Backups past BACKUP_RETENTION_DAYS are removed after.
+         * @description Into BACKUP_DIR, or the bucket with BACKUP_TARGET=s3 (uploaded, then read back and compared by sha256). SQLite: an online copy, checked with integrity_check, gzipped. PostgreSQL: pg_dump, read back with pg_restore. Backups past BACKUP_RETENTION_DAYS are removed after.
          */
         post: operations["backupsBackup"];
         delete?: never;
@@ -702,7 +702,7 @@ export interface paths {
         };
         /**
          * List the backups (admin)
-         * @description The backups in BACKUP_DIR, newest first, with size and time.
+         * @description The backups in BACKUP_DIR (or the bucket, with BACKUP_TARGET=s3), newest first, with size and time.
          */
         get: operations["backupsList"];
         put?: never;
@@ -1453,7 +1453,7 @@ export interface components {
         };
         BackupDto: {
             /**
-             * @description File name in BACKUP_DIR: `.db.gz` (SQLite) or `.pgdump` (PostgreSQL)
+             * @description File name in BACKUP_DIR (or the bucket): `.db.gz` (SQLite) or `.pgdump` (PostgreSQL)
              * @example dnd_game_20260101_020000.db.gz
              */
             file: string;

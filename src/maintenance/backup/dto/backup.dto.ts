@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { BackupInfo } from '../backup.service.js';
 
 export class BackupDto {
-  @ApiProperty({ example: 'dnd_game_20260101_020000.db.gz', description: 'File name in BACKUP_DIR: `.db.gz` (SQLite) or `.pgdump` (PostgreSQL)' })
+  @ApiProperty({ example: 'dnd_game_20260101_020000.db.gz', description: 'File name in BACKUP_DIR (or the bucket): `.db.gz` (SQLite) or `.pgdump` (PostgreSQL)' })
   file!: string;
 
   @ApiProperty({ description: 'Size of the archive' })

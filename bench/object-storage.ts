@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { S3Settings } from '../src/config/app-config.js';
-import { s3ClientFor } from '../src/storage/s3-image-store.js';
+import { s3ClientFor } from '../src/storage/s3-bucket.js';
 import { type ImageJson, postGenerate } from './lib/api.js';
 import { freePort, spawnNode, stopChild } from './lib/children.js';
 import { latencyStats, type LatencyStats, measure, type Measurement } from './lib/measure.js';

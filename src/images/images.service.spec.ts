@@ -40,6 +40,8 @@ function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; s
   const config = parseAppConfig({ MAX_IMAGES_PER_ITEM: '2', ...options.env }, '/data');
   const written: string[] = [];
   const removed: string[] = [];
+  const writing = new Set<string>();
+  const removedWhileWriting: string[] = [];
   const inserted: ImageEntity[] = [];
   const softDeleted: string[][] = [];
   const providerCalls: ImageRequest[] = [];
@@ -75,10 +77,16 @@ function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; s
   const files = strict<ImageStore>('files', {
     write: async (id: string, variant: ImageVariant) => {
       if (variant === options.failWriteOf) throw new Error('ENOSPC: no space left on device');
-      written.push(imageFileName(id, variant));
+      const name = imageFileName(id, variant);
+      writing.add(name);
+      await new Promise(setImmediate); // a write that succeeds takes a turn of the loop, like a real one
+      writing.delete(name);
+      written.push(name);
     },
     remove: async (id: string, variant: ImageVariant) => {
-      removed.push(imageFileName(id, variant));
+      const name = imageFileName(id, variant);
+      if (writing.has(name)) removedWhileWriting.push(name);
+      removed.push(name);
     },
     read: async (id: string) => Buffer.from(`bytes of ${id}.webp`),
   });
@@ -102,7 +110,7 @@ function setup(options: { env?: Record<string, string>; items?: ImageEntity[]; s
   const fileCache = new ImageFileCache({ maxBytes: 1_000_000, ttlMs: 60_000, now: () => 0 });
   const dailyCap = strict<GeminiDailyCap>('dailyCap', { reserve: async () => () => undefined });
   const service = new ImagesService(config, new ManualClock(new Date('2026-03-01T12:00:00Z')), repository, generation, processor, files, fileCache, dailyCap, new NoOtherReplicas(), new EventEmitter2());
-  return { service, fileCache, written, removed, inserted, softDeleted, providerCalls };
+  return { service, fileCache, written, removed, removedWhileWriting, inserted, softDeleted, providerCalls };
 }
 
 describe('ImagesService.generate', () => {
@@ -274,10 +282,12 @@ describe('ImagesService.store', () => {
   });
 
   it('removes the written file when the other one fails to write', async () => {
-    const { service, written, removed } = setup({ failWriteOf: 'thumbnail' });
+    const { service, written, removed, removedWhileWriting } = setup({ failWriteOf: 'thumbnail' });
     await expect(service.store(Buffer.from('png'), metadata, { enforceItemLimit: false })).rejects.toThrow('ENOSPC');
     expect(written).toHaveLength(1);
     expect(removed).toEqual(expect.arrayContaining(written));
+    // A removal sent while that write was still going would be overtaken by it, leaving the file behind.
+    expect(removedWhileWriting).toEqual([]);
   });
 
   it('rejects an image larger than MAX_IMAGE_SIZE_MB after encoding, writing nothing', async () => {

@@ -321,7 +321,10 @@ export class ImagesService implements OnModuleInit, OnModuleDestroy {
     const image = newImageRow(metadata, processed, this.clock.now());
 
     try {
-      await Promise.all([this.files.write(image.id, 'full', processed.full.data), this.files.write(image.id, 'thumbnail', processed.thumbnail.data)]);
+      // Both settled before any cleanup: a DELETE must not race a PUT still in flight.
+      const writes = await Promise.allSettled([this.files.write(image.id, 'full', processed.full.data), this.files.write(image.id, 'thumbnail', processed.thumbnail.data)]);
+      const failedWrite = writes.find((write) => write.status === 'rejected');
+      if (failedWrite) throw failedWrite.reason;
       const evicted = await this.repository.writeTransaction(async (writer) => {
         const ids = options.enforceItemLimit && image.itemId ? await this.planEviction(writer, image.itemId) : [];
         if (ids.length > 0) await writer.softDelete(ids, image.createdAt);

@@ -1,16 +1,20 @@
 import { Logger } from '@nestjs/common';
 import { DelayedError, type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { Clock } from '../common/clock.js';
 import { messageOf } from '../common/errors.js';
 import { GenerationQueue, type JobRunner, type QueueLimits } from './generation-queue.js';
 
 const QUEUE_NAME = 'generation';
 const MINUTE_MS = 60_000;
 /**
- * How long a job may take over its picture after the provider answered, off BullMQ's books:
- * past it, the job is taken to have died with its replica and runs again (once).
+ * How long a job may go unheard of after the provider answered, off BullMQ's books: its replica
+ * renews the lease while it processes the picture; past it, the job is taken to have died with
+ * its replica and runs again (once).
  */
 const PROCESSING_LEASE_MS = 5 * MINUTE_MS;
+/** Renewals per lease: two may fail (a Redis hiccup) before it lapses. */
+const RENEWALS_PER_LEASE = 3;
 
 export interface BullQueueSettings extends QueueLimits {
   redisUrl: string;
@@ -44,7 +48,11 @@ export class BullGenerationQueue extends GenerationQueue {
   private readonly listeners: Array<(jobId?: string) => void> = [];
   private readonly prefix: string;
 
-  constructor(private readonly settings: BullQueueSettings) {
+  constructor(
+    private readonly settings: BullQueueSettings,
+    /** Paces the lease's renewals (BullMQ itself keeps Redis's time). */
+    private readonly clock: Clock,
+  ) {
     super();
     // BullMQ blocks on some commands and wants them never to give up (maxRetriesPerRequest: null).
     this.connection = new Redis(settings.redisUrl, { maxRetriesPerRequest: null, connectionName: 'dnd-image-service:queue' });
@@ -81,7 +89,7 @@ export class BullGenerationQueue extends GenerationQueue {
     const first = await Promise.race([running, slotFreed]);
     if (first === 'slot freed') {
       // Out of `active` (the slot is free), due again only if this replica dies before the run ends.
-      const delayed = job.moveToDelayed(Date.now() + (this.settings.processingLeaseMs ?? PROCESSING_LEASE_MS), token);
+      const delayed = job.moveToDelayed(Date.now() + this.leaseMs, token);
       this.goOnOutsideSlot(job, running, delayed);
       await delayed;
       throw new DelayedError();
@@ -92,16 +100,39 @@ export class BullGenerationQueue extends GenerationQueue {
     throw Worker.RateLimitError();
   }
 
-  /** The rest of a run that freed its slot; then its delayed job goes (and every replica hears it ended). */
+  private get leaseMs(): number {
+    return this.settings.processingLeaseMs ?? PROCESSING_LEASE_MS;
+  }
+
+  /** The rest of a run that freed its slot, its lease renewed; then its delayed job goes (and every replica hears it ended). */
   private goOnOutsideSlot(job: Job, running: Promise<unknown>, delayed: Promise<void>): void {
+    const ended = new AbortController();
+    void this.renewLease(job, delayed, ended.signal);
     const processing: Promise<void> = Promise.allSettled([running, delayed])
       .then(([ran]) => {
+        ended.abort();
         if (ran.status === 'rejected') this.logger.error(`Job ${job.id} ended in an unhandled error: ${messageOf(ran.reason)}`);
         return job.remove();
       })
       .catch((error: unknown) => this.logger.warn(`Job ${job.id}: could not take it off the queue: ${messageOf(error)}`))
       .finally(() => this.processing.delete(processing));
     this.processing.add(processing);
+  }
+
+  /** Pushes the lease's end back while the run goes on: only a replica that died lets it lapse. */
+  private async renewLease(job: Job, delayed: Promise<void>, ended: AbortSignal): Promise<void> {
+    if (!(await delayed.then(() => true, () => false))) return;
+    while (!ended.aborted) {
+      try {
+        await this.clock.sleep(this.leaseMs / RENEWALS_PER_LEASE, ended);
+        await job.changeDelay(this.leaseMs);
+      } catch (error) {
+        if (ended.aborted) return;
+        this.logger.warn(`Job ${job.id}: could not renew its processing lease: ${messageOf(error)}`);
+        // Lapsed (Redis was out of reach for a whole lease) and taken up elsewhere: nothing left to renew.
+        if (!(await job.isDelayed().catch(() => true))) return;
+      }
+    }
   }
 
   async add(jobId: string): Promise<void> {

@@ -286,10 +286,16 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
     this.waited.observe({ kind: view.job.kind }, secondsBetween(view.job.createdAt, view.job.startedAt!));
     const handler = this.handlers.get(view.job.kind)!;
     let result: unknown;
+    let slotFreed = false;
+    const providerAnswered = () => {
+      slotFreed = true;
+      freeSlot();
+    };
     try {
-      result = await handler.run(view.job.request, { id, providerAnswered: freeSlot });
+      result = await handler.run(view.job.request, { id, providerAnswered });
     } catch (error) {
-      const waitMs = this.quotaWaitMs(view.job, error);
+      // A run that gave its slot away cannot go back in line for it: a quota refusal then ends it.
+      const waitMs = slotFreed ? undefined : this.quotaWaitMs(view.job, error);
       if (waitMs !== undefined && (await this.repository.backToQueue(id))) {
         this.logger.warn(`Job ${id}: Gemini's quota is spent; the line waits ${Math.round(waitMs / 1000)} s and tries again`);
         this.quotaWaits.inc();

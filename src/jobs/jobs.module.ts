@@ -26,7 +26,7 @@ import { WebhookTargets } from './webhook-targets.js';
       inject: [AppConfig, Clock],
       // With Redis the line is shared by the replicas (BullMQ); without it, it is this process's.
       useFactory: (config: AppConfig, clock: Clock) =>
-        config.redis ? new BullGenerationQueue({ ...config.jobs, redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix }) : new InProcessGenerationQueue(config.jobs, clock),
+        config.redis ? new BullGenerationQueue({ ...config.jobs, redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix }, clock) : new InProcessGenerationQueue(config.jobs, clock),
     },
   ],
   exports: [GenerationJobs, WebhookTargets, ...JOBS_METRICS],

@@ -1,40 +1,30 @@
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { randomUUID } from 'node:crypto';
 import { IMMUTABLE_CACHE_CONTROL } from '../common/http/send-immutable-file.js';
 import type { S3Settings } from '../config/app-config.js';
 import { ImageStore, type StoredObject } from './image-store.js';
+import { isMissingObject, listObjectPages, MAX_PAGE_SIZE, s3ClientFor } from './s3-bucket.js';
 import { imageFileName, type ImageVariant, parseImageFileName } from './storage-paths.js';
-
-/** A bucket's page: ListObjectsV2 answers at most 1,000 keys per call. */
-const PAGE_SIZE = 1000;
-
-/** The S3 client for these settings (also what backups to the bucket use). */
-export function s3ClientFor(settings: S3Settings): S3Client {
-  // The lockfile pins an SDK that supports Node 20; its notice that later ones will not is not the operator's to act on at every boot.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  return new S3Client({
-    endpoint: settings.endpoint,
-    region: settings.region,
-    forcePathStyle: settings.forcePathStyle,
-    credentials: settings.accessKeyId && settings.secretAccessKey ? { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey } : undefined,
-    // Checksums only where S3 requires them: not every S3-compatible store knows the newer headers.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-}
 
 /** Images in an S3 bucket (AWS, MinIO, R2, Ceph…) under S3_PREFIX, named as on disk: `full/<id>.webp`. */
 export class S3ImageStore extends ImageStore {
   readonly driver = 's3';
+  /** Set by close(): the SDK would quietly open new sockets, so a late caller is told instead. */
+  private closed = false;
 
   constructor(
     private readonly settings: S3Settings,
-    private readonly client: S3Client = s3ClientFor(settings),
+    private readonly openClient: S3Client = s3ClientFor(settings),
     /** Keys per listing call; tests make it small to see the paging. */
-    private readonly pageSize = PAGE_SIZE,
+    private readonly pageSize = MAX_PAGE_SIZE,
   ) {
     super();
+  }
+
+  private get client(): S3Client {
+    if (this.closed) throw new Error(`The image store (${this.location}) was closed: the service is shutting down`);
+    return this.openClient;
   }
 
   get location(): string {
@@ -65,16 +55,13 @@ export class S3ImageStore extends ImageStore {
 
   async *list(): AsyncIterable<StoredObject[]> {
     const { bucket, prefix } = this.settings;
-    let continuationToken: string | undefined;
-    do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: this.pageSize, ContinuationToken: continuationToken }));
-      yield (page.Contents ?? []).flatMap((object) => {
+    for await (const page of listObjectPages(this.client, bucket, prefix, this.pageSize)) {
+      yield page.flatMap((object) => {
         const name = object.Key!.slice(prefix.length);
         const parsed = parseImageFileName(name);
         return parsed ? [{ name, ...parsed, sizeBytes: object.Size ?? 0, modifiedAt: object.LastModified ?? new Date(0) }] : [];
       });
-      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (continuationToken);
+    }
   }
 
   /** Under `.probe/`, which no listing of images includes. */
@@ -111,7 +98,8 @@ export class S3ImageStore extends ImageStore {
   }
 
   override async close(): Promise<void> {
-    this.client.destroy();
+    this.closed = true;
+    this.openClient.destroy();
   }
 
   private async readKey(key: string): Promise<Buffer | null> {
@@ -119,7 +107,7 @@ export class S3ImageStore extends ImageStore {
       const object = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key }));
       return Buffer.from(await object.Body!.transformToByteArray());
     } catch (error) {
-      if (error instanceof NoSuchKey || (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404)) return null;
+      if (isMissingObject(error)) return null;
       throw error;
     }
   }

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { createConnection } from 'node:net';
 import request from 'supertest';
+import { ProviderQuotaError } from '../../src/common/errors.js';
+import { ImageJobKinds } from '../../src/images/image-job-kinds.js';
 import type { JobDto } from '../../src/jobs/dto/job.dto.js';
 import { GenerationJobs } from '../../src/jobs/generation-jobs.service.js';
 import { GenerationQueue } from '../../src/jobs/generation-queue.js';
@@ -254,6 +256,27 @@ inMemoryLineOnly('never pays twice: a job cut off after storing its image finds 
   const again = (await readEvents(accepted.body.id)).events.at(-1)!.job;
   expect(again).toMatchObject({ status: 'succeeded', attempts: 2, result: { id: imageId } });
   expect(gemini.requests).toHaveLength(calls);
+});
+
+it('ends a job that meets a quota refusal after its provider answered: it gave its slot away and cannot wait in line again', async () => {
+  const jobs = t.app.get(GenerationJobs);
+  // No real kind calls Gemini after it answered; a kind that did must not leave its job queued with no line entry.
+  jobs.define('image', {
+    check: async () => undefined,
+    run: async (_command, job) => {
+      job.providerAnswered();
+      throw new ProviderQuotaError('Gemini quota exceeded after the answer', 2);
+    },
+    record: () => ({ imageId: '', result: null }),
+    revive: () => Promise.reject(new Error('never succeeds')),
+  });
+  try {
+    const accepted = await submit('a wizard who asks twice').expect(202);
+    const ended = (await readEvents(accepted.body.id)).events.at(-1)!.job;
+    expect(ended).toMatchObject({ status: 'failed', error: { statusCode: 503, message: 'Gemini quota exceeded after the answer' } });
+  } finally {
+    t.app.get(ImageJobKinds).onModuleInit(); // the real kinds again
+  }
 });
 
 it('answers 404 for a job that does not exist, and 400 for an id that is not one', async () => {

@@ -1,11 +1,17 @@
 import { BullGenerationQueue } from '../../src/jobs/bullmq-generation-queue.js';
 import type { JobRunOutcome } from '../../src/jobs/generation-queue.js';
+import { Queue } from 'bullmq';
+import { Clock, SystemClock } from '../../src/common/clock.js';
+import { ManualClock } from '../support/clock.js';
 import { eventually } from '../support/eventually.js';
 import { dropTestKeys, describeWithRedis, requireTestRedisUrl, uniqueKeyPrefix } from '../support/redis.js';
 
-/** A queue as one replica has it, whose runs the test ends (or frees the slot of) by hand. */
-function replica(keyPrefix: string, processingLeaseMs?: number) {
-  const queue = new BullGenerationQueue({ redisUrl: requireTestRedisUrl(), keyPrefix, maxConcurrent: 1, processingLeaseMs });
+/**
+ * A queue as one replica has it, whose runs the test ends (or frees the slot of) by hand. Its
+ * lease renewals keep `clock`'s time: a ManualClock never moved renews nothing.
+ */
+function replica(keyPrefix: string, processingLeaseMs?: number, clock: Clock = new SystemClock()) {
+  const queue = new BullGenerationQueue({ redisUrl: requireTestRedisUrl(), keyPrefix, maxConcurrent: 1, processingLeaseMs }, clock);
   const started: string[] = [];
   const runs = new Map<string, { freeSlot: () => void; end: () => void }>();
   const changes: Array<string | undefined> = [];
@@ -56,7 +62,7 @@ describeWithRedis('BullGenerationQueue', () => {
 
   it('runs a job again on another replica when the one processing it died after freeing its slot', async () => {
     const keyPrefix = newPrefix();
-    const dying = replica(keyPrefix, 500);
+    const dying = replica(keyPrefix, 500, new ManualClock()); // dead: it renews no lease
     await dying.queue.add('a');
     await eventually(() => expect(dying.started).toEqual(['a']));
     dying.runs.get('a')!.freeSlot();
@@ -70,6 +76,30 @@ describeWithRedis('BullGenerationQueue', () => {
     } finally {
       dying.runs.get('a')!.end();
       await Promise.all([dead, survivor.queue.close()]);
+    }
+  });
+
+  it('renews the processing lease while a run that freed its slot goes on, on its clock', async () => {
+    const keyPrefix = newPrefix();
+    const clock = new ManualClock();
+    const one = replica(keyPrefix, 60_000, clock);
+    const books = new Queue('generation', { connection: { url: requireTestRedisUrl() }, prefix: `${keyPrefix}bull` });
+    try {
+      await one.queue.add('a');
+      await eventually(() => expect(one.started).toEqual(['a']));
+      one.runs.get('a')!.freeSlot();
+      await eventually(async () => expect(await books.getJobState('a')).toBe('delayed'));
+      // As if most of the lease had passed: 10 s of it left.
+      await (await books.getJob('a'))!.changeDelay(10_000);
+
+      clock.advance(20_000); // a third of the lease
+      await eventually(async () => expect((await books.getJob('a'))!.delay).toBe(60_000));
+
+      one.runs.get('a')!.end();
+      await eventually(async () => expect(await books.getJob('a')).toBeUndefined());
+    } finally {
+      await books.close();
+      await one.queue.close();
     }
   });
 });

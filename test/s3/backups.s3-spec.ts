@@ -1,12 +1,18 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
-import { readdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import request from 'supertest';
 import { runCli } from '../../src/cli/cli.js';
+import { BackupFiles } from '../../src/maintenance/backup/backup-files.js';
+import { S3BackupShelf } from '../../src/maintenance/backup/s3-backup-shelf.js';
+import { s3ClientFor } from '../../src/storage/s3-bucket.js';
 import { captureCliOutput } from '../support/cli-output.js';
-import { describeWithS3 } from '../support/s3.js';
+import { createTestBucket, describeWithS3, type TestBucket } from '../support/s3.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 const DAY_MS = 86_400_000;
@@ -67,5 +73,65 @@ describeWithS3('BACKUP_TARGET=s3: backups kept in the bucket', () => {
       db.close();
     }
     expect(await localFiles()).toEqual([]);
+  });
+});
+
+describeWithS3('S3BackupShelf when a download breaks off', () => {
+  let bucket: TestBucket;
+  let dir: string;
+  let archive: string;
+  beforeAll(async () => {
+    bucket = await createTestBucket('shelf/');
+    dir = await mkdtemp(join(tmpdir(), 'dnd-shelf-test-'));
+    archive = join(dir, 'archive.gz');
+    await writeFile(archive, randomBytes(256 * 1024));
+  });
+  afterAll(async () => {
+    await bucket.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The bucket's own client, whose downloads break off after their first bytes, as a cut connection does. */
+  function clientWithBrokenDownloads() {
+    const client = s3ClientFor(bucket.settings);
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const answer = await next(args);
+        if (context.commandName === 'GetObjectCommand') {
+          const body = (answer.output as { Body: Readable }).Body;
+          (answer.output as { Body: Readable }).Body = Readable.from(
+            (async function* () {
+              for await (const chunk of body) {
+                yield chunk as Buffer;
+                throw new Error('ECONNRESET: the connection was cut');
+              }
+            })(),
+          );
+        }
+        return answer;
+      },
+      { step: 'initialize', name: 'breakDownloads' },
+    );
+    return client;
+  }
+
+  it('removes a backup it could not read back, so none is listed unchecked', async () => {
+    const shelf = new S3BackupShelf(bucket.settings, new BackupFiles(), clientWithBrokenDownloads());
+    await expect(shelf.putIfAbsent(archive, 'backup-a.db.gz')).rejects.toThrow(/could not be read back .*ECONNRESET.*removed again/);
+    expect(await bucket.keys()).toEqual([]);
+  });
+
+  it('leaves no part of a backup in the folder when its download breaks off', async () => {
+    expect(await new S3BackupShelf(bucket.settings, new BackupFiles()).putIfAbsent(archive, 'backup-b.db.gz')).toBe(true);
+    const restoreDir = join(dir, 'restore');
+    await expect(new S3BackupShelf(bucket.settings, new BackupFiles(), clientWithBrokenDownloads()).fetch('backup-b.db.gz', restoreDir, 'fetched.db.gz')).rejects.toThrow(/ECONNRESET/);
+    expect(await readdir(restoreDir)).toEqual([]);
+  });
+
+  it('tells a missing bucket from a missing backup', async () => {
+    const shelf = new S3BackupShelf(bucket.settings, new BackupFiles());
+    await expect(shelf.fetch('backup-none.db.gz', dir, 'none.db.gz')).resolves.toBeNull();
+    const elsewhere = new S3BackupShelf({ ...bucket.settings, bucket: 'no-such-bucket-here' }, new BackupFiles());
+    await expect(elsewhere.fetch('backup-b.db.gz', dir, 'none.db.gz')).rejects.toThrow(/bucket/i);
   });
 });

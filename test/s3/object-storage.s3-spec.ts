@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import request from 'supertest';
 import type { ImageDto } from '../../src/images/dto/image.dto.js';
 import { IN_FLIGHT_GRACE_MS } from '../../src/maintenance/maintenance.service.js';
+import { IMAGE_PROVIDER, type ImageProvider } from '../../src/generation/image-provider.js';
+import { LocalImageProvider } from '../../src/generation/local-image.provider.js';
 import { ImageStore, type StoredObject } from '../../src/storage/image-store.js';
 import { S3ImageStore } from '../../src/storage/s3-image-store.js';
 import { getBytes } from '../support/http.js';
@@ -57,6 +59,8 @@ describeWithS3('S3ImageStore against a real S3 server (s3rver)', () => {
     expect((await bucket.keys()).filter((key) => key.includes('.probe'))).toEqual([]);
     const missing = new S3ImageStore({ ...bucket.settings, bucket: 'no-such-bucket-here' });
     await expect(missing.probe()).rejects.toThrow(/bucket/i);
+    // A missing bucket is a fault of the setup, not an image whose file is missing.
+    await expect(missing.read(randomUUID(), 'full')).rejects.toThrow(/bucket/i);
     await missing.close();
   });
 });
@@ -154,5 +158,44 @@ describeWithS3('S3_SERVE=redirect', () => {
     await request(t.server).get(image.urls.full).expect(404);
     const page = await request(t.server).get('/').expect(200);
     expect(page.headers['content-security-policy']).toContain(`img-src 'self' data: ${t.app.get(ImageStore).temporaryUrlOrigin}`);
+  });
+});
+
+describeWithS3('shutting down with STORAGE_DRIVER=s3', () => {
+  it('lets a job still running store its picture in the bucket before the store closes', async () => {
+    const local = new LocalImageProvider();
+    let providerAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (providerAsked = resolve));
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const held: ImageProvider = {
+      source: local.source,
+      model: local.model,
+      capabilities: () => local.capabilities(),
+      generate: async (imageRequest) => {
+        providerAsked();
+        await answered;
+        return local.generate(imageRequest);
+      },
+    };
+    const t = await createTestApp({ storage: 's3', customize: (builder) => builder.overrideProvider(IMAGE_PROVIDER).useValue(held) });
+    try {
+      const job = (await request(t.server).post('/api/v2/images/generate').set('Prefer', 'respond-async').send({ prompt: 'a last ferry at dusk' }).expect(202)).body as { id: string };
+      await asked;
+      // Gemini answers once shutdown has closed the HTTP server: every earlier hook has run by then.
+      t.server.once('close', answer);
+      await t.app.close();
+
+      const db = await t.connectAgain();
+      try {
+        const [row] = (await db.query('SELECT status, image_id AS "imageId" FROM generation_jobs WHERE id = ?', [job.id])) as Array<{ status: string; imageId: string }>;
+        expect(row.status).toBe('succeeded');
+        expect(await t.bucket!.keys()).toEqual([`images/full/${row.imageId}.webp`, `images/thumbnails/${row.imageId}.webp`]);
+      } finally {
+        await db.destroy();
+      }
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import type { S3Settings } from '../../src/config/app-config.js';
-import { s3ClientFor } from '../../src/storage/s3-image-store.js';
+import { listObjectPages, s3ClientFor } from '../../src/storage/s3-bucket.js';
 import { describeIf } from './describe-if.js';
 
 /** TEST_S3_ENDPOINT: an S3-compatible server on loopback (.ci/run starts s3rver; `npm run s3:local` does too). */
@@ -33,12 +33,7 @@ export async function createTestBucket(prefix = 'images/'): Promise<TestBucket> 
   await client.send(new CreateBucketCommand({ Bucket: settings.bucket }));
   const keys = async () => {
     const found: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: settings.bucket, ContinuationToken: token }));
-      found.push(...(page.Contents ?? []).map((object) => object.Key!));
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    for await (const page of listObjectPages(client, settings.bucket, '')) found.push(...page.map((object) => object.Key!));
     return found.sort();
   };
   return {

@@ -1,8 +1,8 @@
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
@@ -10,7 +10,7 @@ import { Clock } from '../../src/common/clock.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import type { DatabaseDriver } from '../../src/config/database-url.js';
 import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
-import { ImageStore, type StorageDriver } from '../../src/storage/image-store.js';
+import type { StorageDriver } from '../../src/storage/image-store.js';
 import { ManualClock } from './clock.js';
 import { createTestDatabase } from './postgres.js';
 import { dropTestKeys, requireTestRedisUrl, TEST_REDIS_URL, uniqueKeyPrefix } from './redis.js';
@@ -29,7 +29,10 @@ export interface TestApp {
   dir: string;
   /** The test's own bucket, when images go to S3. */
   bucket: TestBucket | null;
-  /** The image store's files, by name (e.g. `full/<id>.webp`): in the folder or the bucket. */
+  /**
+   * Everything in the image folder or under the bucket's prefix, by name (e.g. `full/<id>.webp`),
+   * read directly rather than through the store: a file written where the store never looks shows too.
+   */
   storedFiles(): Promise<string[]>;
   /** A connection of its own to the test's database (say, to look at it after the app closed); destroy it after. */
   connectAgain(): Promise<DataSource>;
@@ -120,7 +123,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     dataSource: app.get(DataSource),
     dir,
     bucket,
-    storedFiles: () => listStored(app.get(ImageStore)),
+    storedFiles: () => (bucket ? bucketFiles(bucket) : folderFiles(config.storage.dir)),
     connectAgain: () => new DataSource(buildDataSourceOptions(config.database)).initialize(),
     close: async () => {
       await app.close();
@@ -129,8 +132,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   };
 }
 
-async function listStored(store: ImageStore): Promise<string[]> {
-  const names: string[] = [];
-  for await (const page of store.list()) names.push(...page.map((object) => object.name));
-  return names.sort();
+async function folderFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+async function bucketFiles(bucket: TestBucket): Promise<string[]> {
+  const { prefix } = bucket.settings;
+  return (await bucket.keys()).filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length));
 }

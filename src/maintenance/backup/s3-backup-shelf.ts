@@ -1,11 +1,13 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { messageOf } from '../../common/errors.js';
 import type { S3Settings } from '../../config/app-config.js';
-import { s3ClientFor } from '../../storage/s3-image-store.js';
+import { isMissingObject, isPreconditionFailed, listObjectPages, s3ClientFor } from '../../storage/s3-bucket.js';
 import type { BackupFiles } from './backup-files.js';
 import { BackupShelf, type ShelvedBackup } from './backup-shelf.js';
 
@@ -32,29 +34,43 @@ export class S3BackupShelf extends BackupShelf {
 
   async list(): Promise<ShelvedBackup[]> {
     const found: ShelvedBackup[] = [];
-    let continuationToken: string | undefined;
-    do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: this.prefix, ContinuationToken: continuationToken }));
-      for (const object of page.Contents ?? []) {
+    for await (const page of listObjectPages(this.client, this.settings.bucket, this.prefix)) {
+      for (const object of page) {
         const name = object.Key!.slice(this.prefix.length);
         if (!name.includes('/')) found.push({ name, sizeBytes: object.Size ?? 0 });
       }
-      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (continuationToken);
+    }
     return found;
   }
 
-  /** Checked, then put: backups are taken one at a time, across replicas too (the job's lease). */
+  /**
+   * Put only where the name is free (If-None-Match, where the store honours it; a HEAD first
+   * for those that do not), then read back: a backup that cannot be shown to match what was
+   * written is removed again, so none is ever listed or restored unchecked.
+   */
   async putIfAbsent(localArchive: string, name: string): Promise<boolean> {
     const key = this.prefix + name;
     if (await this.exists(key)) return false;
     const sizeBytes = (await this.files.size(localArchive)) ?? 0;
-    const [hash] = await Promise.all([
-      sha256Of(createReadStream(localArchive)),
-      this.client.send(new PutObjectCommand({ Bucket: this.settings.bucket, Key: key, Body: createReadStream(localArchive), ContentLength: sizeBytes })),
-    ]);
-    const stored = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key }));
-    if ((await sha256Of(stored.Body as Readable)) !== hash) {
+    let hash: string;
+    try {
+      [hash] = await Promise.all([
+        sha256Of(createReadStream(localArchive)),
+        this.client.send(new PutObjectCommand({ Bucket: this.settings.bucket, Key: key, Body: createReadStream(localArchive), ContentLength: sizeBytes, IfNoneMatch: '*' })),
+      ]);
+    } catch (error) {
+      if (isPreconditionFailed(error)) return false; // another process took the name meanwhile
+      throw error;
+    }
+    let matches: boolean;
+    try {
+      const stored = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key }));
+      matches = (await sha256Of(stored.Body as Readable)) === hash;
+    } catch (error) {
+      await this.remove(name).catch(() => undefined); // the read's own error says more
+      throw new Error(`the backup could not be read back from ${this.location} to check it (${messageOf(error)}); it was removed again`);
+    }
+    if (!matches) {
       await this.remove(name);
       throw new Error(`the backup read back from ${this.location} differs from the one written; it was removed again`);
     }
@@ -74,12 +90,17 @@ export class S3BackupShelf extends BackupShelf {
     try {
       object = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.prefix + name }));
     } catch (error) {
-      if (isNotFound(error)) return null;
+      if (isMissingObject(error)) return null;
       throw error;
     }
     const path = join(dir, localName);
     await this.files.ensureWritableDirectory(dir);
-    await pipeline(object.Body as Readable, createWriteStream(path, { flags: 'wx' }));
+    try {
+      await pipeline(object.Body as Readable, createWriteStream(path, { flags: 'wx' }));
+    } catch (error) {
+      await rm(path, { force: true }); // a part of a backup must never be taken for one
+      throw error;
+    }
     return path;
   }
 
@@ -88,14 +109,10 @@ export class S3BackupShelf extends BackupShelf {
       await this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key }));
       return true;
     } catch (error) {
-      if (isNotFound(error)) return false;
+      if (isMissingObject(error)) return false;
       throw error;
     }
   }
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 404 || error.name === 'NoSuchKey' || error.name === 'NotFound');
 }
 
 async function sha256Of(stream: Readable): Promise<string> {

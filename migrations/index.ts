@@ -3,6 +3,7 @@ import type { DatabaseDriver } from '../src/config/database-url.js';
 import { AddImageNumbersAndUse1764600000000 } from './common/1764600000000-AddImageNumbersAndUse.js';
 import { AddImageParent1764700000000 } from './common/1764700000000-AddImageParent.js';
 import { CreateGenerationJobs1764800000000 } from './common/1764800000000-CreateGenerationJobs.js';
+import { AddWebhookDeliveries1764900000000 } from './common/1764900000000-AddWebhookDeliveries.js';
 import { CreateImages1763900000000 as PostgresCreateImages } from './postgres/1763900000000-CreateImages.js';
 import { CreateSceneCache1763900000001 as PostgresCreateSceneCache } from './postgres/1763900000001-CreateSceneCache.js';
 import { AddImageSourceHash1763900000002 as PostgresAddImageSourceHash } from './postgres/1763900000002-AddImageSourceHash.js';
@@ -22,6 +23,6 @@ import { IndexLiveImages1763900000004 as SqliteIndexLiveImages } from './sqlite/
  * once, in common/.
  */
 export const MIGRATIONS: Record<DatabaseDriver, Array<new () => MigrationInterface>> = {
-  sqlite: [SqliteCreateImages, SqliteCreateSceneCache, SqliteAddImageSourceHash, SqliteCreateJobLeases, SqliteIndexLiveImages, AddImageNumbersAndUse1764600000000, AddImageParent1764700000000, CreateGenerationJobs1764800000000],
-  postgres: [PostgresCreateImages, PostgresCreateSceneCache, PostgresAddImageSourceHash, PostgresCreateJobLeases, PostgresIndexLiveImages, AddImageNumbersAndUse1764600000000, AddImageParent1764700000000, CreateGenerationJobs1764800000000],
+  sqlite: [SqliteCreateImages, SqliteCreateSceneCache, SqliteAddImageSourceHash, SqliteCreateJobLeases, SqliteIndexLiveImages, AddImageNumbersAndUse1764600000000, AddImageParent1764700000000, CreateGenerationJobs1764800000000, AddWebhookDeliveries1764900000000],
+  postgres: [PostgresCreateImages, PostgresCreateSceneCache, PostgresAddImageSourceHash, PostgresCreateJobLeases, PostgresIndexLiveImages, AddImageNumbersAndUse1764600000000, AddImageParent1764700000000, CreateGenerationJobs1764800000000, AddWebhookDeliveries1764900000000],
 };

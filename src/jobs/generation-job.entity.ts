@@ -8,6 +8,9 @@ export type JobKind = (typeof JOB_KINDS)[number];
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
+/** Where a job's webhook delivery stands: a try is due (pending), or it ended one of three ways. */
+export type WebhookState = 'pending' | 'delivered' | 'refused' | 'failed';
+
 /** A finished job's status: it changes no more. */
 export const isFinished = (status: JobStatus): boolean => status === 'succeeded' || status === 'failed' || status === 'cancelled';
 
@@ -22,6 +25,9 @@ export const isFinished = (status: JobStatus): boolean => status === 'succeeded'
 @Index('idx_generation_jobs_idempotency_key', ['idempotencyKey'], {
   unique: true,
   where: '"idempotency_key" IS NOT NULL',
+})
+@Index('idx_generation_jobs_webhooks_due', ['webhookDueAt'], {
+  where: `"webhook_state" = 'pending'`,
 })
 export class GenerationJobEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
@@ -69,6 +75,18 @@ export class GenerationJobEntity {
   /** Where its ending is POSTed (a webhook), signed; null for none. */
   @Column({ name: 'callback_url', type: 'varchar', length: 2000, nullable: true })
   callbackUrl!: string | null;
+
+  /** Its webhook's delivery: pending (next try at webhookDueAt), delivered, refused or failed; null without a callbackUrl. */
+  @Column({ name: 'webhook_state', type: 'varchar', length: 16, nullable: true })
+  webhookState!: WebhookState | null;
+
+  /** Delivery tries so far. */
+  @Column({ name: 'webhook_tries', type: 'integer', default: 0 })
+  webhookTries!: number;
+
+  /** When the next try is due; while a process tries it, until when that process holds it. */
+  @Column({ name: 'webhook_due_at', type: Date, nullable: true })
+  webhookDueAt!: Date | null;
 
   @Column({ name: 'created_at', type: Date })
   createdAt!: Date;

@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, LessThan, Repository } from 'typeorm';
+import { IsNull, LessThan, LessThanOrEqual, Repository } from 'typeorm';
 import type { SerializedError } from '../common/errors.js';
 import { WriteLock } from '../database/write-lock.js';
-import { GenerationJobEntity, type JobStatus } from './generation-job.entity.js';
+import { GenerationJobEntity, type JobStatus, type WebhookState } from './generation-job.entity.js';
 
 /** What a finished job's row records. */
 export type JobEnding = { status: 'succeeded'; imageId: string; result: object | null } | { status: 'failed'; error: SerializedError } | { status: 'cancelled' };
+
+/** How a webhook try ended: for good, or to be tried again at `dueAt`. */
+export type WebhookTryOutcome = { state: Exclude<WebhookState, 'pending'> } | { state: 'pending'; dueAt: Date };
 
 /**
  * Thin adapter around `generation_jobs`. Every change of state is one conditional UPDATE
@@ -49,14 +52,46 @@ export class GenerationJobsRepository {
     return (started.affected ?? 0) > 0;
   }
 
-  /** running → its ending. */
-  finish(id: string, ending: JobEnding, now: Date): Promise<boolean> {
+  /** running → its ending; a job with a callbackUrl has its webhook due at once. */
+  finish(id: string, ending: JobEnding, now: Date, { webhook }: { webhook: boolean }): Promise<boolean> {
     const fields = ending.status === 'succeeded' ? { imageId: ending.imageId, result: ending.result } : ending.status === 'failed' ? { error: ending.error } : {};
     return this.move(id, 'running', () => ({
       status: ending.status,
       finishedAt: now,
       ...fields,
+      ...(webhook ? { webhookState: 'pending' as const, webhookDueAt: now } : {}),
     }));
+  }
+
+  /**
+   * Takes a job's webhook delivery for one try when it is due: held until `holdUntil`, so no
+   * other process tries it meanwhile (and, should this one die, another takes it up then).
+   * False when it is not due, not pending, or another process holds it.
+   */
+  async takeDueWebhook(id: string, now: Date, holdUntil: Date): Promise<boolean> {
+    const taken = await this.writeLock.run(() => this.jobs.update({ id, webhookState: 'pending', webhookDueAt: LessThanOrEqual(now) }, { webhookDueAt: holdUntil }));
+    return (taken.affected ?? 0) > 0;
+  }
+
+  /** Records a webhook try: its delivery ended, or the next try is due at `dueAt`. */
+  async webhookTried(id: string, outcome: WebhookTryOutcome): Promise<void> {
+    await this.writeLock.run(() =>
+      this.jobs.update(
+        { id, webhookState: 'pending' },
+        { webhookState: outcome.state, webhookDueAt: outcome.state === 'pending' ? outcome.dueAt : null, webhookTries: () => 'webhook_tries + 1' },
+      ),
+    );
+  }
+
+  /** Jobs whose webhook try is due, longest due first. */
+  async dueWebhooks(now: Date, limit: number): Promise<string[]> {
+    const due = await this.jobs.find({
+      select: { id: true },
+      where: { webhookState: 'pending', webhookDueAt: LessThanOrEqual(now) },
+      order: { webhookDueAt: 'ASC' },
+      take: limit,
+    });
+    return due.map((job) => job.id);
   }
 
   /** queued → cancelled; false when it had started (or ended) already. */

@@ -242,6 +242,9 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
       idempotencyKey: idempotencyKey ?? null,
       fingerprint,
       callbackUrl: callbackUrl ?? null,
+      webhookState: null,
+      webhookTries: 0,
+      webhookDueAt: null,
       createdAt: this.clock.now(),
       startedAt: null,
       finishedAt: null,
@@ -311,7 +314,7 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
   /** Records how a run ended, and tells the requests waiting for it and its watchers. */
   private async end(job: GenerationJobEntity, ending: JobEnding, result: unknown, error?: unknown): Promise<void> {
     const now = this.clock.now();
-    await this.repository.finish(job.id, ending, now);
+    await this.repository.finish(job.id, ending, now, { webhook: job.callbackUrl !== null });
     this.ran.observe({ kind: job.kind, status: ending.status }, secondsBetween(job.startedAt ?? now, now));
     this.settle(job.id, result, error);
     const view = await this.changed(job.id);

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { createHmac } from 'node:crypto';
 import type { Counter } from 'prom-client';
@@ -6,28 +6,46 @@ import { Clock } from '../common/clock.js';
 import { messageOf } from '../common/errors.js';
 import { METRICS } from '../common/metrics/metric-names.js';
 import { AppConfig } from '../config/app-config.js';
-import { GenerationJobs, type JobView } from './generation-jobs.service.js';
+import { GenerationJobsRepository } from './generation-jobs.repository.js';
+import { GenerationJobs } from './generation-jobs.service.js';
 import { JobPresenter } from './job-presenter.js';
 import { WebhookSender } from './webhook-sender.js';
 import { WebhookTargets } from './webhook-targets.js';
 
 /** Waits before each try: at once, then backing off over about a quarter of an hour. */
 export const WEBHOOK_RETRY_DELAYS_MS = [0, 1_000, 5_000, 30_000, 120_000, 600_000];
+/** How often each process looks for deliveries due that no timer of its own waits for. */
+export const WEBHOOK_SWEEP_MS = 60_000;
+/** How long a process holds a delivery it is trying: well over a try's longest (the sender's timeout). */
+const TRY_HOLD_MS = 60_000;
+/** Deliveries taken up per look. */
+const SWEEP_BATCH = 100;
 
 /**
- * A job's ending, POSTed to its callbackUrl by the replica that ran it: the job as GET
- * /jobs/{id} answers it, signed as Standard Webhooks do (`webhook-id`, `webhook-timestamp`,
- * `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body" under WEBHOOK_SECRET>`).
- * Retried with backoff until a 2xx, or a 4xx that says retrying will not help.
+ * A job's ending, POSTed to its callbackUrl: the job as GET /jobs/{id} answers it, signed as
+ * Standard Webhooks do (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64
+ * HMAC-SHA256 of "id.timestamp.body" under WEBHOOK_SECRET>`). Retried with backoff until a 2xx,
+ * or a 4xx that says retrying will not help.
+ *
+ * The delivery lives on the job's row (state, tries, when the next is due), so it outlives the
+ * process: the replica that ran the job tries at once and keeps a timer for each retry; every
+ * replica also looks for due deliveries at boot and every WEBHOOK_SWEEP_MS, which takes up those
+ * of a process that stopped. A try first takes the row (one conditional UPDATE), so two
+ * processes never send the same try; a receiver may still see a delivery twice (a process that
+ * died after sending, before recording it) and tells by `webhook-id`.
  */
 @Injectable()
-export class JobWebhooks implements OnModuleInit {
+export class JobWebhooks implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(JobWebhooks.name);
+  private readonly stopped = new AbortController();
+  /** Tries under way or waiting here: shutdown lets the first end and cuts the waits short. */
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly jobs: GenerationJobs,
+    private readonly repository: GenerationJobsRepository,
     private readonly presenter: JobPresenter,
     private readonly targets: WebhookTargets,
     private readonly sender: WebhookSender,
@@ -36,24 +54,69 @@ export class JobWebhooks implements OnModuleInit {
 
   onModuleInit(): void {
     this.jobs.onEnded((view) => {
-      if (view.job.callbackUrl) void this.deliver(view, view.job.callbackUrl);
+      if (view.job.callbackUrl) this.tryAfter(view.job.id, 0);
     });
   }
 
-  private async deliver(view: JobView, callbackUrl: string): Promise<void> {
-    const body = JSON.stringify(await this.presenter.present(view));
-    for (const [attempt, delayMs] of WEBHOOK_RETRY_DELAYS_MS.entries()) {
-      if (delayMs > 0) await this.clock.sleep(delayMs);
-      const outcome = await this.tryOnce(view.job.id, callbackUrl, body);
-      if (outcome === 'delivered' || outcome === 'refused') {
-        this.deliveries.inc({ outcome });
-        return;
+  onApplicationBootstrap(): void {
+    if (this.config.webhooks) void this.sweep();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped.abort();
+    await Promise.allSettled([...this.pending]);
+  }
+
+  /** Takes up deliveries that are due and that no timer here waits for: at boot, then every WEBHOOK_SWEEP_MS. */
+  private async sweep(): Promise<void> {
+    while (!this.stopped.signal.aborted) {
+      try {
+        for (const id of await this.repository.dueWebhooks(this.clock.now(), SWEEP_BATCH)) this.tryAfter(id, 0);
+      } catch (error) {
+        this.logger.warn(`Looking for webhooks due: ${messageOf(error)}`);
       }
-      this.deliveries.inc({ outcome: 'retried' });
-      this.logger.warn(`Webhook for job ${view.job.id}: try ${attempt + 1} of ${WEBHOOK_RETRY_DELAYS_MS.length} failed (${outcome})`);
+      await this.clock.sleep(WEBHOOK_SWEEP_MS, this.stopped.signal).catch(() => undefined);
     }
-    this.deliveries.inc({ outcome: 'failed' });
-    this.logger.error(`Webhook for job ${view.job.id} was not delivered to ${new URL(callbackUrl).host}; the job is at GET /api/v2/jobs/${view.job.id}`);
+  }
+
+  /** Tries the job's delivery once `delayMs` have passed, if it is due then and no other process holds it. */
+  private tryAfter(jobId: string, delayMs: number): void {
+    const attempt: Promise<void> = (async () => {
+      if (delayMs > 0) await this.clock.sleep(delayMs, this.stopped.signal);
+      await this.tryIfDue(jobId);
+    })()
+      .catch((error: unknown) => {
+        if (!this.stopped.signal.aborted) this.logger.error(`Webhook for job ${jobId}: ${messageOf(error)}`);
+      })
+      .finally(() => this.pending.delete(attempt));
+    this.pending.add(attempt);
+  }
+
+  private async tryIfDue(jobId: string): Promise<void> {
+    if (this.stopped.signal.aborted) return; // left due on its row, for the next process
+    const now = this.clock.now();
+    if (!(await this.repository.takeDueWebhook(jobId, now, new Date(now.getTime() + TRY_HOLD_MS)))) return;
+    const view = await this.jobs.find(jobId);
+    const callbackUrl = view.job.callbackUrl!;
+    const outcome = await this.tryOnce(jobId, callbackUrl, JSON.stringify(await this.presenter.present(view)));
+    const tries = view.job.webhookTries + 1;
+    if (outcome === 'delivered' || outcome === 'refused') {
+      await this.repository.webhookTried(jobId, { state: outcome });
+      this.deliveries.inc({ outcome });
+      return;
+    }
+    if (tries >= WEBHOOK_RETRY_DELAYS_MS.length) {
+      await this.repository.webhookTried(jobId, { state: 'failed' });
+      this.deliveries.inc({ outcome: 'failed' });
+      this.logger.error(`Webhook for job ${jobId} was not delivered to ${new URL(callbackUrl).host}; the job is at GET /api/v2/jobs/${jobId}`);
+      return;
+    }
+    const delayMs = WEBHOOK_RETRY_DELAYS_MS[tries];
+    // The timer first: once the row says when, something here already waits for it.
+    this.tryAfter(jobId, delayMs);
+    await this.repository.webhookTried(jobId, { state: 'pending', dueAt: new Date(this.clock.now().getTime() + delayMs) });
+    this.deliveries.inc({ outcome: 'retried' });
+    this.logger.warn(`Webhook for job ${jobId}: try ${tries} of ${WEBHOOK_RETRY_DELAYS_MS.length} failed (${outcome})`);
   }
 
   /** 'delivered', 'refused' (a 4xx no retry can fix), or why this try failed. */

@@ -29,6 +29,6 @@ import { WebhookTargets } from './webhook-targets.js';
         config.redis ? new BullGenerationQueue({ ...config.jobs, redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix }, clock) : new InProcessGenerationQueue(config.jobs, clock),
     },
   ],
-  exports: [GenerationJobs, WebhookTargets, ...JOBS_METRICS],
+  exports: [GenerationJobs, GenerationJobsRepository, WebhookTargets, ...JOBS_METRICS],
 })
 export class JobsModule {}

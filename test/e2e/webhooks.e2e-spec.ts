@@ -4,6 +4,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { JobDto } from '../../src/jobs/dto/job.dto.js';
+import { GenerationJobsRepository } from '../../src/jobs/generation-jobs.repository.js';
+import { WEBHOOK_SWEEP_MS } from '../../src/jobs/job-webhooks.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { waitUntil } from '../support/wait-until.js';
 
@@ -12,6 +14,7 @@ import { waitUntil } from '../support/wait-until.js';
  * WEBHOOK_ALLOWED_HOSTS lists by itself. Retries wait on the test's clock.
  */
 const SECRET = 'webhook-test-secret-0123456789';
+const WEBHOOK_ENV = { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,*.example.test', WEBHOOK_SECRET: SECRET, RATE_LIMIT_ENABLED: 'false' };
 let t: TestApp;
 let receiver: Server;
 let receiverUrl: string;
@@ -33,7 +36,7 @@ beforeAll(async () => {
   receiver.listen(0, '127.0.0.1');
   await once(receiver, 'listening');
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/images`;
-  t = await createTestApp({ env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,*.example.test', WEBHOOK_SECRET: SECRET, RATE_LIMIT_ENABLED: 'false' } });
+  t = await createTestApp({ env: WEBHOOK_ENV });
 });
 afterAll(async () => {
   await t.close();
@@ -49,7 +52,14 @@ const deliveries = (count: number) =>
     deliveryArrived = () => received.length >= count && resolve();
     deliveryArrived();
   });
-const submit = (body: object) => request(t.server).post('/api/v2/images/generate').set('Prefer', 'respond-async').send(body);
+const submit = (body: object, app = t) => request(app.server).post('/api/v2/images/generate').set('Prefer', 'respond-async').send(body);
+
+/** A job's webhook delivery as its row keeps it. */
+async function webhookOf(jobId: string, app = t): Promise<{ state: string | null; tries: number }> {
+  const placeholder = app.dataSource.options.type === 'postgres' ? '$1' : '?';
+  const [row] = (await app.dataSource.query(`SELECT webhook_state AS state, webhook_tries AS tries FROM generation_jobs WHERE id = ${placeholder}`, [jobId])) as Array<{ state: string | null; tries: number | string }>;
+  return { state: row.state, tries: Number(row.tries) };
+}
 
 it('POSTs the finished job to its callbackUrl, signed with WEBHOOK_SECRET (Standard Webhooks)', async () => {
   const accepted = await submit({ prompt: 'a herald with a scroll', callbackUrl: receiverUrl }).expect(202);
@@ -69,23 +79,71 @@ it('POSTs the finished job to its callbackUrl, signed with WEBHOOK_SECRET (Stand
 
 it('tries again with backoff when the receiver fails, and stops at a 4xx that says retrying will not help', async () => {
   answers = [503, 500];
-  await submit({ prompt: 'a herald on a slow road', callbackUrl: receiverUrl }).expect(202);
+  const slow = (await submit({ prompt: 'a herald on a slow road', callbackUrl: receiverUrl }).expect(202)).body as JobDto;
   await deliveries(1);
-  await waitUntil(() => t.clock.sleeping > 0);
+  await waitUntil(async () => (await webhookOf(slow.id)).tries === 1);
   t.clock.advance(1_000);
   await deliveries(2);
-  await waitUntil(() => t.clock.sleeping > 0);
+  await waitUntil(async () => (await webhookOf(slow.id)).tries === 2);
   t.clock.advance(5_000);
   await deliveries(3);
-  expect(received.map(({ headers }) => headers['webhook-id'])).toEqual(Array(3).fill(received[0].headers['webhook-id']));
+  expect(received.map(({ headers }) => headers['webhook-id'])).toEqual(Array(3).fill(slow.id));
+  await waitUntil(async () => (await webhookOf(slow.id)).state === 'delivered');
+  expect(await webhookOf(slow.id)).toEqual({ state: 'delivered', tries: 3 });
 
   answers = [410];
-  await submit({ prompt: 'a herald at a closed gate', callbackUrl: receiverUrl }).expect(202);
+  const closed = (await submit({ prompt: 'a herald at a closed gate', callbackUrl: receiverUrl }).expect(202)).body as JobDto;
   await deliveries(4);
+  await waitUntil(async () => (await webhookOf(closed.id)).state === 'refused');
   const metrics = (await request(t.server).get('/metrics')).text;
   expect(metrics).toMatch(/^webhook_deliveries_total\{outcome="retried"\} 2$/m);
   expect(metrics).toMatch(/^webhook_deliveries_total\{outcome="delivered"\} 2$/m);
   expect(metrics).toMatch(/^webhook_deliveries_total\{outcome="refused"\} 1$/m);
+});
+
+it('takes up a retry that a stopped process left, from the job’s row, once it is due', async () => {
+  const first = await createTestApp({ env: WEBHOOK_ENV });
+  let second: TestApp | undefined;
+  try {
+    answers = [503];
+    const job = (await submit({ prompt: 'a herald whose rider fell', callbackUrl: receiverUrl }, first).expect(202)).body as JobDto;
+    await deliveries(1);
+    await waitUntil(async () => (await webhookOf(job.id, first)).tries === 1);
+    await first.app.close(); // its timer for the retry goes with it
+
+    // The next process on the same database and folder (a restart, or another replica).
+    const database = first.config.database;
+    const DATABASE_URL = database.driver === 'postgres' ? database.url : `sqlite:///${database.path}`;
+    second = await createTestApp({ env: { ...WEBHOOK_ENV, DATABASE_URL, IMAGE_STORAGE_DIR: first.config.storage.dir } });
+    expect(await webhookOf(job.id, second)).toEqual({ state: 'pending', tries: 1 });
+    await waitUntil(() => second!.clock.sleeping > 0); // its look at boot found nothing due yet
+    second.clock.advance(WEBHOOK_SWEEP_MS); // past the retry's due time (1 s), at its next look
+    await deliveries(2);
+    expect(received.map(({ headers }) => headers['webhook-id'])).toEqual([job.id, job.id]);
+    expect(JSON.parse(received[1].body)).toMatchObject({ id: job.id, status: 'succeeded' });
+    await waitUntil(async () => (await webhookOf(job.id, second)).state === 'delivered');
+  } finally {
+    await second?.close();
+    await first.close();
+  }
+});
+
+it('lets one process at a time take a delivery that is due', async () => {
+  const job = (await submit({ prompt: 'a herald between two gates', callbackUrl: receiverUrl }).expect(202)).body as JobDto;
+  await deliveries(1);
+  await waitUntil(async () => (await webhookOf(job.id)).state === 'delivered');
+  const repository = t.app.get(GenerationJobsRepository);
+  const now = t.clock.now();
+  const later = new Date(now.getTime() + 60_000);
+  expect(await repository.takeDueWebhook(job.id, now, later)).toBe(false); // delivered: nothing to take
+
+  await t.dataSource.query(`UPDATE generation_jobs SET webhook_state = 'pending' WHERE id = ${t.dataSource.options.type === 'postgres' ? '$1' : '?'}`, [job.id]);
+  await repository.webhookTried(job.id, { state: 'pending', dueAt: now });
+  const taken = await Promise.all([repository.takeDueWebhook(job.id, now, later), repository.takeDueWebhook(job.id, now, later)]);
+  expect(taken.sort()).toEqual([false, true]);
+  expect(await repository.dueWebhooks(now, 10)).not.toContain(job.id); // held until `later`
+  expect(await repository.dueWebhooks(later, 10)).toContain(job.id); // its holder gone quiet: due again
+  await repository.webhookTried(job.id, { state: 'delivered' });
 });
 
 it('refuses a callbackUrl whose host is not listed, one without Prefer: respond-async, and one that is not http(s)', async () => {

@@ -41,3 +41,8 @@ export function isMissingObject(error: unknown): boolean {
 export function isPreconditionFailed(error: unknown): boolean {
   return error instanceof S3ServiceException && error.$metadata.httpStatusCode === 412;
 }
+
+/** The store does not implement what the request asked for (older S3-compatibles and conditional writes). */
+export function isNotImplemented(error: unknown): boolean {
+  return error instanceof S3ServiceException && error.$metadata.httpStatusCode === 501;
+}

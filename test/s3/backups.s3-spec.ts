@@ -1,4 +1,4 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -126,6 +126,32 @@ describeWithS3('S3BackupShelf when a download breaks off', () => {
     const restoreDir = join(dir, 'restore');
     await expect(new S3BackupShelf(bucket.settings, new BackupFiles(), clientWithBrokenDownloads()).fetch('backup-b.db.gz', restoreDir, 'fetched.db.gz')).rejects.toThrow(/ECONNRESET/);
     expect(await readdir(restoreDir)).toEqual([]);
+  });
+
+  /** The bucket's own client, with conditional PUTs answered as another store would: `status` and its S3 error. */
+  function clientAnsweringConditionalPuts(status: 412 | 501) {
+    const client = s3ClientFor(bucket.settings);
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutObjectCommand' && (args.input as { IfNoneMatch?: string }).IfNoneMatch) {
+          const name = status === 412 ? 'PreconditionFailed' : 'NotImplemented';
+          throw new S3ServiceException({ name, $fault: status === 412 ? 'client' : 'server', $metadata: { httpStatusCode: status }, message: name });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'conditionalPuts' },
+    );
+    return client;
+  }
+
+  it('keeps a name another process took between its look and its put (412), and puts plainly where conditional writes are not implemented (501)', async () => {
+    const raced = new S3BackupShelf(bucket.settings, new BackupFiles(), clientAnsweringConditionalPuts(412));
+    expect(await raced.putIfAbsent(archive, 'backup-c.db.gz')).toBe(false);
+    expect(await bucket.keys()).not.toContain('shelf/backups/backup-c.db.gz');
+
+    const older = new S3BackupShelf(bucket.settings, new BackupFiles(), clientAnsweringConditionalPuts(501));
+    expect(await older.putIfAbsent(archive, 'backup-d.db.gz')).toBe(true);
+    expect(await bucket.keys()).toContain('shelf/backups/backup-d.db.gz');
   });
 
   it('tells a missing bucket from a missing backup', async () => {

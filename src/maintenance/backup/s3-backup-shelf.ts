@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { messageOf } from '../../common/errors.js';
 import type { S3Settings } from '../../config/app-config.js';
-import { isMissingObject, isPreconditionFailed, listObjectPages, s3ClientFor } from '../../storage/s3-bucket.js';
+import { isMissingObject, isNotImplemented, isPreconditionFailed, listObjectPages, s3ClientFor } from '../../storage/s3-bucket.js';
 import type { BackupFiles } from './backup-files.js';
 import { BackupShelf, type ShelvedBackup } from './backup-shelf.js';
 
@@ -44,8 +44,8 @@ export class S3BackupShelf extends BackupShelf {
   }
 
   /**
-   * Put only where the name is free (If-None-Match, where the store honours it; a HEAD first
-   * for those that do not), then read back: a backup that cannot be shown to match what was
+   * Put only where the name is free (a HEAD first, then If-None-Match for stores that honour
+   * it; one that answers 501 to it gets a plain PUT), then read back: a backup that cannot be shown to match what was
    * written is removed again, so none is ever listed or restored unchecked.
    */
   async putIfAbsent(localArchive: string, name: string): Promise<boolean> {
@@ -54,13 +54,11 @@ export class S3BackupShelf extends BackupShelf {
     const sizeBytes = (await this.files.size(localArchive)) ?? 0;
     let hash: string;
     try {
-      [hash] = await Promise.all([
-        sha256Of(createReadStream(localArchive)),
-        this.client.send(new PutObjectCommand({ Bucket: this.settings.bucket, Key: key, Body: createReadStream(localArchive), ContentLength: sizeBytes, IfNoneMatch: '*' })),
-      ]);
+      hash = await this.upload(localArchive, key, sizeBytes, { ifAbsent: true });
     } catch (error) {
       if (isPreconditionFailed(error)) return false; // another process took the name meanwhile
-      throw error;
+      if (!isNotImplemented(error)) throw error;
+      hash = await this.upload(localArchive, key, sizeBytes, { ifAbsent: false }); // a store without conditional writes: the HEAD stands in
     }
     let matches: boolean;
     try {
@@ -75,6 +73,17 @@ export class S3BackupShelf extends BackupShelf {
       throw new Error(`the backup read back from ${this.location} differs from the one written; it was removed again`);
     }
     return true;
+  }
+
+  /** Puts the archive under `key`; answers the sha256 of what was sent. */
+  private async upload(localArchive: string, key: string, sizeBytes: number, { ifAbsent }: { ifAbsent: boolean }): Promise<string> {
+    const [hash] = await Promise.all([
+      sha256Of(createReadStream(localArchive)),
+      this.client.send(
+        new PutObjectCommand({ Bucket: this.settings.bucket, Key: key, Body: createReadStream(localArchive), ContentLength: sizeBytes, ...(ifAbsent ? { IfNoneMatch: '*' } : {}) }),
+      ),
+    ]);
+    return hash;
   }
 
   async remove(name: string): Promise<void> {

@@ -109,10 +109,11 @@ export class BullGenerationQueue extends GenerationQueue {
     const ended = new AbortController();
     void this.renewLease(job, delayed, ended.signal);
     const processing: Promise<void> = Promise.allSettled([running, delayed])
-      .then(([ran]) => {
+      .then(async ([ran]) => {
         ended.abort();
         if (ran.status === 'rejected') this.logger.error(`Job ${job.id} ended in an unhandled error: ${messageOf(ran.reason)}`);
-        return job.remove();
+        // Not if its lease lapsed and another replica took it up: that run is the job's now.
+        if (await this.stillOurs(job)) await job.remove();
       })
       .catch((error: unknown) => this.logger.warn(`Job ${job.id}: could not take it off the queue: ${messageOf(error)}`))
       .finally(() => this.processing.delete(processing));
@@ -125,14 +126,20 @@ export class BullGenerationQueue extends GenerationQueue {
     while (!ended.aborted) {
       try {
         await this.clock.sleep(this.leaseMs / RENEWALS_PER_LEASE, ended);
+        // Lapsed (Redis out of reach for a whole lease) and taken up elsewhere: the lease is not ours to renew.
+        if (!(await this.stillOurs(job))) return;
         await job.changeDelay(this.leaseMs);
       } catch (error) {
         if (ended.aborted) return;
         this.logger.warn(`Job ${job.id}: could not renew its processing lease: ${messageOf(error)}`);
-        // Lapsed (Redis was out of reach for a whole lease) and taken up elsewhere: nothing left to renew.
-        if (!(await job.isDelayed().catch(() => true))) return;
       }
     }
+  }
+
+  /** Whether the queue's job is still this run's: waiting out its lease, not started again since. */
+  private async stillOurs(job: Job): Promise<boolean> {
+    const current = await this.queue.getJob(job.id!);
+    return current !== undefined && current.attemptsStarted === job.attemptsStarted && (await current.isDelayed());
   }
 
   async add(jobId: string): Promise<void> {

@@ -73,14 +73,19 @@ export class GenerationJobsRepository {
     return (taken.affected ?? 0) > 0;
   }
 
-  /** Records a webhook try: its delivery ended, or the next try is due at `dueAt`. */
-  async webhookTried(id: string, outcome: WebhookTryOutcome): Promise<void> {
-    await this.writeLock.run(() =>
+  /**
+   * Records a webhook try: its delivery ended, or the next try is due at `dueAt`. Only while
+   * the row is still held until `heldUntil` (what takeDueWebhook set): false when the hold had
+   * lapsed and another process took the row meanwhile.
+   */
+  async webhookTried(id: string, heldUntil: Date, outcome: WebhookTryOutcome): Promise<boolean> {
+    const recorded = await this.writeLock.run(() =>
       this.jobs.update(
-        { id, webhookState: 'pending' },
+        { id, webhookState: 'pending', webhookDueAt: heldUntil },
         { webhookState: outcome.state, webhookDueAt: outcome.state === 'pending' ? outcome.dueAt : null, webhookTries: () => 'webhook_tries + 1' },
       ),
     );
+    return (recorded.affected ?? 0) > 0;
   }
 
   /** Jobs whose webhook try is due, longest due first. */

@@ -71,6 +71,7 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
   /** `change` (a job's new state, by id) and `moved` (the line moved). */
   private readonly events = new EventEmitter().setMaxListeners(0);
   private readonly endedHere: Array<(view: JobView) => void> = [];
+  private draining?: Promise<void>;
 
   constructor(
     private readonly config: AppConfig,
@@ -113,7 +114,12 @@ export class GenerationJobs implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.queue.close();
+    await this.drain();
+  }
+
+  /** Starts no more jobs and resolves once the running ones have ended (at shutdown; JobWebhooks waits for it too). */
+  drain(): Promise<void> {
+    return (this.draining ??= this.queue.close());
   }
 
   /**

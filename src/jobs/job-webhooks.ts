@@ -9,15 +9,15 @@ import { AppConfig } from '../config/app-config.js';
 import { GenerationJobsRepository } from './generation-jobs.repository.js';
 import { GenerationJobs } from './generation-jobs.service.js';
 import { JobPresenter } from './job-presenter.js';
-import { WebhookSender } from './webhook-sender.js';
+import { WEBHOOK_TRY_TIMEOUT_MS, WebhookSender } from './webhook-sender.js';
 import { WebhookTargets } from './webhook-targets.js';
 
 /** Waits before each try: at once, then backing off over about a quarter of an hour. */
 export const WEBHOOK_RETRY_DELAYS_MS = [0, 1_000, 5_000, 30_000, 120_000, 600_000];
 /** How often each process looks for deliveries due that no timer of its own waits for. */
 export const WEBHOOK_SWEEP_MS = 60_000;
-/** How long a process holds a delivery it is trying: well over a try's longest (the sender's timeout). */
-const TRY_HOLD_MS = 60_000;
+/** How long a process holds a delivery it is trying: twice a try's longest (the sender's whole-try timeout). */
+const TRY_HOLD_MS = 2 * WEBHOOK_TRY_TIMEOUT_MS;
 /** Deliveries taken up per look. */
 const SWEEP_BATCH = 100;
 
@@ -30,8 +30,8 @@ const SWEEP_BATCH = 100;
  * The delivery lives on the job's row (state, tries, when the next is due), so it outlives the
  * process: the replica that ran the job tries at once and keeps a timer for each retry; every
  * replica also looks for due deliveries at boot and every WEBHOOK_SWEEP_MS, which takes up those
- * of a process that stopped. A try first takes the row (one conditional UPDATE), so two
- * processes never send the same try; a receiver may still see a delivery twice (a process that
+ * of a process that stopped. A try first takes the row (one conditional UPDATE, held twice a try's
+ * longest), so two processes never send the same try; a receiver may still see a delivery twice (a process that
  * died after sending, before recording it) and tells by `webhook-id`.
  */
 @Injectable()
@@ -54,7 +54,7 @@ export class JobWebhooks implements OnModuleInit, OnApplicationBootstrap, OnAppl
 
   onModuleInit(): void {
     this.jobs.onEnded((view) => {
-      if (view.job.callbackUrl) this.tryAfter(view.job.id, 0);
+      if (view.job.callbackUrl) this.tryWhenDue(view.job.id);
     });
   }
 
@@ -63,15 +63,16 @@ export class JobWebhooks implements OnModuleInit, OnApplicationBootstrap, OnAppl
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped.abort();
-    await Promise.allSettled([...this.pending]);
+    this.stopped.abort(); // the sweep and the waits for retries end; their rows keep when they are due
+    await this.jobs.drain(); // jobs still running end first: their webhooks are tried now, not at the next boot
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
   /** Takes up deliveries that are due and that no timer here waits for: at boot, then every WEBHOOK_SWEEP_MS. */
   private async sweep(): Promise<void> {
     while (!this.stopped.signal.aborted) {
       try {
-        for (const id of await this.repository.dueWebhooks(this.clock.now(), SWEEP_BATCH)) this.tryAfter(id, 0);
+        for (const id of await this.repository.dueWebhooks(this.clock.now(), SWEEP_BATCH)) this.tryWhenDue(id);
       } catch (error) {
         this.logger.warn(`Looking for webhooks due: ${messageOf(error)}`);
       }
@@ -79,11 +80,11 @@ export class JobWebhooks implements OnModuleInit, OnApplicationBootstrap, OnAppl
     }
   }
 
-  /** Tries the job's delivery once `delayMs` have passed, if it is due then and no other process holds it. */
-  private tryAfter(jobId: string, delayMs: number): void {
+  /** Tries the job's delivery once `dueAt` has come (now when absent), if no other process holds it then. */
+  private tryWhenDue(jobId: string, dueAt?: Date): void {
     const attempt: Promise<void> = (async () => {
-      if (delayMs > 0) await this.clock.sleep(delayMs, this.stopped.signal);
-      await this.tryIfDue(jobId);
+      if (dueAt) await this.clock.sleep(Math.max(0, dueAt.getTime() - this.clock.now().getTime()), this.stopped.signal);
+      await this.tryIfDue(jobId, dueAt);
     })()
       .catch((error: unknown) => {
         if (!this.stopped.signal.aborted) this.logger.error(`Webhook for job ${jobId}: ${messageOf(error)}`);
@@ -92,29 +93,32 @@ export class JobWebhooks implements OnModuleInit, OnApplicationBootstrap, OnAppl
     this.pending.add(attempt);
   }
 
-  private async tryIfDue(jobId: string): Promise<void> {
-    if (this.stopped.signal.aborted) return; // left due on its row, for the next process
+  private async tryIfDue(jobId: string, dueAt?: Date): Promise<void> {
     const now = this.clock.now();
-    if (!(await this.repository.takeDueWebhook(jobId, now, new Date(now.getTime() + TRY_HOLD_MS)))) return;
+    // A timer may wake a hair before the time it was set for: the row's due time is what counts.
+    const asOf = dueAt && dueAt > now ? dueAt : now;
+    const heldUntil = new Date(now.getTime() + TRY_HOLD_MS);
+    if (!(await this.repository.takeDueWebhook(jobId, asOf, heldUntil))) return;
     const view = await this.jobs.find(jobId);
     const callbackUrl = view.job.callbackUrl!;
     const outcome = await this.tryOnce(jobId, callbackUrl, JSON.stringify(await this.presenter.present(view)));
     const tries = view.job.webhookTries + 1;
+    // Each record below is written only while this process still holds the row (`heldUntil`):
+    // one that lost it (a try past its hold, taken up elsewhere) leaves the row to the new holder.
     if (outcome === 'delivered' || outcome === 'refused') {
-      await this.repository.webhookTried(jobId, { state: outcome });
-      this.deliveries.inc({ outcome });
+      if (await this.repository.webhookTried(jobId, heldUntil, { state: outcome })) this.deliveries.inc({ outcome });
       return;
     }
     if (tries >= WEBHOOK_RETRY_DELAYS_MS.length) {
-      await this.repository.webhookTried(jobId, { state: 'failed' });
+      if (!(await this.repository.webhookTried(jobId, heldUntil, { state: 'failed' }))) return;
       this.deliveries.inc({ outcome: 'failed' });
       this.logger.error(`Webhook for job ${jobId} was not delivered to ${new URL(callbackUrl).host}; the job is at GET /api/v2/jobs/${jobId}`);
       return;
     }
-    const delayMs = WEBHOOK_RETRY_DELAYS_MS[tries];
+    const next = new Date(this.clock.now().getTime() + WEBHOOK_RETRY_DELAYS_MS[tries]);
     // The timer first: once the row says when, something here already waits for it.
-    this.tryAfter(jobId, delayMs);
-    await this.repository.webhookTried(jobId, { state: 'pending', dueAt: new Date(this.clock.now().getTime() + delayMs) });
+    this.tryWhenDue(jobId, next);
+    if (!(await this.repository.webhookTried(jobId, heldUntil, { state: 'pending', dueAt: next }))) return;
     this.deliveries.inc({ outcome: 'retried' });
     this.logger.warn(`Webhook for job ${jobId}: try ${tries} of ${WEBHOOK_RETRY_DELAYS_MS.length} failed (${outcome})`);
   }

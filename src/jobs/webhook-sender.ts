@@ -8,7 +8,10 @@ export interface WebhookAnswer {
   status: number;
 }
 
-const TIMEOUT_MS = 10_000;
+/** Silence on the connection that ends a try. */
+const IDLE_TIMEOUT_MS = 10_000;
+/** The whole try, however the receiver trickles its answer. */
+export const WEBHOOK_TRY_TIMEOUT_MS = 30_000;
 
 /**
  * Thin adapter around node:http(s) for webhook POSTs: it connects to the address
@@ -29,14 +32,15 @@ export class WebhookSender {
           method: 'POST',
           servername: url.hostname,
           headers: { ...headers, host: url.host, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-          timeout: TIMEOUT_MS,
+          timeout: IDLE_TIMEOUT_MS,
+          signal: AbortSignal.timeout(WEBHOOK_TRY_TIMEOUT_MS),
         },
         (answer) => {
           answer.resume(); // the body is not read, only drained
           answer.once('end', () => resolve({ status: answer.statusCode ?? 0 }));
         },
       );
-      outgoing.once('timeout', () => outgoing.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
+      outgoing.once('timeout', () => outgoing.destroy(new Error(`no answer within ${IDLE_TIMEOUT_MS / 1000} s`)));
       outgoing.once('error', reject);
       outgoing.end(body);
     });

@@ -4,8 +4,10 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { JobDto } from '../../src/jobs/dto/job.dto.js';
+import { GenerationJobEntity } from '../../src/jobs/generation-job.entity.js';
 import { GenerationJobsRepository } from '../../src/jobs/generation-jobs.repository.js';
 import { WEBHOOK_SWEEP_MS } from '../../src/jobs/job-webhooks.js';
+import { heldProvider } from '../support/held-provider.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { waitUntil } from '../support/wait-until.js';
 
@@ -128,22 +130,48 @@ it('takes up a retry that a stopped process left, from the job’s row, once it 
   }
 });
 
-it('lets one process at a time take a delivery that is due', async () => {
+it('lets one process at a time take a delivery that is due, and only its holder record the try', async () => {
   const job = (await submit({ prompt: 'a herald between two gates', callbackUrl: receiverUrl }).expect(202)).body as JobDto;
   await deliveries(1);
   await waitUntil(async () => (await webhookOf(job.id)).state === 'delivered');
   const repository = t.app.get(GenerationJobsRepository);
   const now = t.clock.now();
-  const later = new Date(now.getTime() + 60_000);
-  expect(await repository.takeDueWebhook(job.id, now, later)).toBe(false); // delivered: nothing to take
+  const held = new Date(now.getTime() + 60_000);
+  const later = new Date(now.getTime() + 120_000);
+  expect(await repository.takeDueWebhook(job.id, now, held)).toBe(false); // delivered: nothing to take
 
-  await t.dataSource.query(`UPDATE generation_jobs SET webhook_state = 'pending' WHERE id = ${t.dataSource.options.type === 'postgres' ? '$1' : '?'}`, [job.id]);
-  await repository.webhookTried(job.id, { state: 'pending', dueAt: now });
-  const taken = await Promise.all([repository.takeDueWebhook(job.id, now, later), repository.takeDueWebhook(job.id, now, later)]);
+  // Pending again and due, as a failed try leaves it.
+  await t.dataSource.getRepository(GenerationJobEntity).update(job.id, { webhookState: 'pending', webhookDueAt: now });
+  const taken = await Promise.all([repository.takeDueWebhook(job.id, now, held), repository.takeDueWebhook(job.id, now, held)]);
   expect(taken.sort()).toEqual([false, true]);
-  expect(await repository.dueWebhooks(now, 10)).not.toContain(job.id); // held until `later`
-  expect(await repository.dueWebhooks(later, 10)).toContain(job.id); // its holder gone quiet: due again
-  await repository.webhookTried(job.id, { state: 'delivered' });
+  expect(await repository.dueWebhooks(now, 10)).not.toContain(job.id); // held
+  expect(await repository.dueWebhooks(held, 10)).toContain(job.id); // its holder gone quiet: due again
+  expect(await repository.takeDueWebhook(job.id, held, later)).toBe(true); // taken up by another process
+  expect(await repository.webhookTried(job.id, held, { state: 'delivered' })).toBe(false); // the first holder's record comes too late
+  expect(await repository.webhookTried(job.id, later, { state: 'delivered' })).toBe(true);
+});
+
+it('sends the webhook of a job that ends while the service shuts down, before it stops', async () => {
+  const held = heldProvider();
+  const app = await createTestApp({ env: WEBHOOK_ENV, customize: held.install });
+  try {
+    const job = (await submit({ prompt: 'a herald at closing time', callbackUrl: receiverUrl }, app).expect(202)).body as JobDto;
+    await held.asked;
+    // The picture comes once shutdown has closed the HTTP server: the job ends during shutdown.
+    app.server.once('close', held.answer);
+    await app.app.close();
+    expect(received.map(({ headers }) => headers['webhook-id'])).toEqual([job.id]);
+    // Recorded before the database closed: no later process will send it again.
+    const db = await app.connectAgain();
+    try {
+      const [row] = (await db.query(`SELECT webhook_state AS state FROM generation_jobs WHERE id = ${db.options.type === 'postgres' ? '$1' : '?'}`, [job.id])) as Array<{ state: string }>;
+      expect(row.state).toBe('delivered');
+    } finally {
+      await db.destroy();
+    }
+  } finally {
+    await app.close();
+  }
 });
 
 it('refuses a callbackUrl whose host is not listed, one without Prefer: respond-async, and one that is not http(s)', async () => {

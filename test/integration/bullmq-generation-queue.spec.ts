@@ -102,4 +102,30 @@ describeWithRedis('BullGenerationQueue', () => {
       await one.queue.close();
     }
   });
+
+  it('leaves a job alone that another replica took up after its lease lapsed: that run ends it', async () => {
+    const keyPrefix = newPrefix();
+    const stalled = replica(keyPrefix, 500, new ManualClock()); // renews nothing: its lease lapses
+    const books = new Queue('generation', { connection: { url: requireTestRedisUrl() }, prefix: `${keyPrefix}bull` });
+    await stalled.queue.add('a');
+    await eventually(() => expect(stalled.started).toEqual(['a']));
+    stalled.runs.get('a')!.freeSlot();
+    const stalledClosed = stalled.queue.close(); // it takes no more work; its run of `a` goes on
+
+    const other = replica(keyPrefix, 60_000);
+    try {
+      await eventually(() => expect(other.started).toEqual(['a']), 15_000);
+      other.runs.get('a')!.freeSlot();
+      await eventually(async () => expect(await books.getJobState('a')).toBe('delayed'));
+
+      stalled.runs.get('a')!.end();
+      await stalledClosed;
+      expect(await books.getJobState('a')).toBe('delayed'); // still the other run's
+      other.runs.get('a')!.end();
+      await eventually(async () => expect(await books.getJob('a')).toBeUndefined());
+    } finally {
+      await books.close();
+      await other.queue.close();
+    }
+  });
 });

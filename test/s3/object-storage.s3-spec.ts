@@ -4,10 +4,9 @@ import { existsSync } from 'node:fs';
 import request from 'supertest';
 import type { ImageDto } from '../../src/images/dto/image.dto.js';
 import { IN_FLIGHT_GRACE_MS } from '../../src/maintenance/maintenance.service.js';
-import { IMAGE_PROVIDER, type ImageProvider } from '../../src/generation/image-provider.js';
-import { LocalImageProvider } from '../../src/generation/local-image.provider.js';
 import { ImageStore, type StoredObject } from '../../src/storage/image-store.js';
 import { S3ImageStore } from '../../src/storage/s3-image-store.js';
+import { heldProvider } from '../support/held-provider.js';
 import { getBytes } from '../support/http.js';
 import { createTestBucket, describeWithS3, type TestBucket } from '../support/s3.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -163,27 +162,13 @@ describeWithS3('S3_SERVE=redirect', () => {
 
 describeWithS3('shutting down with STORAGE_DRIVER=s3', () => {
   it('lets a job still running store its picture in the bucket before the store closes', async () => {
-    const local = new LocalImageProvider();
-    let providerAsked!: () => void;
-    const asked = new Promise<void>((resolve) => (providerAsked = resolve));
-    let answer!: () => void;
-    const answered = new Promise<void>((resolve) => (answer = resolve));
-    const held: ImageProvider = {
-      source: local.source,
-      model: local.model,
-      capabilities: () => local.capabilities(),
-      generate: async (imageRequest) => {
-        providerAsked();
-        await answered;
-        return local.generate(imageRequest);
-      },
-    };
-    const t = await createTestApp({ storage: 's3', customize: (builder) => builder.overrideProvider(IMAGE_PROVIDER).useValue(held) });
+    const held = heldProvider();
+    const t = await createTestApp({ storage: 's3', customize: held.install });
     try {
       const job = (await request(t.server).post('/api/v2/images/generate').set('Prefer', 'respond-async').send({ prompt: 'a last ferry at dusk' }).expect(202)).body as { id: string };
-      await asked;
+      await held.asked;
       // Gemini answers once shutdown has closed the HTTP server: every earlier hook has run by then.
-      t.server.once('close', answer);
+      t.server.once('close', held.answer);
       await t.app.close();
 
       const db = await t.connectAgain();

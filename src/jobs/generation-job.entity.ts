@@ -8,8 +8,9 @@ export type JobKind = (typeof JOB_KINDS)[number];
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
+export const WEBHOOK_STATES = ['pending', 'delivered', 'refused', 'failed'] as const;
 /** Where a job's webhook delivery stands: a try is due (pending), or it ended one of three ways. */
-export type WebhookState = 'pending' | 'delivered' | 'refused' | 'failed';
+export type WebhookState = (typeof WEBHOOK_STATES)[number];
 
 /** A finished job's status: it changes no more. */
 export const isFinished = (status: JobStatus): boolean => status === 'succeeded' || status === 'failed' || status === 'cancelled';

@@ -41,6 +41,13 @@ export class JobPresenter {
             : toImageDto(image);
     }
     if (job.status === 'failed' && job.error) dto.error = errorBodyOf(reviveError(job.error));
+    if (job.webhookState) {
+      dto.webhook = {
+        state: job.webhookState,
+        tries: job.webhookTries,
+        nextTryAt: job.webhookState === 'pending' ? (job.webhookDueAt?.toISOString() ?? null) : null,
+      };
+    }
     return dto;
   }
 }

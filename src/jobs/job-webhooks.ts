@@ -101,7 +101,9 @@ export class JobWebhooks implements OnModuleInit, OnApplicationBootstrap, OnAppl
     if (!(await this.repository.takeDueWebhook(jobId, asOf, heldUntil))) return;
     const view = await this.jobs.find(jobId);
     const callbackUrl = view.job.callbackUrl!;
-    const outcome = await this.tryOnce(jobId, callbackUrl, JSON.stringify(await this.presenter.present(view)));
+    const body = await this.presenter.present(view);
+    delete body.webhook; // the delivery's own state would be stale once it arrives
+    const outcome = await this.tryOnce(jobId, callbackUrl, JSON.stringify(body));
     const tries = view.job.webhookTries + 1;
     // Each record below is written only while this process still holds the row (`heldUntil`):
     // one that lost it (a try past its hold, taken up elsewhere) leaves the row to the new holder.

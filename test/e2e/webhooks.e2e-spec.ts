@@ -56,11 +56,10 @@ const deliveries = (count: number) =>
   });
 const submit = (body: object, app = t) => request(app.server).post('/api/v2/images/generate').set('Prefer', 'respond-async').send(body);
 
-/** A job's webhook delivery as its row keeps it. */
-async function webhookOf(jobId: string, app = t): Promise<{ state: string | null; tries: number }> {
-  const placeholder = app.dataSource.options.type === 'postgres' ? '$1' : '?';
-  const [row] = (await app.dataSource.query(`SELECT webhook_state AS state, webhook_tries AS tries FROM generation_jobs WHERE id = ${placeholder}`, [jobId])) as Array<{ state: string | null; tries: number | string }>;
-  return { state: row.state, tries: Number(row.tries) };
+/** A job's webhook delivery as GET /jobs/{id} shows it (state null before there is one). */
+async function webhookOf(jobId: string, app = t): Promise<{ state: string | null; tries: number; nextTryAt?: string | null }> {
+  const job = (await request(app.server).get(`/api/v2/jobs/${jobId}`).expect(200)).body as JobDto;
+  return job.webhook ?? { state: null, tries: 0 };
 }
 
 it('POSTs the finished job to its callbackUrl, signed with WEBHOOK_SECRET (Standard Webhooks)', async () => {
@@ -77,6 +76,10 @@ it('POSTs the finished job to its callbackUrl, signed with WEBHOOK_SECRET (Stand
   expect(headers['webhook-signature']).toBe(`v1,${expected}`);
   // Another body under that signature would not verify.
   expect(createHmac('sha256', SECRET).update(`${accepted.body.id}.${timestamp}.${body} `).digest('base64')).not.toBe(expected);
+  // The body leaves out the delivery's own state; the job shows it.
+  expect(job.webhook).toBeUndefined();
+  await waitUntil(async () => (await webhookOf(accepted.body.id)).state === 'delivered');
+  expect(await webhookOf(accepted.body.id)).toEqual({ state: 'delivered', tries: 1, nextTryAt: null });
 });
 
 it('tries again with backoff when the receiver fails, and stops at a 4xx that says retrying will not help', async () => {
@@ -84,6 +87,7 @@ it('tries again with backoff when the receiver fails, and stops at a 4xx that sa
   const slow = (await submit({ prompt: 'a herald on a slow road', callbackUrl: receiverUrl }).expect(202)).body as JobDto;
   await deliveries(1);
   await waitUntil(async () => (await webhookOf(slow.id)).tries === 1);
+  expect(await webhookOf(slow.id)).toEqual({ state: 'pending', tries: 1, nextTryAt: new Date(t.clock.now().getTime() + 1_000).toISOString() });
   t.clock.advance(1_000);
   await deliveries(2);
   await waitUntil(async () => (await webhookOf(slow.id)).tries === 2);
@@ -91,7 +95,7 @@ it('tries again with backoff when the receiver fails, and stops at a 4xx that sa
   await deliveries(3);
   expect(received.map(({ headers }) => headers['webhook-id'])).toEqual(Array(3).fill(slow.id));
   await waitUntil(async () => (await webhookOf(slow.id)).state === 'delivered');
-  expect(await webhookOf(slow.id)).toEqual({ state: 'delivered', tries: 3 });
+  expect(await webhookOf(slow.id)).toEqual({ state: 'delivered', tries: 3, nextTryAt: null });
 
   answers = [410];
   const closed = (await submit({ prompt: 'a herald at a closed gate', callbackUrl: receiverUrl }).expect(202)).body as JobDto;
@@ -117,7 +121,7 @@ it('takes up a retry that a stopped process left, from the job’s row, once it 
     const database = first.config.database;
     const DATABASE_URL = database.driver === 'postgres' ? database.url : `sqlite:///${database.path}`;
     second = await createTestApp({ env: { ...WEBHOOK_ENV, DATABASE_URL, IMAGE_STORAGE_DIR: first.config.storage.dir } });
-    expect(await webhookOf(job.id, second)).toEqual({ state: 'pending', tries: 1 });
+    expect(await webhookOf(job.id, second)).toMatchObject({ state: 'pending', tries: 1 });
     await waitUntil(() => second!.clock.sleeping > 0); // its look at boot found nothing due yet
     second.clock.advance(WEBHOOK_SWEEP_MS); // past the retry's due time (1 s), at its next look
     await deliveries(2);

@@ -5,7 +5,7 @@ import { NATIVE_API_BASE } from '../../common/http/api-versions.js';
 import { JobErrorDto } from '../../common/http/error-response.dto.js';
 import { ImageDto } from '../../images/dto/image.dto.js';
 import { SceneDto } from '../../scenes/dto/generate-scene.dto.js';
-import { JOB_KINDS, JOB_STATUSES, type JobKind, type JobStatus } from '../generation-job.entity.js';
+import { JOB_KINDS, JOB_STATUSES, type JobKind, type JobStatus, WEBHOOK_STATES, type WebhookState } from '../generation-job.entity.js';
 import type { JobOptions, JobView } from '../generation-jobs.service.js';
 
 /** `202 Accepted`: the job that will do the work, and where to follow it. */
@@ -22,6 +22,22 @@ export class AcceptedJobDto {
     description: 'Jobs ahead of this one; 0 = it starts next; null once it has started',
   })
   queuePosition!: number | null;
+}
+
+/** Where a job's webhook delivery stands. */
+export class JobWebhookDto {
+  @ApiProperty({
+    enum: WEBHOOK_STATES,
+    enumName: 'WebhookState',
+    description: '`pending`: a try is due at `nextTryAt` (or under way); `delivered`: the receiver answered 2xx; `refused`: a 4xx that retrying will not help; `failed`: every try failed',
+  })
+  state!: WebhookState;
+
+  @ApiProperty({ description: 'Tries so far' })
+  tries!: number;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When pending: when the next try is due; otherwise null' })
+  nextTryAt!: string | null;
 }
 
 @ApiExtraModels(ImageDto, SceneDto)
@@ -58,6 +74,12 @@ export class JobDto extends AcceptedJobDto {
     description: 'When failed: the error body the synchronous route would have answered, with its status in `statusCode`',
   })
   error?: JobErrorDto;
+
+  @ApiPropertyOptional({
+    type: JobWebhookDto,
+    description: 'With a callbackUrl, once the job has ended: where its webhook delivery stands (not in the webhook body itself)',
+  })
+  webhook?: JobWebhookDto;
 }
 
 /** RFC 7240: whether the client asked for an asynchronous answer (`Prefer: respond-async`, in any of its Prefer lines). */

@@ -965,6 +965,22 @@ export interface components {
              */
             retryAfterSeconds?: number;
         };
+        /**
+         * @description `pending`: a try is due at `nextTryAt` (or under way); `delivered`: the receiver answered 2xx; `refused`: a 4xx that retrying will not help; `failed`: every try failed
+         * @enum {string}
+         */
+        WebhookState: "pending" | "delivered" | "refused" | "failed";
+        JobWebhookDto: {
+            /** @description `pending`: a try is due at `nextTryAt` (or under way); `delivered`: the receiver answered 2xx; `refused`: a 4xx that retrying will not help; `failed`: every try failed */
+            state: components["schemas"]["WebhookState"];
+            /** @description Tries so far */
+            tries: number;
+            /**
+             * Format: date-time
+             * @description When pending: when the next try is due; otherwise null
+             */
+            nextTryAt: string | null;
+        };
         JobDto: {
             /** Format: uuid */
             id: string;
@@ -985,6 +1001,8 @@ export interface components {
             result?: components["schemas"]["ImageDto"] | components["schemas"]["SceneDto"];
             /** @description When failed: the error body the synchronous route would have answered, with its status in `statusCode` */
             error?: components["schemas"]["JobErrorDto"];
+            /** @description With a callbackUrl, once the job has ended: where its webhook delivery stands (not in the webhook body itself) */
+            webhook?: components["schemas"]["JobWebhookDto"];
         };
         ExpiredCacheCleanupDto: {
             /** @description Expired scene entries removed */
@@ -1500,6 +1518,8 @@ export type SceneCacheStatsDto = components['schemas']['SceneCacheStatsDto'];
 export type ClearSceneCacheDto = components['schemas']['ClearSceneCacheDto'];
 export type JobKind = components['schemas']['JobKind'];
 export type JobErrorDto = components['schemas']['JobErrorDto'];
+export type WebhookState = components['schemas']['WebhookState'];
+export type JobWebhookDto = components['schemas']['JobWebhookDto'];
 export type JobDto = components['schemas']['JobDto'];
 export type ExpiredCacheCleanupDto = components['schemas']['ExpiredCacheCleanupDto'];
 export type MissingFileDto = components['schemas']['MissingFileDto'];
@@ -3575,6 +3595,7 @@ export const imageSourceValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const imageDtoAspectRatioValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImageDto"]["aspectRatio"]> = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"];
 export const jobStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobStatus"]> = ["queued", "running", "succeeded", "failed", "cancelled"];
 export const jobKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobKind"]> = ["image", "edit", "scene"];
+export const webhookStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WebhookState"]> = ["pending", "delivered", "refused", "failed"];
 export const missingFileDtoVariantValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MissingFileDto"]["variant"]> = ["full", "thumbnail"];
 export const databaseStatsDtoDriverValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DatabaseStatsDto"]["driver"]> = ["sqlite", "postgres"];
 export const jobNameValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobName"]> = ["expired-cache-cleanup", "orphan-cleanup", "backup"];

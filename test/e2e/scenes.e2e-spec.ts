@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { ImagesService } from '../../src/images/images.service.js';
 import { ScenesService } from '../../src/scenes/scenes.service.js';
 import { WriteLock } from '../../src/database/write-lock.js';
 import { eventually } from '../support/eventually.js';
@@ -128,6 +129,9 @@ describe('stats and clear', () => {
     await clear().expect(200);
     await scene({ description: 'a racing scene' }).expect(200).expect('X-Cache', 'MISS');
     await scene({ description: 'a racing scene' }).expect(200).expect('X-Cache', 'HIT'); // now hot in memory
+    // Its counts written now: the 1 s flush timers then have nothing to queue behind the held lock.
+    await t.app.get(ScenesService).flushHits();
+    await t.app.get(ImagesService).flushUses();
 
     // Hold the write lock so the clear's delete waits; hits meanwhile read the old entry.
     let release!: () => void;

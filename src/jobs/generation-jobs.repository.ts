@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, LessThan, LessThanOrEqual, Repository } from 'typeorm';
 import type { SerializedError } from '../common/errors.js';
 import { WriteLock } from '../database/write-lock.js';
-import { GenerationJobEntity, type JobStatus, type WebhookState } from './generation-job.entity.js';
+import { GenerationJobEntity, type WebhookState } from './generation-job.entity.js';
 
 /** What a finished job's row records. */
 export type JobEnding = { status: 'succeeded'; imageId: string; result: object | null } | { status: 'failed'; error: SerializedError } | { status: 'cancelled' };
@@ -45,22 +45,22 @@ export class GenerationJobsRepository {
    * taken). A job still marked running was cut off (its replica died: the queue hands it out
    * again) and may start once more, up to `maxAttempts` in all.
    */
-  async start(id: string, now: Date, maxAttempts: number): Promise<boolean> {
-    const started = await this.writeLock.run(() =>
-      this.jobs.update([{ id, status: 'queued' }, { id, status: 'running', attempts: LessThan(maxAttempts) }], { status: 'running', startedAt: now, attempts: () => 'attempts + 1' }),
-    );
-    return (started.affected ?? 0) > 0;
+  start(id: string, now: Date, maxAttempts: number): Promise<boolean> {
+    return this.updateWhere([{ id, status: 'queued' }, { id, status: 'running', attempts: LessThan(maxAttempts) }], { status: 'running', startedAt: now, attempts: () => 'attempts + 1' });
   }
 
   /** running → its ending; a job with a callbackUrl has its webhook due at once. */
   finish(id: string, ending: JobEnding, now: Date, { webhook }: { webhook: boolean }): Promise<boolean> {
     const fields = ending.status === 'succeeded' ? { imageId: ending.imageId, result: ending.result } : ending.status === 'failed' ? { error: ending.error } : {};
-    return this.move(id, 'running', () => ({
-      status: ending.status,
-      finishedAt: now,
-      ...fields,
-      ...(webhook ? { webhookState: 'pending' as const, webhookDueAt: now } : {}),
-    }));
+    return this.updateWhere(
+      { id, status: 'running' },
+      {
+        status: ending.status,
+        finishedAt: now,
+        ...fields,
+        ...(webhook ? { webhookState: 'pending' as const, webhookDueAt: now } : {}),
+      },
+    );
   }
 
   /**
@@ -68,9 +68,8 @@ export class GenerationJobsRepository {
    * other process tries it meanwhile (and, should this one die, another takes it up then).
    * False when it is not due, not pending, or another process holds it.
    */
-  async takeDueWebhook(id: string, now: Date, holdUntil: Date): Promise<boolean> {
-    const taken = await this.writeLock.run(() => this.jobs.update({ id, webhookState: 'pending', webhookDueAt: LessThanOrEqual(now) }, { webhookDueAt: holdUntil }));
-    return (taken.affected ?? 0) > 0;
+  takeDueWebhook(id: string, now: Date, holdUntil: Date): Promise<boolean> {
+    return this.updateWhere({ id, webhookState: 'pending', webhookDueAt: LessThanOrEqual(now) }, { webhookDueAt: holdUntil });
   }
 
   /**
@@ -78,14 +77,11 @@ export class GenerationJobsRepository {
    * the row is still held until `heldUntil` (what takeDueWebhook set): false when the hold had
    * lapsed and another process took the row meanwhile.
    */
-  async webhookTried(id: string, heldUntil: Date, outcome: WebhookTryOutcome): Promise<boolean> {
-    const recorded = await this.writeLock.run(() =>
-      this.jobs.update(
-        { id, webhookState: 'pending', webhookDueAt: heldUntil },
-        { webhookState: outcome.state, webhookDueAt: outcome.state === 'pending' ? outcome.dueAt : null, webhookTries: () => 'webhook_tries + 1' },
-      ),
+  webhookTried(id: string, heldUntil: Date, outcome: WebhookTryOutcome): Promise<boolean> {
+    return this.updateWhere(
+      { id, webhookState: 'pending', webhookDueAt: heldUntil },
+      { webhookState: outcome.state, webhookDueAt: outcome.state === 'pending' ? outcome.dueAt : null, webhookTries: () => 'webhook_tries + 1' },
     );
-    return (recorded.affected ?? 0) > 0;
   }
 
   /** Jobs whose webhook try is due, longest due first. */
@@ -101,10 +97,7 @@ export class GenerationJobsRepository {
 
   /** queued → cancelled; false when it had started (or ended) already. */
   cancel(id: string, now: Date): Promise<boolean> {
-    return this.move(id, 'queued', () => ({
-      status: 'cancelled',
-      finishedAt: now,
-    }));
+    return this.updateWhere({ id, status: 'queued' }, { status: 'cancelled', finishedAt: now });
   }
 
   countQueued(): Promise<number> {
@@ -120,17 +113,13 @@ export class GenerationJobsRepository {
   }
 
   /** running → queued, the attempt not counted: the provider had no room for it (its quota). */
-  async backToQueue(id: string): Promise<boolean> {
-    const moved = await this.writeLock.run(() => this.jobs.update({ id, status: 'running' }, { status: 'queued', startedAt: null, attempts: () => 'attempts - 1' }));
-    return (moved.affected ?? 0) > 0;
+  backToQueue(id: string): Promise<boolean> {
+    return this.updateWhere({ id, status: 'running' }, { status: 'queued', startedAt: null, attempts: () => 'attempts - 1' });
   }
 
   /** A job a restart interrupted while running waits again (its attempt stays counted). */
   requeue(id: string): Promise<boolean> {
-    return this.move(id, 'running', () => ({
-      status: 'queued',
-      startedAt: null,
-    }));
+    return this.updateWhere({ id, status: 'running' }, { status: 'queued', startedAt: null });
   }
 
   /** Removes finished jobs older than `before`; answers how many. */
@@ -139,8 +128,9 @@ export class GenerationJobsRepository {
     return deleted.affected ?? 0;
   }
 
-  private async move(id: string, from: JobStatus, fields: () => Parameters<Repository<GenerationJobEntity>['update']>[1]): Promise<boolean> {
-    const moved = await this.writeLock.run(() => this.jobs.update({ id, status: from }, fields()));
-    return (moved.affected ?? 0) > 0;
+  /** One conditional UPDATE under the write lock: whether a row matched (and so changed). */
+  private async updateWhere(where: Parameters<Repository<GenerationJobEntity>['update']>[0], fields: Parameters<Repository<GenerationJobEntity>['update']>[1]): Promise<boolean> {
+    const updated = await this.writeLock.run(() => this.jobs.update(where, fields));
+    return (updated.affected ?? 0) > 0;
   }
 }

@@ -30,9 +30,10 @@ const SWEEP_BATCH = 100;
  * The delivery lives on the job's row (state, tries, when the next is due), so it outlives the
  * process: the replica that ran the job tries at once and keeps a timer for each retry; every
  * replica also looks for due deliveries at boot and every WEBHOOK_SWEEP_MS, which takes up those
- * of a process that stopped. A try first takes the row (one conditional UPDATE, held twice a try's
- * longest), so two processes never send the same try; a receiver may still see a delivery twice (a process that
- * died after sending, before recording it) and tells by `webhook-id`.
+ * of a process that stopped. A try first takes the row (one conditional UPDATE, held twice a
+ * try's longest), so two processes never send the same try; a receiver may still see a
+ * delivery twice (a process that died after sending, before recording it) and tells by
+ * `webhook-id`.
  */
 @Injectable()
 export class JobWebhooks implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {

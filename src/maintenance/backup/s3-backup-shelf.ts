@@ -45,8 +45,9 @@ export class S3BackupShelf extends BackupShelf {
 
   /**
    * Put only where the name is free (a HEAD first, then If-None-Match for stores that honour
-   * it; one that answers 501 to it gets a plain PUT), then read back: a backup that cannot be shown to match what was
-   * written is removed again, so none is ever listed or restored unchecked.
+   * it; one that answers 501 to it gets a plain PUT), then read back: a backup that cannot be
+   * shown to match what was written is removed again, so none is ever listed or restored
+   * unchecked.
    */
   async putIfAbsent(localArchive: string, name: string): Promise<boolean> {
     const key = this.prefix + name;
